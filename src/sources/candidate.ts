@@ -1,0 +1,39 @@
+import type { InputKind } from "../validate/limits.js";
+
+/** Random access to the bytes of a file or an archive entry, read only when needed. */
+export interface ByteSource {
+  /** Size in bytes as found at discovery (file size, or an entry's declared size). */
+  readonly size: number;
+  /** Up to `length` bytes from the start (fewer if the source is shorter). */
+  head(length: number): Promise<Buffer>;
+  /** Every byte. Fails when the bytes read differ in length from `size`. */
+  all(): Promise<Buffer>;
+}
+
+/** What an input is made of. */
+export type Content =
+  | { readonly kind: "bytes"; readonly bytes: ByteSource; readonly declaredKind?: InputKind }
+  | { readonly kind: "url"; readonly url: string; readonly declaredKind?: InputKind }
+  | { readonly kind: "text"; readonly text: string };
+
+export interface GeoPoint {
+  readonly longitude: number;
+  readonly latitude: number;
+}
+
+/** One thing a source found that may become an input. Nothing has been checked yet. */
+export interface Candidate {
+  /** Where it came from, as shown to the user: a path, `archive.zip:entry`, `list.csv:12` or a URL. */
+  readonly source: string;
+  /** Path relative to the source root with `/` separators (for URLs: the URL). Ids derive from it. */
+  readonly relPath: string;
+  readonly content: Content;
+  /** Changes whenever the content changes: size + mtime for files, CRC for entries, hash for rows. */
+  readonly fingerprint: string;
+  /** An explicit input id (from a manifest), used as is instead of deriving one. */
+  readonly id?: string;
+  readonly concepts?: readonly string[];
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly geo?: GeoPoint;
+  readonly datasetIds?: readonly string[];
+}
