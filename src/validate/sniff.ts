@@ -1,0 +1,267 @@
+/**
+ * Tells what a file is from its first bytes (magic numbers, via file-type) and,
+ * separately, what its name says it is (via mime-types), so that the validator
+ * can trust the content and warn when the name disagrees.
+ *
+ * Formats are named with the short lower-case names of `KIND_LIMITS` ("jpeg",
+ * "mp4", "wav", "csv", ...) when the platform accepts them; anything else keeps
+ * a name that makes a useful message ("mp3", "pdf", "heic", "wma", "text",
+ * "utf-16", "binary").
+ */
+import { isUtf8 } from "node:buffer";
+import { extname } from "node:path";
+import { FileTypeParser } from "file-type";
+import { lookup as lookupMime } from "mime-types";
+import { KIND_LIMITS, type InputKind } from "./limits.js";
+
+/** How many leading bytes `sniff` wants to see (file-type's recommended sample size). */
+export const SNIFF_HEAD_BYTES = 4100;
+
+export interface Sniffed {
+  /** The kind of input the content is, when the platform accepts its format; otherwise undefined. */
+  readonly kind: InputKind | undefined;
+  /**
+   * With `kind`: one of `KIND_LIMITS[kind].formats`. Without: a name for what the
+   * content is: a file-type extension ("mp3", "pdf", "zip", "heic", "flac", "wma"),
+   * "text" (UTF-8 text under a name that is not a text input's), "utf-16"
+   * (UTF-16 text under a text input's name) or "binary" (nothing recognised).
+   */
+  readonly format: string;
+  /** The content's media type, when known. */
+  readonly mime?: string;
+  /** What the file name's extension implies, when mime-types knows the extension. */
+  readonly extensionKind?: InputKind;
+  /** The extension's format in the same naming as `format` ("jpeg" for .jpg); the bare extension when unsupported. */
+  readonly extensionFormat?: string;
+}
+
+export interface SniffOptions {
+  /**
+   * The head is the whole file. Then a multi-byte character cut at its end is
+   * invalid UTF-8; otherwise it is only where the head stops.
+   */
+  readonly complete?: boolean;
+  /** UTF-8 content is text whatever the file name says (a manifest declared it text). */
+  readonly expectText?: boolean;
+}
+
+/** What a file name (or URL path) implies. Every field is unset when the extension is unknown. */
+export interface ExtensionFormat {
+  /** The lower-case extension without its dot ("jpg"); "" when there is none. */
+  readonly extension: string;
+  readonly kind?: InputKind;
+  /** Our format name when the platform accepts it ("jpeg"), else the extension ("mp3"). */
+  readonly format?: string;
+  readonly mime?: string;
+}
+
+interface KindFormat {
+  readonly kind: InputKind;
+  readonly format: string;
+}
+
+/** Media types (from either side: file-type or mime-types) of the formats the platform accepts. */
+const SUPPORTED_MIME: ReadonlyMap<string, KindFormat> = new Map<string, KindFormat>([
+  ["image/jpeg", { kind: "image", format: "jpeg" }],
+  ["image/pjpeg", { kind: "image", format: "jpeg" }],
+  ["image/png", { kind: "image", format: "png" }],
+  ["image/apng", { kind: "image", format: "png" }],
+  ["image/tiff", { kind: "image", format: "tiff" }],
+  ["image/bmp", { kind: "image", format: "bmp" }],
+  ["image/x-ms-bmp", { kind: "image", format: "bmp" }],
+  ["image/webp", { kind: "image", format: "webp" }],
+  ["image/gif", { kind: "image", format: "gif" }],
+  ["video/vnd.avi", { kind: "video", format: "avi" }],
+  ["video/avi", { kind: "video", format: "avi" }],
+  ["video/msvideo", { kind: "video", format: "avi" }],
+  ["video/x-msvideo", { kind: "video", format: "avi" }],
+  ["video/mp4", { kind: "video", format: "mp4" }],
+  ["video/x-m4v", { kind: "video", format: "mp4" }],
+  ["video/x-ms-wmv", { kind: "video", format: "wmv" }],
+  ["video/x-ms-asf", { kind: "video", format: "wmv" }],
+  ["application/vnd.ms-asf", { kind: "video", format: "wmv" }],
+  ["video/quicktime", { kind: "video", format: "mov" }],
+  ["video/3gpp", { kind: "video", format: "3gp" }],
+  ["audio/wav", { kind: "audio", format: "wav" }],
+  ["audio/wave", { kind: "audio", format: "wav" }],
+  ["audio/x-wav", { kind: "audio", format: "wav" }],
+  ["audio/vnd.wave", { kind: "audio", format: "wav" }],
+]);
+
+/** Extensions that make a UTF-8 file a text input (the platform's plain text, CSV and TSV). */
+const TEXT_EXTENSIONS: ReadonlyMap<string, string> = new Map([
+  ["txt", "plain"],
+  ["text", "plain"],
+  ["csv", "csv"],
+  ["tsv", "tsv"],
+]);
+
+const TEXT_MIME: Readonly<Record<string, string>> = {
+  plain: "text/plain",
+  csv: "text/csv",
+  tsv: "text/tab-separated-values",
+};
+
+/** The media kind a media type belongs to, whether or not the platform accepts the format. */
+export function kindOfMime(mime: string | undefined): InputKind | undefined {
+  if (mime === undefined) return undefined;
+  const top = mime.slice(0, mime.indexOf("/"));
+  return top === "image" || top === "video" || top === "audio" || top === "text" ? top : undefined;
+}
+
+/** What a file name or URL path says the file is (mime-types). */
+export function sniffExtension(fileName: string): ExtensionFormat {
+  const extension = extname(fileName).slice(1).toLowerCase();
+  if (extension === "") return { extension };
+  const textFormat = TEXT_EXTENSIONS.get(extension);
+  if (textFormat !== undefined) return { extension, kind: "text", format: textFormat, mime: TEXT_MIME[textFormat] };
+  const mime = lookupMime(extension);
+  if (mime === false) return { extension };
+  const supported = SUPPORTED_MIME.get(mime);
+  if (supported !== undefined) return { extension, kind: supported.kind, format: supported.format, mime };
+  const kind = kindOfMime(mime);
+  return kind === undefined ? { extension, format: extension, mime } : { extension, kind, format: extension, mime };
+}
+
+/** Whether `format` of `kind` is one the platform accepts. */
+export function isSupported(kind: InputKind, format: string): boolean {
+  return KIND_LIMITS[kind].formats.includes(format);
+}
+
+const parser = new FileTypeParser();
+
+interface Magic {
+  readonly format: string;
+  readonly mime: string;
+  readonly supported?: KindFormat;
+}
+
+/**
+ * file-type's verdict, normalised: WMV versus WMA for ASF, and a BMP only when
+ * the header after "BM" is a real one (file-type trusts those two letters
+ * alone, which any text starting with "BM" has).
+ */
+async function magic(head: Buffer): Promise<Magic | undefined> {
+  let result;
+  try {
+    result = await parser.fromBuffer(head);
+  } catch {
+    return undefined; // a malformed structure inside a known container: treat as unrecognised
+  }
+  if (result === undefined) return undefined;
+  const { ext, mime } = result;
+  if (ext === "bmp" && !looksLikeBmp(head)) return undefined;
+  if (ext === "asf" && mime === "audio/x-ms-asf") return { format: "wma", mime: "audio/x-ms-wma" };
+  const supported = SUPPORTED_MIME.get(mime);
+  return supported === undefined ? { format: ext, mime } : { format: ext, mime, supported };
+}
+
+/** Size of a BITMAPINFOHEADER and its successors, or of the old OS/2 BITMAPCOREHEADER. */
+const BMP_DIB_HEADER_SIZES = new Set([12, 16, 40, 52, 56, 64, 108, 124]);
+
+function looksLikeBmp(head: Buffer): boolean {
+  return head.length >= 18 && BMP_DIB_HEADER_SIZES.has(head.readUInt32LE(14));
+}
+
+/**
+ * Where a buffer stops being UTF-8 text: invalid UTF-8 or a NUL byte. Returns
+ * undefined when it is all text. When `complete` is false a multi-byte
+ * character cut by the end of the buffer is not an error.
+ */
+export function findTextProblem(buf: Buffer, complete: boolean): string | undefined {
+  if (hasUtf16Bom(buf)) return `a UTF-16 byte order mark (${hex(buf[0] ?? 0)} ${hex(buf[1] ?? 0)})`;
+  const nul = buf.indexOf(0);
+  const end = complete ? buf.length : endOfWholeCharacters(buf);
+  if (!isUtf8(buf.subarray(0, end))) {
+    const at = firstInvalidUtf8(buf, end);
+    if (nul < 0 || at < nul) return `invalid UTF-8 byte ${hex(buf[at] ?? 0)} at offset ${at}`;
+  }
+  if (nul >= 0) return `a NUL byte at offset ${nul} (binary data)`;
+  return undefined;
+}
+
+function hasUtf16Bom(buf: Buffer): boolean {
+  return buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff));
+}
+
+function hex(byte: number): string {
+  return `0x${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+}
+
+/** The length of `buf` without a trailing, incomplete multi-byte sequence. */
+function endOfWholeCharacters(buf: Buffer): number {
+  let i = buf.length - 1;
+  let continuation = 0;
+  while (i >= 0 && continuation < 3 && ((buf[i] ?? 0) & 0xc0) === 0x80) {
+    i--;
+    continuation++;
+  }
+  if (i < 0) return buf.length;
+  const needed = sequenceLength(buf[i] ?? 0);
+  return needed > continuation + 1 ? i : buf.length;
+}
+
+/** How many bytes a UTF-8 sequence starting with `lead` has (1 for an invalid lead, which isUtf8 reports). */
+function sequenceLength(lead: number): number {
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 1;
+}
+
+/** Offset of the first byte that is not part of a valid UTF-8 sequence (only called when there is one). */
+function firstInvalidUtf8(buf: Buffer, end: number): number {
+  let i = 0;
+  while (i < end) {
+    const lead = buf[i] ?? 0;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length = sequenceLength(lead);
+    if (length === 1 || i + length > end) return i;
+    const second = buf[i + 1] ?? 0;
+    // Overlong forms, surrogates and code points above U+10FFFF have a narrower second byte.
+    const min = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const max = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    if (second < min || second > max) return i;
+    for (let k = 2; k < length; k++) {
+      if (((buf[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    }
+    i += length;
+  }
+  return Math.min(i, end);
+}
+
+/**
+ * What the content of a file is, from its first bytes (ideally `SNIFF_HEAD_BYTES`).
+ *
+ * Order: a text input's name (or `expectText`) with a head that is UTF-8
+ * without NUL bytes is text (no format the platform accepts as media can look
+ * like that, while file-type has a few two-letter signatures that text can
+ * match); then magic numbers, which win over the extension; then UTF-8 text
+ * under another name, which is not an input the platform accepts; then unknown
+ * binary data.
+ */
+export async function sniff(head: Buffer, fileName: string, options: SniffOptions = {}): Promise<Sniffed> {
+  const ext = sniffExtension(fileName);
+  const byName = ext.format === undefined ? {} : { extensionKind: ext.kind, extensionFormat: ext.format };
+  const wantsText = options.expectText === true || TEXT_EXTENSIONS.has(ext.extension);
+  const complete = options.complete === true;
+  const textProblem = findTextProblem(head, complete);
+
+  if (wantsText && textProblem === undefined) {
+    const format = ext.kind === "text" && ext.format !== undefined && isSupported("text", ext.format) ? ext.format : "plain";
+    return { kind: "text", format, mime: TEXT_MIME[format], ...byName };
+  }
+  if (wantsText && hasUtf16Bom(head)) {
+    return { kind: undefined, format: "utf-16", mime: "text/plain; charset=utf-16", ...byName };
+  }
+  const found = await magic(head);
+  if (found?.supported !== undefined) {
+    return { kind: found.supported.kind, format: found.supported.format, mime: found.mime, ...byName };
+  }
+  if (found !== undefined) return { kind: undefined, format: found.format, mime: found.mime, ...byName };
+  if (textProblem === undefined) return { kind: undefined, format: "text", mime: "text/plain", ...byName };
+  return { kind: undefined, format: "binary", ...byName };
+}
