@@ -179,9 +179,10 @@ describe("the comparison is not vacuous", () => {
     const dataset = altered.lookupType("clarifai.api.Dataset");
     removeField(dataset, "description");
     const description = new protobuf.Field("description", 7, "string", undefined, undefined, { proto3_optional: true });
-    dataset.add(new protobuf.OneOf("_description"));
+    const synthetic = new protobuf.OneOf("_description");
+    dataset.add(synthetic);
     dataset.add(description);
-    dataset.oneofs!["_description"]!.add(description);
+    synthetic.add(description);
     // s3_creds taken out of the `credentials` oneof
     const creds = altered.lookupType("clarifai.api.DataSourceCredentials");
     const credentials = creds.oneofs?.["credentials"];
