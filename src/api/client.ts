@@ -1,0 +1,154 @@
+import { readFileSync } from "node:fs";
+import {
+  credentials as grpcCredentials,
+  Metadata,
+  type CallOptions,
+  type ChannelCredentials,
+  type ClientUnaryCall,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import { V2Client } from "../gen/clarifai/api/service.js";
+import type { UserAppIDSet } from "../gen/clarifai/api/resources.js";
+import type { Status } from "../gen/clarifai/api/status/status.js";
+import { GRPC_MAX_MESSAGE_BYTES } from "../validate/limits.js";
+import { UploadError, UsageError } from "../errors.js";
+import type { Settings } from "../config/settings.js";
+import { parseEndpoint, type Endpoint } from "./endpoint.js";
+import { classifyGrpcError, classifyStatus, statusName, type RequestVerdict } from "./status.js";
+
+/** A call that failed, with what the failure means for the caller. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly verdict: RequestVerdict,
+    /** The Clarifai status code, when the server answered with one. */
+    readonly statusCode?: number,
+    /** The gRPC status code, when the call itself failed. */
+    readonly grpcCode?: number,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const DEFAULT_DEADLINE_MS = 120_000;
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** Every request message carries user_app_id; the client fills it in. */
+type AppScoped = { userAppId: UserAppIDSet | undefined };
+type Answer = { status: Status | undefined };
+
+/** The RPC names this client can call, as ts-proto names the stub's methods. */
+export type RpcName = {
+  [K in keyof V2Client]: V2Client[K] extends UnaryMethod<infer Req, infer Res>
+    ? Req extends AppScoped ? (Res extends Answer ? K : never) : never
+    : never;
+}[keyof V2Client];
+type RequestOf<K extends RpcName> = V2Client[K] extends UnaryMethod<infer Req, unknown> ? Req : never;
+type ResponseOf<K extends RpcName> = V2Client[K] extends UnaryMethod<never, infer Res> ? Res : never;
+
+export interface ClientOptions {
+  settings: Settings;
+  /** Overrides the per-call deadline. */
+  deadlineMs?: number;
+}
+
+/**
+ * One channel to the V2 service with auth metadata and deadlines. It does not retry:
+ * callers decide with `withRetry` and the verdict on `ApiError`.
+ */
+export class ClarifaiClient {
+  readonly endpoint: Endpoint;
+  readonly userAppId: UserAppIDSet;
+  private readonly stub: V2Client;
+  private readonly metadata: Metadata;
+  private readonly deadlineMs: number;
+  private readonly secret: string | undefined;
+
+  constructor(options: ClientOptions) {
+    const { settings } = options;
+    this.endpoint = parseEndpoint(settings.apiBase, settings.insecure);
+    this.userAppId = { userId: settings.userId ?? "", appId: settings.appId ?? "" };
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.secret = settings.pat;
+    this.metadata = new Metadata();
+    if (settings.pat) this.metadata.set("authorization", `Key ${settings.pat}`);
+    this.stub = new V2Client(this.endpoint.address, channelCredentials(this.endpoint, settings), {
+      "grpc.max_send_message_length": GRPC_MAX_MESSAGE_BYTES,
+      "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
+      "grpc.keepalive_time_ms": 60_000,
+    });
+  }
+
+  /**
+   * Calls one RPC and returns its answer as is (the caller inspects `status`),
+   * or throws ApiError when the call itself failed.
+   */
+  raw<K extends RpcName>(rpc: K, request: Omit<RequestOf<K>, "userAppId">, deadlineMs = this.deadlineMs): Promise<ResponseOf<K>> {
+    const method = this.stub[rpc] as unknown as UnaryMethod<RequestOf<K>, ResponseOf<K>>;
+    const full = { ...request, userAppId: this.userAppId } as RequestOf<K>;
+    return new Promise((resolve, reject) => {
+      method.call(this.stub, full, this.metadata, { deadline: Date.now() + deadlineMs }, (error, response) => {
+        if (error) {
+          const verdict = classifyGrpcError(error.code);
+          reject(new ApiError(this.redact(`${rpc}: ${error.details || error.message}`), verdict, undefined, error.code));
+        } else {
+          resolve(response);
+        }
+      });
+    });
+  }
+
+  /** Like `raw`, but an answer whose status is not SUCCESS throws ApiError. */
+  async call<K extends RpcName>(rpc: K, request: Omit<RequestOf<K>, "userAppId">, deadlineMs?: number): Promise<ResponseOf<K>> {
+    const response = await this.raw(rpc, request, deadlineMs);
+    const status = (response as Answer).status;
+    const code = status?.code ?? 0;
+    const verdict = classifyStatus(code);
+    if (verdict !== "success") {
+      throw new ApiError(this.redact(`${rpc}: ${describeStatus(status)}`), verdict === "per_input" ? "fatal" : verdict, code);
+    }
+    return response;
+  }
+
+  /** Waits until the channel is connected, or fails after `timeoutMs`. */
+  waitForReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stub.waitForReady(Date.now() + timeoutMs, (error) => {
+        if (error) reject(new UploadError("unreachable", `cannot reach ${this.endpoint.address}: ${error.message}`));
+        else resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+
+  /** Removes the PAT from any text that may reach the user. */
+  redact(text: string): string {
+    return this.secret ? text.split(this.secret).join("***") : text;
+  }
+}
+
+export function describeStatus(status: Status | undefined): string {
+  if (!status) return "no status in the answer";
+  const parts = [statusName(status.code), status.description, status.details].filter((part) => part !== "");
+  return parts.join(": ");
+}
+
+function channelCredentials(endpoint: Endpoint, settings: Settings): ChannelCredentials {
+  if (!endpoint.tls) return grpcCredentials.createInsecure();
+  if (!settings.rootCertificatesPath) return grpcCredentials.createSsl();
+  try {
+    return grpcCredentials.createSsl(readFileSync(settings.rootCertificatesPath));
+  } catch (error) {
+    throw new UsageError(`CLARIFAI_ROOT_CERTIFICATES_PATH ${settings.rootCertificatesPath}: ${(error as Error).message}`);
+  }
+}

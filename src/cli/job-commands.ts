@@ -1,0 +1,191 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { Command } from "commander";
+import { UsageError } from "../errors.js";
+import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
+import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
+import type { Candidate } from "../sources/candidate.js";
+import { jobLogPath, listJobs, replayJobLog, type AckRecord, type FailRecord, type JobHeader, type JobState } from "../upload/joblog.js";
+import { EXIT } from "../report/exit-codes.js";
+import { statSync } from "node:fs";
+import { connect } from "./connect.js";
+import type { GlobalOptions } from "./global-options.js";
+import { runUploadCommand } from "./run-upload.js";
+import { uploadCommandFor, type CommandRunner } from "./upload-commands.js";
+import type { RawUploadOptions } from "./upload-options.js";
+
+/** A job name, or a path to a job log file. */
+function openJob(nameOrPath: string): { path: string; state: JobState; header: JobHeader } {
+  const path = existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl") ? resolve(nameOrPath) : jobLogPath(nameOrPath);
+  if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);
+  const state = replayJobLog(path);
+  if (!state.header) throw new UsageError(`${path}: no header record; not a job log of this tool`);
+  return { path, state, header: state.header };
+}
+
+interface JobCounts {
+  acknowledged: number;
+  uploaded: number;
+  present: number;
+  failed: number;
+  rejected: number;
+}
+
+function countLatest(state: JobState): JobCounts {
+  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, failed: 0, rejected: 0 };
+  for (const record of state.latest.values()) {
+    if (record.type === "ack") {
+      counts.acknowledged++;
+      counts[record.status]++;
+    } else counts[record.type]++;
+  }
+  return counts;
+}
+
+/** The header's saved options, with the global ones given now taking precedence. */
+function savedGlobals(header: JobHeader, now: GlobalOptions): GlobalOptions {
+  const saved = header.options as Record<string, string | undefined>;
+  return { ...now, api: now.api ?? saved.api, user: now.user ?? saved.user, app: now.app ?? saved.app, context: now.context ?? saved.context };
+}
+
+function write(global: GlobalOptions, value: object, text: string): void {
+  process.stdout.write(global.json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+}
+
+export function jobCommands(runner: CommandRunner): Command[] {
+  const resume = new Command("resume")
+    .description("run a job again from its job log: sends only what is new, changed or failed")
+    .argument("<job>", "job name (see: log list) or job log path")
+    .action(async (job: string, _flags: object, command: Command) => {
+      await runner(async () => {
+        const { header, path } = openJob(job);
+        const options = { ...(header.options as unknown as RawUploadOptions), job: header.job, jobLog: path };
+        return runUploadCommand(uploadCommandFor(header.command, header.args, header.options), options, savedGlobals(header, command.optsWithGlobals<GlobalOptions>()));
+      });
+    });
+
+  const log = new Command("log").description("show job logs");
+  log
+    .command("list")
+    .description("list jobs, newest first")
+    .action(async (_flags: object, command: Command) => {
+      await runner(async () => {
+        const global = command.optsWithGlobals<GlobalOptions>();
+        for (const listing of listJobs()) {
+          const state = replayJobLog(listing.path);
+          const counts = countLatest(state);
+          const header = state.header;
+          write(
+            global,
+            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, runs: state.ends.length, ...counts },
+            `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  acknowledged ${counts.acknowledged}, failed ${counts.failed}, rejected ${counts.rejected}`,
+          );
+        }
+        return EXIT.ok;
+      });
+    });
+  log
+    .command("show")
+    .description("show one job: its source, target, runs and counts")
+    .argument("<job>", "job name or job log path")
+    .action(async (job: string, _flags: object, command: Command) => {
+      await runner(async () => {
+        const global = command.optsWithGlobals<GlobalOptions>();
+        const { header, state, path } = openJob(job);
+        const counts = countLatest(state);
+        const problems = [...state.latest.values()].filter((record): record is FailRecord => record.type !== "ack");
+        if (global.json) {
+          write(global, { event: "job", job: header.job, path, header, runs: state.ends.map((end) => end.summary), batches: state.batches, corrupt_lines: state.corruptLines, ...counts, problems }, "");
+          return EXIT.ok;
+        }
+        const lines = [
+          `job        ${header.job}`,
+          `log        ${path}`,
+          `command    ${header.command} ${header.args.join(" ")}`,
+          `target     ${header.target.api} user ${header.target.user} app ${header.target.app}${header.target.dataset ? ` dataset ${header.target.dataset}` : ""}`,
+          `runs       ${state.ends.length} (${state.batches} batches)`,
+          `inputs     ${counts.acknowledged} acknowledged (${counts.uploaded} uploaded, ${counts.present} already present), ${counts.failed} failed, ${counts.rejected} rejected`,
+        ];
+        if (state.corruptLines > 0) lines.push(`note       ${state.corruptLines} unreadable line(s) ignored`);
+        for (const problem of problems.slice(0, 50)) lines.push(`  ! ${problem.type} [${problem.reason}] ${problem.message}`);
+        if (problems.length > 50) lines.push(`  ... and ${problems.length - 50} more (see --json)`);
+        process.stdout.write(`${lines.join("\n")}\n`);
+        return EXIT.ok;
+      });
+    });
+
+  const status = new Command("status")
+    .description("reconcile a job with the server: are the inputs it sent processed, pending, failed or missing?")
+    .argument("<job>", "job name or job log path")
+    .option("--retry", "re-send the inputs that failed processing or are missing, from their sources")
+    .action(async (job: string, flags: { retry?: boolean }, command: Command) => {
+      await runner(async () => {
+        const { header, state, path } = openJob(job);
+        const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
+        const saved = header.options as unknown as RawUploadOptions;
+        const acked = [...state.latest.values()].filter((record): record is AckRecord => record.type === "ack");
+        const connection = await connect(global, saved.local === undefined || saved.local === false ? undefined : saved.local === true ? true : saved.local);
+        const found = new Map<string, number>();
+        try {
+          const pageSize = 128;
+          for (let start = 0; start < acked.length; start += pageSize) {
+            const ids = acked.slice(start, start + pageSize).map((record) => record.id);
+            const answer = await connection.client.call("listInputs", { ids, page: 1, perPage: pageSize, status: undefined });
+            for (const input of answer.inputs) found.set(input.id, input.status?.code ?? 0);
+          }
+          if (flags.retry) {
+            const failedIds = acked.filter((record) => found.get(record.id) === StatusCode.INPUT_FAILED).map((record) => record.id);
+            for (let start = 0; start < failedIds.length; start += 128) {
+              await connection.client.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
+            }
+          }
+        } finally {
+          await connection.close();
+        }
+        const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
+        const toResend: AckRecord[] = [];
+        for (const record of acked) {
+          const code = found.get(record.id);
+          if (code === undefined) {
+            counts.missing++;
+            toResend.push(record);
+          } else if (code === StatusCode.INPUT_SUCCESS) counts.processed++;
+          else if (code === StatusCode.INPUT_FAILED) {
+            counts.failed++;
+            toResend.push(record);
+          } else counts.pending++;
+        }
+        write(
+          command.optsWithGlobals<GlobalOptions>(),
+          { event: "status", job: header.job, acknowledged: acked.length, ...counts },
+          `job ${header.job}: ${acked.length} acknowledged inputs: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing`,
+        );
+        if (!flags.retry) return counts.failed + counts.missing > 0 ? EXIT.someFailed : EXIT.ok;
+        if (toResend.length === 0) return EXIT.ok;
+        const options = { ...saved, job: header.job, jobLog: path };
+        return runUploadCommand({ name: header.command, args: header.args, candidates: () => resendCandidates(toResend), resend: true }, options, global);
+      });
+    });
+
+  return [resume, log, status];
+}
+
+/** Candidates for inputs to send again under their old ids, from the sources the log recorded. */
+async function* resendCandidates(records: readonly AckRecord[]): AsyncGenerator<Candidate> {
+  for (const record of records) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(record.source)) {
+      yield { source: record.source, relPath: record.source, id: record.id, content: { kind: "url", url: record.source }, fingerprint: record.fingerprint };
+      continue;
+    }
+    let size = 0;
+    let mtimeMs = 0;
+    try {
+      const stats = statSync(record.source);
+      size = stats.size;
+      mtimeMs = stats.mtimeMs;
+    } catch {
+      // Validation reports the file as unreadable.
+    }
+    yield { source: record.source, relPath: record.source, id: record.id, content: { kind: "bytes", bytes: fileByteSource(record.source, size) }, fingerprint: fileFingerprint(size, mtimeMs) };
+  }
+}

@@ -1,0 +1,142 @@
+import { resolve } from "node:path";
+import { RateLimiter } from "../api/rate-limiter.js";
+import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
+import { UsageError } from "../errors.js";
+import { MiB } from "../validate/limits.js";
+import type { Candidate } from "../sources/candidate.js";
+import { ensureDataset } from "../upload/dataset.js";
+import { EventBus } from "../upload/events.js";
+import { jobLogPath, JOB_LOG_VERSION, JobLogWriter, replayJobLog } from "../upload/joblog.js";
+import { runUpload, type RunResult } from "../upload/pipeline.js";
+import { onInterrupt } from "../upload/signals.js";
+import { followProcessing } from "../upload/tracker.js";
+import { exitCodeFor } from "../report/exit-codes.js";
+import { FailedOutWriter } from "../report/failed-out.js";
+import { chooseMode, createReporter } from "../report/reporter.js";
+import { summarize } from "../report/summary.js";
+import { connect, settingsFor, type Connection } from "./connect.js";
+import type { GlobalOptions } from "./global-options.js";
+import { deriveJobName } from "./job-name.js";
+import { parseUploadOptions, type RawUploadOptions } from "./upload-options.js";
+
+/** Where an upload command's candidates come from; `problem` reports what a source could not read. */
+export type CandidateSource = (problem: (source: string, reason: string, message: string) => void) => AsyncIterable<Candidate>;
+
+export interface UploadCommand {
+  /** Command name, as in the job log header: `folder`, `files`, `urls`. */
+  name: string;
+  /** Positional arguments, made absolute where they are paths, for the job name and `resume`. */
+  args: string[];
+  candidates: CandidateSource;
+  /** Send even what the job log says is already there (after `status --retry` deleted it). */
+  resend?: boolean;
+}
+
+/** Memory for file bytes held by batches in flight: a few batches' worth. */
+const MEMORY_BUDGET_BYTES = 192 * MiB;
+
+/** Runs an upload command from start to summary and returns its exit code. */
+export async function runUploadCommand(command: UploadCommand, raw: RawUploadOptions, global: GlobalOptions): Promise<number> {
+  const options = parseUploadOptions(raw);
+  const started = performance.now();
+  const settings = settingsFor(global, options.local);
+  const localDir = options.local === true ? "default" : options.local;
+  const target = {
+    api: localDir !== undefined ? `local:${localDir === "default" ? localDir : resolve(localDir)}` : settings.apiBase,
+    user: settings.userId ?? "",
+    app: settings.appId ?? "",
+    dataset: options.defaults.datasetId,
+  };
+  const job = options.job ?? deriveJobName(command.name, command.args, target, raw.shard);
+  if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
+  const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
+  const state = replayJobLog(logPath);
+
+  const reporter = createReporter({ mode: chooseMode(global) });
+  const bus = new EventBus();
+  bus.on(reporter.listener);
+  if (state.corruptLines > 0) reporter.note(`job log ${logPath}: ${state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
+  const failedOut = options.failedOut ? new FailedOutWriter(resolve(options.failedOut)) : undefined;
+  if (failedOut) bus.on(failedOut.listener);
+  const uploadedIds = new Set<string>();
+  if (options.wait) bus.on((event) => event.type === "input" && event.status === "uploaded" && event.id && uploadedIds.add(event.id));
+
+  let connection: Connection | undefined;
+  let writer: JobLogWriter | undefined;
+  const interrupt = onInterrupt(() => reporter.note("stopping: finishing the batches in flight (Ctrl-C again to quit at once)"));
+  try {
+    if (!options.dryRun) {
+      connection = await connect(global, options.local);
+      if (connection.local) reporter.note(`local server: ${connection.local.address}, user ${settings.userId}, app ${settings.appId}`);
+      if (options.defaults.datasetId) {
+        const how = await ensureDataset(connection.client, options.defaults.datasetId);
+        if (how === "created") reporter.note(`created dataset ${options.defaults.datasetId}`);
+      }
+      writer = new JobLogWriter(logPath);
+      if (!state.header) {
+        writer.append({
+          type: "header",
+          version: JOB_LOG_VERSION,
+          job,
+          created: new Date().toISOString(),
+          command: command.name,
+          args: command.args,
+          target,
+          options: { ...raw, api: global.api, user: global.user, app: global.app, context: global.context },
+        });
+      }
+    }
+    const run = new Date().toISOString();
+    const result: RunResult = await runUpload(
+      {
+        candidates: command.candidates((source, reason, message) => {
+          bus.emit({ type: "input", source, status: "rejected", reason, message, bytes: 0 });
+        }),
+        idFrom: options.idFrom,
+        idPrefix: options.idPrefix,
+        shard: options.shard,
+        batchLimits: options.batchLimits,
+        concurrency: options.concurrency,
+        memoryBudgetBytes: Math.max(MEMORY_BUDGET_BYTES, options.batchLimits.maxBytes),
+        defaults: options.defaults,
+        dryRun: options.dryRun,
+        resend: command.resend,
+      },
+      {
+        client: connection?.client,
+        limiter: new RateLimiter(options.rps),
+        retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
+        bus,
+        log: writer && { writer, state, run },
+        stop: interrupt.signal,
+      },
+    );
+    writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
+
+    if (options.wait && connection && result.outcome === "done" && uploadedIds.size > 0) {
+      const failures = await followProcessing(connection.client, result.addJobId, uploadedIds, bus, interrupt.signal);
+      for (const failure of failures) {
+        result.totals.uploaded--;
+        result.totals.failed++;
+        bus.emit({ type: "input", id: failure.id, source: failure.id, status: "failed", reason: "processing_failed", message: `input ${failure.id} failed processing: ${failure.message}`, bytes: 0 });
+      }
+    }
+
+    const summary = summarize(job, result, (performance.now() - started) / 1000);
+    writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: result.outcome, summary: { ...summary } });
+    writer?.close();
+    writer = undefined;
+    if (result.message) reporter.note(`stopped: ${result.message}`);
+    const rows = failedOut?.close();
+    if (failedOut && rows) reporter.note(`${rows} rejected or failed input(s) written to ${failedOut.path}`);
+    if (result.outcome === "interrupted" || result.outcome === "unreachable") reporter.note(`resume with: clarifai-upload resume ${job}`);
+    else if (!options.dryRun && !options.wait && result.totals.uploaded > 0) reporter.note(`inputs are processed in the background; check with: clarifai-upload status ${job}`);
+    // The summary is always the last thing written (the last line of --json).
+    reporter.finish(summary, options.dryRun);
+    return exitCodeFor(result);
+  } finally {
+    interrupt.remove();
+    writer?.close();
+    await connection?.close();
+  }
+}

@@ -1,0 +1,134 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { Command, Option } from "commander";
+import { UsageError } from "../errors.js";
+import { listFiles } from "../sources/files.js";
+import { walkFolder } from "../sources/folder.js";
+import { readRecords } from "../sources/lines.js";
+import { listUrls } from "../sources/urls.js";
+import { createReadStream } from "node:fs";
+import type { InputKind } from "../validate/limits.js";
+import type { GlobalOptions } from "./global-options.js";
+import { runUploadCommand, type UploadCommand } from "./run-upload.js";
+import { addUploadOptions, type RawUploadOptions } from "./upload-options.js";
+
+/** Sets the exit code of the action; one place (main) turns it into the process's. */
+export type CommandRunner = (run: () => Promise<number>) => Promise<void>;
+
+interface FolderFlags extends RawUploadOptions {
+  include?: string[];
+  exclude?: string[];
+  hidden?: boolean;
+  followSymlinks?: boolean;
+}
+
+interface FilesFlags extends RawUploadOptions {
+  null?: boolean;
+}
+
+interface UrlsFlags extends RawUploadOptions {
+  type?: InputKind;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Builds the upload command of a job log header again, for `resume`. */
+export function uploadCommandFor(name: string, args: readonly string[], flags: Record<string, unknown>): UploadCommand {
+  switch (name) {
+    case "folder":
+      return folderSource(args[0], flags as unknown as FolderFlags);
+    case "files":
+      if (args.includes("-")) throw new UsageError("this job read its file list from stdin: run the same command line again to continue it");
+      return filesSource(args, flags as unknown as FilesFlags);
+    case "urls":
+      if (args.length === 0 || args[0] === "-") throw new UsageError("this job read its URL list from stdin: run the same command line again to continue it");
+      return urlsSource(args[0], flags as unknown as UrlsFlags);
+    default:
+      throw new UsageError(`cannot resume a job of command "${name}"`);
+  }
+}
+
+function folderSource(dir: string, flags: FolderFlags): UploadCommand {
+  const root = resolve(dir);
+  let isDir = false;
+  try {
+    isDir = statSync(root).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new UsageError(`${dir}: not a folder`);
+  return {
+    name: "folder",
+    args: [root],
+    candidates: (problem) =>
+      walkFolder(root, {
+        include: flags.include,
+        exclude: flags.exclude,
+        hidden: flags.hidden,
+        followSymlinks: flags.followSymlinks,
+        onLoop: (path) => problem(path, "symlink_loop", `${path}: symlink leads back into a folder already walked; not followed again`),
+      }),
+  };
+}
+
+function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand {
+  const list = paths.length === 0 ? ["-"] : paths;
+  const absolute = list.map((path) => (path === "-" ? "-" : resolve(path)));
+  return {
+    name: "files",
+    args: absolute,
+    candidates: (problem) => {
+      async function* names(): AsyncGenerator<string> {
+        for (const path of list) {
+          if (path === "-") yield* readRecords(process.stdin, flags.null ?? false);
+          else yield path;
+        }
+      }
+      return listFiles(names(), ({ source, message }) => problem(source, "unreadable", message));
+    },
+  };
+}
+
+function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
+  const from = file === undefined || file === "-" ? "-" : resolve(file);
+  return {
+    name: "urls",
+    args: [from],
+    candidates: () => listUrls(readRecords(from === "-" ? process.stdin : createReadStream(from)), flags.type),
+  };
+}
+
+export function uploadCommands(runner: CommandRunner): Command[] {
+  const folder = addUploadOptions(
+    new Command("folder")
+      .description("upload every supported file under DIR (recursively)")
+      .argument("<dir>", "folder to walk")
+      .option("--include <glob>", "only files matching this glob (repeatable; a glob without / matches file names)", collect)
+      .option("--exclude <glob>", "skip files matching this glob (repeatable)", collect)
+      .option("--hidden", "include hidden files and folders")
+      .option("--follow-symlinks", "follow symbolic links (loops are detected)"),
+  ).action(async (dir: string, flags: FolderFlags, command: Command) => {
+    await runner(() => runUploadCommand(folderSource(dir, flags), flags, command.optsWithGlobals<GlobalOptions>()));
+  });
+
+  const files = addUploadOptions(
+    new Command("files")
+      .description("upload the listed files; - reads paths from stdin, one per line (or NUL-separated with -0)")
+      .argument("[paths...]", "files to upload, or - for stdin")
+      .option("-0, --null", "stdin paths are NUL-separated (find -print0)"),
+  ).action(async (paths: string[], flags: FilesFlags, command: Command) => {
+    await runner(() => runUploadCommand(filesSource(paths, flags), flags, command.optsWithGlobals<GlobalOptions>()));
+  });
+
+  const urls = addUploadOptions(
+    new Command("urls")
+      .description("upload inputs by URL, one per line, from FILE or stdin (-)")
+      .argument("[file]", "file of URLs, or - for stdin", "-")
+      .addOption(new Option("--type <kind>", "input type of every URL (default: from the URL's extension)").choices(["image", "video", "audio", "text"]))
+      .option("--allow-duplicate-urls", "let the platform store the same URL more than once"),
+  ).action(async (file: string, flags: UrlsFlags, command: Command) => {
+    await runner(() => runUploadCommand(urlsSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
+  });
+
+  return [folder, files, urls];
+}

@@ -1,0 +1,169 @@
+import { Command, Option } from "commander";
+import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
+import { UsageError } from "../errors.js";
+import { checkBatchLimits, DEFAULT_BATCH_LIMITS, type BatchLimits } from "../plan/batcher.js";
+import type { IdFrom } from "../plan/ids.js";
+import type { GeoPoint } from "../sources/candidate.js";
+import type { InputDefaults } from "../upload/request.js";
+import type { Shard } from "../upload/pipeline.js";
+import { DEFAULT_RATE_LIMIT_RPS, MiB } from "../validate/limits.js";
+
+/** The upload options as commander hands them over (every upload command shares them). */
+export interface RawUploadOptions {
+  dataset?: string;
+  concepts?: string;
+  labelsFromFolder?: boolean;
+  metadata?: string;
+  geo?: string;
+  idFrom: string;
+  idPrefix: string;
+  batchSize: string;
+  batchBytes: string;
+  concurrency: string;
+  rps: string;
+  maxRetries: string;
+  shard?: string;
+  wait?: boolean;
+  dryRun?: boolean;
+  failedOut?: string;
+  job?: string;
+  jobLog?: string;
+  local?: string | boolean;
+  allowDuplicateUrls?: boolean;
+}
+
+/** The same options, checked and typed. */
+export interface UploadOptions {
+  defaults: InputDefaults;
+  idFrom: IdFrom;
+  idPrefix: string;
+  batchLimits: BatchLimits;
+  concurrency: number;
+  rps: number;
+  maxRetries: number;
+  shard?: Shard;
+  wait: boolean;
+  dryRun: boolean;
+  failedOut?: string;
+  job?: string;
+  jobLog?: string;
+  /** `--local` without a folder is `true`: the default data folder. */
+  local?: string | true;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+
+/** Adds the shared upload options to an upload command. Defined once, here. */
+export function addUploadOptions(command: Command): Command {
+  return command
+    .option("--dataset <id>", "add every input to this dataset (created when missing)")
+    .option("--concepts <list>", "comma-separated concepts for every input")
+    .option("--labels-from-folder", "use each file's parent folder name as a concept (class-folder layout)")
+    .option("--metadata <json>", "JSON object merged over the default {\"filename\", \"path\"} metadata")
+    .option("--geo <lon,lat>", "geo point for every input")
+    .addOption(new Option("--id-from <source>", "derive input ids from the relative path, the file name or a content hash").choices(["path", "name", "hash"]).default("path"))
+    .option("--id-prefix <prefix>", "prefix for every input id", "")
+    .option("--batch-size <n>", "inputs per request (1-128)", String(DEFAULT_BATCH_LIMITS.maxInputs))
+    .option("--batch-bytes <size>", "bytes per request, e.g. 32MiB (under 128 MiB)", "32MiB")
+    .option("--concurrency <n>", "requests in flight", String(DEFAULT_CONCURRENCY))
+    .option("--rps <n>", "requests per second at most (0: no limit)", String(DEFAULT_RATE_LIMIT_RPS))
+    .option("--max-retries <n>", "retries of a request or input that failed transiently", String(DEFAULT_RETRY_POLICY.maxRetries))
+    .option("--shard <i/n>", "process only shard I of N (0-based), split by a stable hash of the input id")
+    .option("--wait", "after sending, follow processing and report inputs that failed it")
+    .option("--dry-run", "walk, validate and plan; send nothing")
+    .option("--failed-out <file.csv>", "write every rejected or failed input, with its reason, as a manifest")
+    .option("--job <name>", "job name (default: derived from the command, source and target)")
+    .option("--job-log <path>", "job log file (default: under $XDG_STATE_HOME/clarifai-upload/jobs)")
+    .option("--local [dir]", "upload to an embedded local server (data in DIR or the default folder); no PAT needed");
+}
+
+export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
+  const batchLimits: BatchLimits = { maxInputs: parseInteger(raw.batchSize, "--batch-size"), maxBytes: parseSize(raw.batchBytes, "--batch-bytes") };
+  const problem = checkBatchLimits(batchLimits);
+  if (problem) throw new UsageError(problem);
+  const concurrency = parseInteger(raw.concurrency, "--concurrency");
+  if (concurrency < 1 || concurrency > 64) throw new UsageError("--concurrency must be from 1 to 64");
+  const rps = Number(raw.rps);
+  if (!Number.isFinite(rps) || rps < 0) throw new UsageError(`--rps ${raw.rps}: must be a number >= 0`);
+  const maxRetries = parseInteger(raw.maxRetries, "--max-retries");
+  if (maxRetries < 0) throw new UsageError("--max-retries must be >= 0");
+  if (raw.idPrefix && !/^[A-Za-z0-9_-]*$/.test(raw.idPrefix)) throw new UsageError(`--id-prefix ${raw.idPrefix}: only letters, digits, _ and - are allowed in input ids`);
+  if (raw.dataset !== undefined && !/^[A-Za-z0-9_-]+$/.test(raw.dataset)) throw new UsageError(`--dataset ${raw.dataset}: dataset ids use only letters, digits, _ and -`);
+  return {
+    defaults: {
+      datasetId: raw.dataset,
+      concepts: parseConcepts(raw.concepts),
+      labelsFromFolder: raw.labelsFromFolder ?? false,
+      metadata: parseMetadata(raw.metadata),
+      geo: raw.geo === undefined ? undefined : parseGeo(raw.geo),
+      allowDuplicateUrl: raw.allowDuplicateUrls ?? false,
+    },
+    idFrom: raw.idFrom as IdFrom,
+    idPrefix: raw.idPrefix,
+    batchLimits,
+    concurrency,
+    rps,
+    maxRetries,
+    shard: raw.shard === undefined ? undefined : parseShard(raw.shard),
+    wait: raw.wait ?? false,
+    dryRun: raw.dryRun ?? false,
+    failedOut: raw.failedOut,
+    job: raw.job,
+    jobLog: raw.jobLog,
+    local: raw.local === undefined || raw.local === false ? undefined : raw.local === true ? true : raw.local,
+  };
+}
+
+export function parseInteger(text: string, flag: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} ${text}: expected a whole number`);
+  return Number(text);
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1000, kb: 1000, kib: 1024, m: 1e6, mb: 1e6, mib: MiB, g: 1e9, gb: 1e9, gib: 1024 * MiB };
+
+/** `32MiB`, `50MB`, `1048576`: decimal and binary units. */
+export function parseSize(text: string, flag: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new UsageError(`${flag} ${text}: expected a size such as 32MiB or 50MB`);
+  return Math.floor(Number(match[1]) * unit);
+}
+
+function parseConcepts(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const concepts = text.split(",").map((part) => part.trim()).filter((part) => part !== "");
+  for (const concept of concepts) {
+    if (!/^[A-Za-z0-9_-]+$/.test(concept)) throw new UsageError(`--concepts: "${concept}" is not a valid concept id (letters, digits, _ and -)`);
+  }
+  return concepts;
+}
+
+function parseMetadata(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--metadata: not valid JSON (${(error as Error).message})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new UsageError("--metadata: must be a JSON object, e.g. '{\"split\":\"train\"}'");
+  return value as Record<string, unknown>;
+}
+
+export function parseGeo(text: string): GeoPoint {
+  const parts = text.split(",").map((part) => Number(part.trim()));
+  if (parts.length !== 2 || parts.some((part) => !Number.isFinite(part))) throw new UsageError(`--geo ${text}: expected LON,LAT, e.g. -122.42,37.77`);
+  const [longitude, latitude] = parts;
+  if (longitude < -180 || longitude > 180) throw new UsageError(`--geo ${text}: longitude must be from -180 to 180`);
+  if (latitude < -90 || latitude > 90) throw new UsageError(`--geo ${text}: latitude must be from -90 to 90`);
+  return { longitude, latitude };
+}
+
+function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match) throw new UsageError(`--shard ${text}: expected I/N, e.g. 0/4`);
+  const index = Number(match[1]);
+  const count = Number(match[2]);
+  if (count < 1 || index >= count) throw new UsageError(`--shard ${text}: I must be from 0 to N-1`);
+  return { index, count };
+}

@@ -1,0 +1,20 @@
+/** Errors that map to one exit code each; anything else is a bug (exit 1 with its stack). */
+export type ErrorCode = "usage" | "auth" | "unreachable" | "interrupted" | "failed";
+
+export class UploadError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "UploadError";
+  }
+}
+
+/** A bad flag, argument or configuration value: exit 2. */
+export class UsageError extends UploadError {
+  constructor(message: string) {
+    super("usage", message);
+    this.name = "UsageError";
+  }
+}

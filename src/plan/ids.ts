@@ -1,0 +1,60 @@
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+
+export type IdFrom = "path" | "name" | "hash";
+
+/** Longest id this tool makes; the platform's limit is higher. */
+export const MAX_ID_LENGTH = 128;
+const HASH_LENGTH = 8;
+const VALID_ID = /^[A-Za-z0-9_-]+$/;
+
+export function isValidInputId(id: string): boolean {
+  return id.length > 0 && id.length <= MAX_ID_LENGTH && VALID_ID.test(id);
+}
+
+export function shortHash(text: string | Buffer, length = HASH_LENGTH): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/**
+ * A deterministic input id from a name: `prefix` + the name with every character outside
+ * [A-Za-z0-9_-] replaced by `_`, bounded in length, with a short hash of the original
+ * appended whenever that replacement or truncation lost information (so `a.jpg` and
+ * `a.png` never meet).
+ */
+export function idFromName(name: string, prefix = ""): string {
+  const raw = prefix + name;
+  const sanitized = raw.replace(/[^A-Za-z0-9_-]/g, "_");
+  if (sanitized === raw && raw.length <= MAX_ID_LENGTH && raw.length > 0) return raw;
+  const room = MAX_ID_LENGTH - HASH_LENGTH - 1;
+  return `${sanitized.slice(0, room)}-${shortHash(raw)}`;
+}
+
+/** The id source text for a candidate under `--id-from path|name`. */
+export function idSourceText(relPath: string, from: Exclude<IdFrom, "hash">): string {
+  return from === "name" ? posix.basename(relPath) : relPath;
+}
+
+/**
+ * Keeps ids unique within one run. A second candidate that would get an id already
+ * taken gets one with a hash of its relative path appended, and the collision is reported.
+ */
+export class IdRegistry {
+  private readonly taken = new Set<string>();
+
+  claim(id: string, relPath: string): { id: string; collidedWith?: string } {
+    if (!this.taken.has(id)) {
+      this.taken.add(id);
+      return { id };
+    }
+    let unique = idFromName(`${id}-${shortHash(relPath)}`);
+    for (let n = 2; this.taken.has(unique); n++) unique = idFromName(`${id}-${shortHash(`${relPath}#${n}`)}`);
+    this.taken.add(unique);
+    return { id: unique, collidedWith: id };
+  }
+}
+
+/** Shard of an id for `--shard I/N`: a stable hash, so N machines split work with no overlap. */
+export function shardOf(id: string, count: number): number {
+  return createHash("sha256").update(id).digest().readUInt32BE(0) % count;
+}

@@ -1,0 +1,144 @@
+import { MultiBar, Presets, type SingleBar } from "cli-progress";
+import type { EventListener, UploadEvent } from "../upload/events.js";
+import { colorAllowed, formatBytes } from "./format.js";
+import type { Summary } from "./summary.js";
+import { summaryTable } from "./summary.js";
+
+export type ReportMode = "json" | "bars" | "lines" | "quiet";
+
+export interface Reporter {
+  readonly listener: EventListener;
+  /** A message for the user (not an input outcome): resume hints, notices. */
+  note(text: string): void;
+  finish(summary: Summary, dryRun: boolean): void;
+}
+
+export interface ReporterOptions {
+  mode: ReportMode;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WriteStream;
+  /** Seconds between plain progress lines when stderr is not a terminal. */
+  lineIntervalSeconds?: number;
+}
+
+/** The mode a user gets by default: JSON when asked, bars on a terminal, plain lines otherwise. */
+export function chooseMode(flags: { json?: boolean; quiet?: boolean }, stderr: NodeJS.WriteStream = process.stderr): ReportMode {
+  if (flags.json) return "json";
+  if (flags.quiet) return "quiet";
+  return stderr.isTTY ? "bars" : "lines";
+}
+
+interface Counters {
+  discovered: number;
+  done: number;
+  uploaded: number;
+  present: number;
+  rejected: number;
+  failed: number;
+  bytes: number;
+  walkDone: boolean;
+}
+
+export function createReporter(options: ReporterOptions): Reporter {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const counters: Counters = { discovered: 0, done: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, bytes: 0, walkDone: false };
+  const started = Date.now();
+  const color = colorAllowed(stderr);
+  const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+  let bars: { multi: MultiBar; walk: SingleBar; send: SingleBar } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const say = (line: string): void => {
+    if (bars) bars.multi.log(`${line}\n`);
+    else stderr.write(`${line}\n`);
+  };
+
+  if (options.mode === "bars") {
+    const multi = new MultiBar(
+      { clearOnComplete: false, hideCursor: true, etaBuffer: 50, fps: 5, stream: stderr, format: " {label} {bar} {value}/{total} {extra}" },
+      Presets.shades_classic,
+    );
+    bars = {
+      multi,
+      walk: multi.create(1, 0, { label: "found ", extra: "" }),
+      send: multi.create(1, 0, { label: "sent  ", extra: "" }),
+    };
+  } else if (options.mode === "lines") {
+    timer = setInterval(() => say(progressLine()), (options.lineIntervalSeconds ?? 5) * 1000);
+    timer.unref();
+  }
+
+  function progressLine(): string {
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+    return `progress: ${counters.discovered} found${counters.walkDone ? " (walk done)" : ""}, ${counters.uploaded} uploaded, ${counters.present} present, ${counters.rejected} rejected, ${counters.failed} failed, ${formatBytes(counters.bytes)} at ${formatBytes(counters.bytes / seconds)}/s`;
+  }
+
+  function refreshBars(): void {
+    if (!bars) return;
+    const total = Math.max(1, counters.discovered);
+    bars.walk.setTotal(total);
+    bars.walk.update(counters.discovered, { extra: counters.walkDone ? "files (walk done)" : "files" });
+    bars.send.setTotal(total);
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+    bars.send.update(counters.done, { extra: `${formatBytes(counters.bytes)} ${formatBytes(counters.bytes / seconds)}/s  ${counters.rejected + counters.failed} problems` });
+  }
+
+  const listener = (event: UploadEvent): void => {
+    switch (event.type) {
+      case "discovered":
+        counters.discovered++;
+        break;
+      case "walk_done":
+        counters.walkDone = true;
+        break;
+      case "skipped":
+        counters.done++;
+        counters.present++;
+        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "input", id: event.id, source: event.source, status: "present", reason: "unchanged_since_last_run" })}\n`);
+        break;
+      case "input":
+        counters.done++;
+        counters[event.status]++;
+        counters.bytes += event.bytes;
+        if (options.mode === "json") {
+          stdout.write(`${JSON.stringify({ event: "input", id: event.id, source: event.source, status: event.status, reason: event.reason, message: event.message })}\n`);
+        } else if (event.status === "rejected" || event.status === "failed") {
+          say(`${paint("31", "!")} ${event.status} [${event.reason}] ${event.message ?? event.source}`);
+        }
+        break;
+      case "warning":
+        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "warning", source: event.source, message: event.message })}\n`);
+        else if (options.mode !== "quiet") say(`${paint("33", "~")} ${event.message}`);
+        break;
+      case "retry":
+        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "retry", attempt: event.attempt, delay_ms: event.delayMs, message: event.message })}\n`);
+        else if (options.mode !== "quiet") say(`${paint("33", "~")} retry ${event.attempt} in ${event.delayMs} ms: ${event.message}`);
+        break;
+      case "processing":
+        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "processing", pending: event.pending, in_progress: event.inProgress, success: event.success, failed: event.failed })}\n`);
+        else if (options.mode !== "quiet") say(`processing: ${event.success} done, ${event.failed} failed, ${event.pending + event.inProgress} pending`);
+        break;
+      case "batch":
+        break;
+    }
+    refreshBars();
+  };
+
+  return {
+    listener,
+    note(text: string): void {
+      if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "note", message: text })}\n`);
+      else say(text);
+    },
+    finish(summary: Summary, dryRun: boolean): void {
+      if (timer) clearInterval(timer);
+      if (bars) {
+        refreshBars();
+        bars.multi.stop();
+      }
+      if (options.mode === "json") stdout.write(`${JSON.stringify(summary)}\n`);
+      else if (options.mode !== "quiet") stderr.write(`${dryRun ? "dry run, nothing sent:\n" : ""}${summaryTable(summary, dryRun)}\n`);
+    },
+  };
+}

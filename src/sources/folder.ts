@@ -1,0 +1,66 @@
+import { readdir, realpath } from "node:fs";
+import type { Dirent } from "node:fs";
+import { resolve } from "node:path";
+import fg from "fast-glob";
+import type { Candidate } from "./candidate.js";
+import { fileByteSource, fileFingerprint } from "./file-bytes.js";
+
+export interface FolderOptions {
+  include?: readonly string[];
+  exclude?: readonly string[];
+  hidden?: boolean;
+  followSymlinks?: boolean;
+  /** Called once per directory that a followed symlink leads back into (a loop, not walked again). */
+  onLoop?: (path: string) => void;
+  /** Called for each entry that could not be read during the walk. */
+  onError?: (path: string, message: string) => void;
+}
+
+type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void;
+
+/**
+ * Walks `root` recursively, streaming: the first candidates arrive before the walk ends.
+ * Symlinked directories are followed only with `followSymlinks`; each real directory is
+ * read once, so a link back to an ancestor is reported, not walked forever.
+ */
+export async function* walkFolder(root: string, options: FolderOptions = {}): AsyncGenerator<Candidate> {
+  const base = resolve(root);
+  const seenDirs = new Set<string>();
+  const fsAdapter = {
+    readdir(path: string, readOptions: { withFileTypes: true }, callback: ReaddirCallback): void {
+      realpath(path, (error, real) => {
+        if (error) return callback(error, []);
+        if (seenDirs.has(real)) {
+          options.onLoop?.(path);
+          return callback(null, []);
+        }
+        seenDirs.add(real);
+        readdir(path, readOptions, callback);
+      });
+    },
+  };
+  const stream = fg.stream(options.include?.length ? [...options.include] : ["**"], {
+    cwd: base,
+    ignore: [...(options.exclude ?? [])],
+    dot: options.hidden ?? false,
+    followSymbolicLinks: options.followSymlinks ?? false,
+    onlyFiles: true,
+    baseNameMatch: true,
+    stats: true,
+    suppressErrors: true,
+    fs: fsAdapter as unknown as fg.FileSystemAdapter,
+  });
+  for await (const raw of stream) {
+    const entry = raw as unknown as fg.Entry;
+    const stats = entry.stats;
+    if (!stats) continue;
+    if (!options.followSymlinks && entry.dirent.isSymbolicLink()) continue;
+    const absolute = resolve(base, entry.path);
+    yield {
+      source: absolute,
+      relPath: entry.path,
+      content: { kind: "bytes", bytes: fileByteSource(absolute, stats.size) },
+      fingerprint: fileFingerprint(stats.size, stats.mtimeMs),
+    };
+  }
+}

@@ -1,0 +1,197 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, dirname, join } from "node:path";
+
+export const JOB_LOG_VERSION = 1;
+
+/** The first record of a job log: enough to run the job again. Never holds a secret. */
+export interface JobHeader {
+  type: "header";
+  version: number;
+  job: string;
+  created: string;
+  command: string;
+  /** The command's positional arguments (absolute paths), so `resume` can run it again. */
+  args: string[];
+  target: { api: string; user: string; app: string; dataset?: string };
+  /** The upload options as given, without secrets. */
+  options: Record<string, unknown>;
+}
+
+/** An input the server acknowledged (uploaded, or already present). */
+export interface AckRecord {
+  type: "ack";
+  id: string;
+  source: string;
+  fingerprint: string;
+  status: "uploaded" | "present";
+  batch: number;
+  run: string;
+}
+
+/** An input that did not get in, and why; retried by the next run. */
+export interface FailRecord {
+  type: "failed" | "rejected";
+  id?: string;
+  source: string;
+  fingerprint: string;
+  reason: string;
+  message: string;
+  run: string;
+}
+
+export interface BatchRecord {
+  type: "batch";
+  seq: number;
+  inputs: number;
+  bytes: number;
+  addJob: string;
+  run: string;
+}
+
+export interface RunRecord {
+  type: "run";
+  run: string;
+  started: string;
+  addJob: string;
+}
+
+export interface EndRecord {
+  type: "end";
+  run: string;
+  ended: string;
+  outcome: string;
+  summary: Record<string, number | string>;
+}
+
+export type JobRecord = JobHeader | AckRecord | FailRecord | BatchRecord | RunRecord | EndRecord;
+
+export function defaultJobsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
+  return join(state, "clarifai-upload", "jobs");
+}
+
+export function jobLogPath(job: string, jobsDir = defaultJobsDir()): string {
+  return join(jobsDir, `${job}.jsonl`);
+}
+
+/** What replaying a log tells: the header and, per source, its latest outcome. */
+export interface JobState {
+  header?: JobHeader;
+  /** Latest ack or failure per source. */
+  latest: Map<string, AckRecord | FailRecord>;
+  runs: RunRecord[];
+  ends: EndRecord[];
+  batches: number;
+  /** Lines that could not be parsed (a torn last line after a crash is the usual one). */
+  corruptLines: number;
+}
+
+/** Replays a job log. A torn or corrupt line is counted and skipped, never fatal. */
+export function replayJobLog(path: string): JobState {
+  const state: JobState = { latest: new Map(), runs: [], ends: [], batches: 0, corruptLines: 0 };
+  if (!existsSync(path)) return state;
+  const text = readFileSync(path, "utf8");
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    let record: JobRecord;
+    try {
+      record = JSON.parse(line) as JobRecord;
+    } catch {
+      state.corruptLines++;
+      continue;
+    }
+    switch (record.type) {
+      case "header":
+        state.header ??= record;
+        break;
+      case "ack":
+      case "failed":
+      case "rejected":
+        state.latest.set(record.source, record);
+        break;
+      case "batch":
+        state.batches++;
+        break;
+      case "run":
+        state.runs.push(record);
+        break;
+      case "end":
+        state.ends.push(record);
+        break;
+      default:
+        state.corruptLines++;
+    }
+  }
+  return state;
+}
+
+/** True when an earlier run already got this source in with the same content. */
+export function alreadyAcknowledged(state: JobState, source: string, fingerprint: string): AckRecord | undefined {
+  const record = state.latest.get(source);
+  return record?.type === "ack" && record.fingerprint === fingerprint ? record : undefined;
+}
+
+/**
+ * Append-only JSON Lines writer. Records are buffered and written + fsynced by `sync()`,
+ * which the pipeline calls after each acknowledged batch; a crash can at worst tear the
+ * last line, which replay ignores.
+ */
+export class JobLogWriter {
+  private readonly fd: number;
+  private pending: string[] = [];
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    const torn = existsSync(path) && endsWithoutNewline(path);
+    this.fd = openSync(path, "a", 0o600);
+    if (torn) writeSync(this.fd, "\n");
+  }
+
+  append(record: JobRecord): void {
+    this.pending.push(JSON.stringify(record));
+  }
+
+  sync(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join("\n") + "\n";
+    this.pending = [];
+    writeSync(this.fd, text);
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    this.sync();
+    closeSync(this.fd);
+  }
+}
+
+function endsWithoutNewline(path: string): boolean {
+  const size = statSync(path).size;
+  if (size === 0) return false;
+  const fd = openSync(path, "r");
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface JobListing {
+  job: string;
+  path: string;
+  modified: Date;
+}
+
+export function listJobs(jobsDir = defaultJobsDir()): JobListing[] {
+  if (!existsSync(jobsDir)) return [];
+  return readdirSync(jobsDir)
+    .filter((name) => name.endsWith(".jsonl"))
+    .map((name) => {
+      const path = join(jobsDir, name);
+      return { job: basename(name, ".jsonl"), path, modified: statSync(path).mtime };
+    })
+    .sort((a, b) => b.modified.getTime() - a.modified.getTime());
+}

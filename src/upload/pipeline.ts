@@ -1,0 +1,258 @@
+import { randomBytes } from "node:crypto";
+import type { ClarifaiClient } from "../api/client.js";
+import type { RateLimiter } from "../api/rate-limiter.js";
+import type { RetryPolicy } from "../api/retry.js";
+import { UploadError } from "../errors.js";
+import { INPUT_OVERHEAD_BYTES, planBatches, type Batch, type BatchLimits, type PlannedInput } from "../plan/batcher.js";
+import { IdRegistry, idFromName, idSourceText, shardOf, shortHash, type IdFrom } from "../plan/ids.js";
+import type { Candidate } from "../sources/candidate.js";
+import { validate, type Accepted, type Rejected } from "../validate/validate.js";
+import { ByteBudget } from "./byte-budget.js";
+import type { EventBus } from "./events.js";
+import { alreadyAcknowledged, type JobLogWriter, type JobState } from "./joblog.js";
+import { mapConcurrent } from "./map-concurrent.js";
+import { buildInput, metadataFor, type InputDefaults } from "./request.js";
+import { sendBatch, UnreachableError, type InputOutcome, type SenderContext } from "./sender.js";
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** What to upload and how: everything the CLI decided, as plain data. */
+export interface UploadPlan {
+  candidates: AsyncIterable<Candidate>;
+  idFrom: IdFrom;
+  idPrefix: string;
+  shard?: Shard;
+  batchLimits: BatchLimits;
+  concurrency: number;
+  /** Bytes of file content all batches in flight may hold at once. */
+  memoryBudgetBytes: number;
+  defaults: InputDefaults;
+  dryRun: boolean;
+  /** Send even inputs the job log says were acknowledged (status --retry after deleting them). */
+  resend?: boolean;
+}
+
+export interface JobLogSink {
+  writer: JobLogWriter;
+  state: JobState;
+  run: string;
+}
+
+/** The connections and sinks a run uses. `client` is absent for a dry run. */
+export interface UploadServices {
+  client?: ClarifaiClient;
+  limiter: RateLimiter;
+  retry: RetryPolicy;
+  bus: EventBus;
+  log?: JobLogSink;
+  /** Aborted by the first Ctrl-C: stop discovering and sending new batches; finish those in flight. */
+  stop: AbortSignal;
+}
+
+export interface RunTotals {
+  discovered: number;
+  uploaded: number;
+  present: number;
+  rejected: number;
+  failed: number;
+  /** Valid inputs not sent because the run stopped early. */
+  notSent: number;
+  bytes: number;
+  batches: number;
+}
+
+export type RunOutcome = "done" | "interrupted" | "auth" | "unreachable";
+
+export interface RunResult {
+  totals: RunTotals;
+  outcome: RunOutcome;
+  /** Why the run stopped early. */
+  message?: string;
+  /** The inputs-add job every batch of this run was posted under. */
+  addJobId: string;
+}
+
+const VALIDATION_CONCURRENCY = 16;
+
+export async function runUpload(plan: UploadPlan, services: UploadServices): Promise<RunResult> {
+  const { bus, log } = services;
+  const totals: RunTotals = { discovered: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, notSent: 0, bytes: 0, batches: 0 };
+  const addJobId = randomBytes(16).toString("hex");
+  const registry = new IdRegistry();
+  const halt = new AbortController();
+  let outcome: RunOutcome = "done";
+  let message: string | undefined;
+  const stopped = (): boolean => services.stop.aborted || halt.signal.aborted;
+
+  const recordRejected = (rejected: Rejected, id?: string): void => {
+    totals.rejected++;
+    bus.emit({ type: "input", id, source: rejected.candidate.source, status: "rejected", reason: rejected.reason, message: rejected.message, bytes: 0 });
+    log?.writer.append({ type: "rejected", id, source: rejected.candidate.source, fingerprint: rejected.candidate.fingerprint, reason: rejected.reason, message: rejected.message, run: log.run });
+  };
+
+  async function* discovered(): AsyncGenerator<{ candidate: Candidate; id?: string }> {
+    for await (const candidate of plan.candidates) {
+      if (stopped()) break;
+      const provisional = candidate.id ?? (plan.idFrom === "hash" ? undefined : idFromName(idSourceText(candidate.relPath, plan.idFrom), plan.idPrefix));
+      if (plan.shard && shardOf(provisional ?? candidate.relPath, plan.shard.count) !== plan.shard.index) continue;
+      totals.discovered++;
+      bus.emit({ type: "discovered", source: candidate.source });
+      const earlier = log && !plan.resend ? alreadyAcknowledged(log.state, candidate.source, candidate.fingerprint) : undefined;
+      if (earlier) {
+        totals.present++;
+        bus.emit({ type: "skipped", id: earlier.id, source: candidate.source });
+        continue;
+      }
+      yield { candidate, id: provisional };
+    }
+    bus.emit({ type: "walk_done", discovered: totals.discovered });
+  }
+
+  const checked = mapConcurrent(discovered(), VALIDATION_CONCURRENCY, async ({ candidate, id }) => {
+    const verdict = await validate(candidate);
+    if (verdict.status === "rejected" || id !== undefined) return { verdict, id };
+    try {
+      return { verdict, id: plan.idPrefix + (await contentHash(verdict)) };
+    } catch (error) {
+      const unreadable: Rejected = { status: "rejected", candidate, reason: "unreadable", message: `${candidate.source}: ${(error as Error).message}` };
+      return { verdict: unreadable, id };
+    }
+  });
+
+  async function* planned(): AsyncGenerator<PlannedInput> {
+    for await (const { verdict, id } of checked) {
+      if (verdict.status === "rejected") {
+        recordRejected(verdict, id);
+        continue;
+      }
+      for (const warning of verdict.warnings) bus.emit({ type: "warning", source: verdict.candidate.source, message: warning });
+      const claim = registry.claim(id ?? idFromName(verdict.candidate.relPath, plan.idPrefix), verdict.candidate.relPath);
+      if (claim.collidedWith) {
+        bus.emit({ type: "warning", source: verdict.candidate.source, message: `${verdict.candidate.source}: id ${claim.collidedWith} is taken by another input of this run; using ${claim.id}` });
+      }
+      yield { id: claim.id, accepted: verdict, requestBytes: requestBytesOf(verdict, claim.id, plan.defaults) };
+    }
+  }
+
+  const batches = planBatches(planned(), plan.batchLimits);
+  const budget = new ByteBudget(plan.memoryBudgetBytes);
+  const sender: SenderContext | undefined = services.client && {
+    client: services.client,
+    limiter: services.limiter,
+    retry: services.retry,
+    addJobId,
+    onRetry: (problem, attempt, delayMs) => bus.emit({ type: "retry", message: problem, attempt, delayMs }),
+  };
+
+  const record = (batch: Batch, outcomes: readonly InputOutcome[]): void => {
+    totals.batches++;
+    bus.emit({ type: "batch", seq: batch.seq, inputs: batch.inputs.length, bytes: batch.bytes });
+    log?.writer.append({ type: "batch", seq: batch.seq, inputs: batch.inputs.length, bytes: batch.bytes, addJob: addJobId, run: log.run });
+    for (const result of outcomes) {
+      const { candidate } = result.input.accepted;
+      const bytes = result.status === "uploaded" ? result.input.accepted.size : 0;
+      if (result.status === "failed") totals.failed++;
+      else totals[result.status]++;
+      totals.bytes += bytes;
+      bus.emit({ type: "input", id: result.input.id, source: candidate.source, status: result.status, reason: result.reason, message: result.message, bytes });
+      if (!log) continue;
+      if (result.status === "failed") {
+        log.writer.append({ type: "failed", id: result.input.id, source: candidate.source, fingerprint: candidate.fingerprint, reason: result.reason ?? "failed", message: result.message ?? "", run: log.run });
+      } else {
+        log.writer.append({ type: "ack", id: result.input.id, source: candidate.source, fingerprint: candidate.fingerprint, status: result.status, batch: batch.seq, run: log.run });
+      }
+    }
+    log?.writer.sync();
+  };
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (stopped()) return;
+      const step = await batches.next();
+      if (step.done) return;
+      const batch = step.value;
+      if (stopped()) {
+        totals.notSent += batch.inputs.length;
+        continue;
+      }
+      if (!sender) {
+        record(batch, batch.inputs.map((input) => ({ input, status: "uploaded" })));
+        continue;
+      }
+      const held = await budget.acquire(payloadBytes(batch));
+      try {
+        const payloads = await Promise.all(batch.inputs.map((input) => readPayload(input)));
+        const readable: PlannedInput[] = [];
+        const messages = [];
+        const unreadable: InputOutcome[] = [];
+        for (const [index, input] of batch.inputs.entries()) {
+          const payload = payloads[index];
+          if (payload instanceof Error) unreadable.push({ input, status: "failed", reason: "unreadable", message: `${input.accepted.candidate.source}: ${payload.message}` });
+          else {
+            readable.push(input);
+            messages.push(buildInput(input, payload, plan.defaults));
+          }
+        }
+        const outcomes = readable.length > 0 ? await sendBatch(sender, readable, messages) : [];
+        record(batch, [...unreadable, ...outcomes]);
+      } catch (error) {
+        if (error instanceof UnreachableError) {
+          record(batch, error.outcomes);
+          outcome = "unreachable";
+        } else if (error instanceof UploadError && error.code === "auth") {
+          totals.notSent += batch.inputs.length;
+          outcome = "auth";
+        } else {
+          throw error;
+        }
+        message = error.message;
+        halt.abort();
+      } finally {
+        budget.release(held);
+      }
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, () => worker()));
+    // Count what was planned but never sent once the run stopped early.
+    if (stopped()) for await (const batch of batches) totals.notSent += batch.inputs.length;
+  } finally {
+    await batches.return(undefined);
+    log?.writer.sync();
+  }
+  if (outcome === "done" && services.stop.aborted) outcome = "interrupted";
+  return { totals, outcome, message, addJobId };
+}
+
+/** What an input adds to a request: its payload plus id, concepts, metadata and framing. */
+function requestBytesOf(accepted: Accepted, id: string, defaults: InputDefaults): number {
+  const content = accepted.candidate.content;
+  const payload = content.kind === "url" ? content.url.length : accepted.size;
+  const metadata = JSON.stringify(metadataFor({ id, accepted, requestBytes: 0 }, defaults)).length;
+  return payload + id.length + metadata + INPUT_OVERHEAD_BYTES;
+}
+
+function payloadBytes(batch: Batch): number {
+  return batch.inputs.reduce((sum, input) => sum + (input.accepted.candidate.content.kind === "bytes" ? input.accepted.size : 0), 0);
+}
+
+async function readPayload(input: PlannedInput): Promise<Buffer | undefined | Error> {
+  const content = input.accepted.candidate.content;
+  if (content.kind !== "bytes") return undefined;
+  try {
+    return await content.bytes.all();
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+async function contentHash(accepted: Accepted): Promise<string> {
+  const content = accepted.candidate.content;
+  if (content.kind === "url") return shortHash(content.url, 32);
+  if (content.kind === "text") return shortHash(content.text, 32);
+  return shortHash(await content.bytes.all(), 32);
+}

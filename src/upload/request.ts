@@ -1,0 +1,78 @@
+import { posix } from "node:path";
+import type { Concept, Data, Input } from "../gen/clarifai/api/resources.js";
+import type { GeoPoint } from "../sources/candidate.js";
+import type { PlannedInput } from "../plan/batcher.js";
+
+/** What every input of a run carries besides its content. */
+export interface InputDefaults {
+  datasetId?: string;
+  concepts: readonly string[];
+  labelsFromFolder: boolean;
+  metadata: Readonly<Record<string, unknown>>;
+  geo?: GeoPoint;
+  allowDuplicateUrl: boolean;
+}
+
+/** Concepts of one input: the run's, the candidate's own, and its folder's name with --labels-from-folder. */
+export function conceptsFor(input: PlannedInput, defaults: InputDefaults): string[] {
+  const { candidate } = input.accepted;
+  const concepts = new Set([...defaults.concepts, ...(candidate.concepts ?? [])]);
+  if (defaults.labelsFromFolder) {
+    const folder = posix.basename(posix.dirname(candidate.relPath));
+    if (folder !== "" && folder !== ".") concepts.add(folder);
+  }
+  return [...concepts];
+}
+
+/** `{"filename", "path"}` under the run's --metadata under the candidate's own metadata. */
+export function metadataFor(input: PlannedInput, defaults: InputDefaults): Record<string, unknown> {
+  const { candidate } = input.accepted;
+  const base = candidate.content.kind === "bytes" ? { filename: posix.basename(candidate.relPath), path: candidate.relPath } : {};
+  return { ...base, ...defaults.metadata, ...(candidate.metadata ?? {}) };
+}
+
+/**
+ * The PostInputs message for one input. `payload` is the file's bytes (read only when
+ * the batch is sent); URL and inline-text inputs have none.
+ */
+export function buildInput(input: PlannedInput, payload: Buffer | undefined, defaults: InputDefaults): Input {
+  const { candidate, kind } = input.accepted;
+  const data: Partial<Data> = {
+    concepts: conceptsFor(input, defaults).map((id): Concept => conceptOf(id)),
+    metadata: metadataFor(input, defaults),
+  };
+  const geo = candidate.geo ?? defaults.geo;
+  if (geo) data.geo = { geoPoint: { longitude: geo.longitude, latitude: geo.latitude }, geoLimit: undefined };
+  const content = candidate.content;
+  if (content.kind === "url") {
+    const media = { url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl };
+    if (kind === "text") data.text = { raw: "", url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl, hosted: undefined, textInfo: undefined };
+    else assignMedia(data, kind, { ...media, base64: Buffer.alloc(0) });
+  } else if (content.kind === "text") {
+    data.text = { raw: content.text, url: "", allowDuplicateUrl: false, hosted: undefined, textInfo: undefined };
+  } else if (kind === "text") {
+    data.text = { raw: (payload ?? Buffer.alloc(0)).toString("utf8"), url: "", allowDuplicateUrl: false, hosted: undefined, textInfo: undefined };
+  } else {
+    assignMedia(data, kind, { url: "", allowDuplicateUrl: false, base64: payload ?? Buffer.alloc(0) });
+  }
+  const datasetIds = [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...(candidate.datasetIds ?? [])])];
+  return {
+    id: input.id,
+    data: data as Data,
+    createdAt: undefined,
+    modifiedAt: undefined,
+    status: undefined,
+    datasetIds,
+  };
+}
+
+function conceptOf(id: string): Concept {
+  return { id, name: id, value: 1, createdAt: undefined, language: "", appId: "", definition: "", vocabId: "", userId: "", metadata: undefined };
+}
+
+function assignMedia(data: Partial<Data>, kind: "image" | "video" | "audio", media: { url: string; allowDuplicateUrl: boolean; base64: Buffer }): void {
+  const common = { ...media, hosted: undefined };
+  if (kind === "image") data.image = { ...common, imageInfo: undefined };
+  else if (kind === "video") data.video = { ...common, videoInfo: undefined };
+  else data.audio = { ...common, audioInfo: undefined };
+}
