@@ -142,18 +142,40 @@ interface Magic {
  * alone, which any text starting with "BM" has).
  */
 async function magic(head: Buffer): Promise<Magic | undefined> {
+  // The two formats of nearly every upload, decided without file-type's full scan
+  // (for a PNG it walks every chunk to tell APNG apart, which is a PNG to us too).
+  if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47 && head.readUInt32BE(4) === 0x0d0a1a0a) {
+    return { format: "png", mime: "image/png", supported: { kind: "image", format: "png" } };
+  }
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
+    return { format: "jpg", mime: "image/jpeg", supported: { kind: "image", format: "jpeg" } };
+  }
   let result;
   try {
     result = await parser.fromBuffer(head);
   } catch {
     return undefined; // a malformed structure inside a known container: treat as unrecognised
   }
-  if (result === undefined) return undefined;
+  if (result === undefined) {
+    // file-type follows a TIFF's first directory offset and gives up when it lies
+    // past the head, which is where libtiff writes it in any TIFF bigger than the
+    // head. Camera raw formats built on TIFF (CR2, NEF, ARW, DNG) keep that
+    // directory at the start, so file-type has already named them.
+    return looksLikeTiff(head) ? { format: "tif", mime: "image/tiff", supported: { kind: "image", format: "tiff" } } : undefined;
+  }
   const { ext, mime } = result;
   if (ext === "bmp" && !looksLikeBmp(head)) return undefined;
   if (ext === "asf" && mime === "audio/x-ms-asf") return { format: "wma", mime: "audio/x-ms-wma" };
   const supported = SUPPORTED_MIME.get(mime);
   return supported === undefined ? { format: ext, mime } : { format: ext, mime, supported };
+}
+
+/** The classic TIFF header ("II*\0" or "MM\0*") with a first directory offset past the header itself. */
+function looksLikeTiff(head: Buffer): boolean {
+  if (head.length < 8) return false;
+  const le = head[0] === 0x49 && head[1] === 0x49 && head[2] === 0x2a && head[3] === 0x00;
+  const be = head[0] === 0x4d && head[1] === 0x4d && head[2] === 0x00 && head[3] === 0x2a;
+  return (le || be) && (le ? head.readUInt32LE(4) : head.readUInt32BE(4)) >= 8;
 }
 
 /** Size of a BITMAPINFOHEADER and its successors, or of the old OS/2 BITMAPCOREHEADER. */
