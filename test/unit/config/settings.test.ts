@@ -1,0 +1,45 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_API_BASE, resolveSettings } from "../../../src/config/settings.js";
+
+function configFile(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "cu-config-")), "config");
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("resolveSettings", () => {
+  const file = configFile(`current_context: work
+contexts:
+  work:
+    env:
+      CLARIFAI_PAT: file-pat
+      CLARIFAI_USER_ID: file-user
+      CLARIFAI_APP_ID: file-app
+  other:
+    CLARIFAI_PAT: other-pat
+    CLARIFAI_API_BASE: https://other.example:8443
+`);
+
+  it("takes flags over environment over the config file", () => {
+    const env = { CLARIFAI_PAT: "env-pat", CLARIFAI_USER_ID: "env-user" };
+    const settings = resolveSettings({ configFile: file, app: "flag-app" }, env);
+    expect(settings).toMatchObject({ pat: "env-pat", userId: "env-user", appId: "flag-app", apiBase: DEFAULT_API_BASE });
+    expect(resolveSettings({ configFile: file, pat: "flag-pat" }, env).pat).toBe("flag-pat");
+  });
+
+  it("reads the current context, nested or flat", () => {
+    expect(resolveSettings({ configFile: file }, {})).toMatchObject({ pat: "file-pat", userId: "file-user", appId: "file-app" });
+    expect(resolveSettings({ configFile: file, context: "other" }, {})).toMatchObject({ pat: "other-pat", apiBase: "https://other.example:8443" });
+  });
+
+  it("rejects an unknown context by name", () => {
+    expect(() => resolveSettings({ configFile: file, context: "nope" }, {})).toThrow(/no such context.*have: work, other/);
+  });
+
+  it("works with no config file", () => {
+    expect(resolveSettings({ configFile: "/nonexistent/config" }, { CLARIFAI_ROOT_CERTIFICATES_PATH: "/ca.pem" })).toMatchObject({ rootCertificatesPath: "/ca.pem", pat: undefined });
+  });
+});
