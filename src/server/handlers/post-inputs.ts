@@ -1,0 +1,194 @@
+import { type Input, InputIDConflictResolution } from "../../gen/clarifai/api/resources.js";
+import { MultiInputResponse, type PostInputsRequest } from "../../gen/clarifai/api/service.js";
+import { StatusCode } from "../../gen/clarifai/api/status/status_code.js";
+import {
+  MAX_INPUTS_PER_REQUEST,
+  MAX_REQUEST_BYTES_EXCLUSIVE,
+  MAX_VIDEOS_PER_REQUEST,
+  MiB,
+} from "../../validate/limits.js";
+import type { Faults } from "../faults.js";
+import { idRuleText, isValidId, randomId } from "../ids.js";
+import type { Processor } from "../processor.js";
+import { batchStatus, status } from "../status.js";
+import type { AddOutcome, PlannedInput, Store } from "../store.js";
+import { jobFromRow } from "../store/jobs-table.js";
+import { withoutPayload } from "../store/rows.js";
+import { type Accepted, checkInput, type InputVerdict } from "./input-checks.js";
+import type { Call, Route } from "./route.js";
+
+export interface PostInputsDeps {
+  store: Store;
+  processor: Processor;
+  faults: Faults;
+}
+
+/**
+ * PostInputs. Request-level violations fail the whole request with
+ * INPUT_INVALID_ARGUMENT (30104) and nothing is created: no inputs, more than
+ * 128 inputs, a request of 128 MiB or more, more than one video, a bad
+ * inputs_add_job_id. Otherwise each input is checked (input-checks.ts), may get
+ * an injected transient failure (INPUT_CONNECTION_FAILED, 39996), may be a
+ * duplicate (INPUT_DUPLICATE, 30100), and the rest are created INPUT_PENDING in
+ * one transaction and handed to the processor. The answer is SUCCESS, MIXED_STATUS
+ * or FAILURE with each input's status, plus the inputs-add job (created with a
+ * random id when the request names none).
+ */
+export function postInputsRoute(deps: PostInputsDeps): Route<PostInputsRequest, MultiInputResponse> {
+  return {
+    reply: (s) => MultiInputResponse.fromPartial({ status: s }),
+    handle: (call) => postInputs(call, deps),
+  };
+}
+
+async function postInputs(call: Call<PostInputsRequest>, deps: PostInputsDeps): Promise<MultiInputResponse> {
+  const { request, scope } = call;
+  const refusal = requestProblem(request, call.requestBytes);
+  if (refusal !== null) {
+    return MultiInputResponse.fromPartial({ status: status(StatusCode.INPUT_INVALID_ARGUMENT, refusal) });
+  }
+  const known = deps.store.datasets.existing(scope, [...new Set(request.inputs.flatMap((i) => i.datasetIds))]);
+  const verdicts: InputVerdict[] = await Promise.all(request.inputs.map((input) => checkInput(input, known)));
+  for (let i = 0; i < verdicts.length; i++) {
+    const input = request.inputs[i];
+    if (input !== undefined && verdicts[i]?.ok && deps.faults.inputFails(input.id)) {
+      verdicts[i] = {
+        ok: false,
+        code: StatusCode.INPUT_CONNECTION_FAILED,
+        description: "transient failure while receiving the input (injected by --fault-input-failure); retry it",
+      };
+    }
+  }
+  const suffix = request.inputIdConflictResolution === InputIDConflictResolution.SUFFIX;
+  if (!suffix) markKnownDuplicates(request.inputs, verdicts, deps.store, call);
+
+  const planned: PlannedInput[] = [];
+  const plannedIndex: number[] = [];
+  const writes: Promise<void>[] = [];
+  verdicts.forEach((verdict, index) => {
+    const input = request.inputs[index];
+    if (!verdict.ok || input === undefined) return;
+    planned.push(plan(input, verdict, deps.store, writes));
+    plannedIndex.push(index);
+  });
+  const blobsOf = (p: PlannedInput): string[] =>
+    [p.mediaBlob, p.textBlob].filter((b): b is string => b !== null);
+  try {
+    await Promise.all(writes);
+  } catch (error) {
+    await deps.store.blobs.remove(planned.flatMap(blobsOf)).catch(() => undefined);
+    throw error;
+  }
+
+  const jobId = request.inputsAddJobId !== "" ? request.inputsAddJobId : randomId();
+  let result: ReturnType<Store["addInputs"]>;
+  try {
+    result = deps.store.addInputs(scope, jobId, planned, suffix);
+  } catch (error) {
+    await deps.store.blobs.remove(planned.flatMap(blobsOf)).catch(() => undefined);
+    throw error;
+  }
+  const outcomes: (AddOutcome | undefined)[] = new Array<AddOutcome | undefined>(verdicts.length);
+  const orphaned: string[] = [];
+  result.outcomes.forEach((outcome, k) => {
+    const index = plannedIndex[k] ?? -1;
+    outcomes[index] = outcome;
+    const p = planned[k];
+    if (!outcome.ok && p !== undefined) orphaned.push(...blobsOf(p));
+  });
+  if (orphaned.length > 0) await deps.store.blobs.remove(orphaned);
+  if (result.outcomes.some((o) => o.ok)) deps.processor.kick();
+
+  let failed = 0;
+  const inputs = request.inputs.map((input, index): Input => {
+    const outcome = outcomes[index];
+    const verdict = verdicts[index];
+    if (outcome?.ok === true && verdict?.ok === true) {
+      return {
+        id: outcome.id,
+        data: verdict.data,
+        createdAt: new Date(outcome.createdMs),
+        modifiedAt: new Date(outcome.createdMs),
+        status: status(StatusCode.INPUT_PENDING),
+        datasetIds: input.datasetIds,
+      };
+    }
+    failed++;
+    const problem = outcome !== undefined && !outcome.ok ? outcome : verdict !== undefined && !verdict.ok ? verdict : null;
+    return {
+      id: input.id,
+      data: input.data === undefined ? undefined : withoutPayload(input.data),
+      createdAt: undefined,
+      modifiedAt: undefined,
+      status: status(problem?.code ?? StatusCode.FAILURE, problem?.description),
+      datasetIds: input.datasetIds,
+    };
+  });
+  return {
+    status: batchStatus(inputs.length, failed, "inputs"),
+    inputs,
+    inputsAddJob: jobFromRow(result.job),
+  };
+}
+
+/** Why the whole request is refused, or null. */
+function requestProblem(request: PostInputsRequest, requestBytes: number): string | null {
+  const count = request.inputs.length;
+  if (count === 0) return "the request has no inputs";
+  if (count > MAX_INPUTS_PER_REQUEST) {
+    return `the request has ${count} inputs; at most ${MAX_INPUTS_PER_REQUEST} inputs are allowed per request`;
+  }
+  if (requestBytes >= MAX_REQUEST_BYTES_EXCLUSIVE) {
+    return (
+      `the request is ${requestBytes} bytes; a request must be smaller than ` +
+      `${MAX_REQUEST_BYTES_EXCLUSIVE / MiB} MiB (${MAX_REQUEST_BYTES_EXCLUSIVE} bytes)`
+    );
+  }
+  const videos = request.inputs.filter((i) => i.data?.video !== undefined).length;
+  if (videos > MAX_VIDEOS_PER_REQUEST) {
+    return `the request has ${videos} video inputs; at most ${MAX_VIDEOS_PER_REQUEST} video input is allowed per request`;
+  }
+  if (request.inputsAddJobId !== "" && !isValidId(request.inputsAddJobId)) {
+    return idRuleText("inputs_add_job_id", request.inputsAddJobId);
+  }
+  return null;
+}
+
+/** Refuses ids already stored before any bytes are written (the transaction checks again). */
+function markKnownDuplicates(
+  inputs: readonly Input[],
+  verdicts: InputVerdict[],
+  store: Store,
+  call: Call<PostInputsRequest>,
+): void {
+  const candidates = inputs.filter((input, i) => input.id !== "" && verdicts[i]?.ok === true).map((i) => i.id);
+  const existing = store.inputs.existingIds(call.scope, candidates);
+  if (existing.size === 0) return;
+  inputs.forEach((input, i) => {
+    if (verdicts[i]?.ok === true && existing.has(input.id)) {
+      verdicts[i] = {
+        ok: false,
+        code: StatusCode.INPUT_DUPLICATE,
+        description: `an input with id '${input.id}' already exists`,
+      };
+    }
+  });
+}
+
+/** Names the blobs of an accepted input and queues their writes. */
+function plan(input: Input, verdict: Accepted, store: Store, writes: Promise<void>[]): PlannedInput {
+  const mediaBlob = verdict.media === null ? null : store.blobs.newName();
+  const textBlob = verdict.text === null ? null : store.blobs.newName();
+  if (mediaBlob !== null && verdict.media !== null) writes.push(store.blobs.write(mediaBlob, verdict.media));
+  if (textBlob !== null && verdict.text !== null) writes.push(store.blobs.write(textBlob, verdict.text));
+  return {
+    requestedId: input.id,
+    data: verdict.data,
+    kind: verdict.kind,
+    mediaBlob,
+    textBlob,
+    url: verdict.media === null ? verdict.url : null,
+    allowDuplicateUrl: verdict.allowDuplicateUrl,
+    datasetIds: input.datasetIds,
+  };
+}

@@ -1,0 +1,154 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import type { V2Server } from "../gen/clarifai/api/service.js";
+import { GRPC_MAX_MESSAGE_BYTES } from "../validate/limits.js";
+import { Authenticator } from "./auth.js";
+import { type FaultOptions, Faults } from "./faults.js";
+import { gate, type GateDeps } from "./gate.js";
+import { cancelInputsAddJobRoute, getInputsAddJobRoute, listInputsAddJobsRoute } from "./handlers/jobs.js";
+import { postAnnotationsRoute, listAnnotationsRoute } from "./handlers/annotations.js";
+import {
+  getDatasetRoute,
+  listDatasetsRoute,
+  postDatasetInputsRoute,
+  postDatasetsRoute,
+} from "./handlers/datasets.js";
+import { deleteInputsRoute, getInputCountRoute, getInputRoute, listInputsRoute } from "./handlers/inputs.js";
+import { postInputsRoute } from "./handlers/post-inputs.js";
+import { unimplemented } from "./handlers/uploads.js";
+import { Processor } from "./processor.js";
+import { measuredService } from "./request-sizes.js";
+import { Store } from "./store.js";
+
+export type { FaultOptions } from "./faults.js";
+
+export interface ServerOptions {
+  /** Address to bind; default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Folder for the SQLite database and the blobs. */
+  dataDir: string;
+  /** PATs to accept; none: accept any key. */
+  pats?: string[];
+  faults?: FaultOptions;
+  /** Where the server's log lines go; it prints nothing itself. */
+  log?: (line: string) => void;
+  /** An input is not processed before it is this old (default 0). */
+  processingDelayMs?: number;
+  /** Deadline for downloading a URL input (default 15000). */
+  downloadTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  host: string;
+  port: number;
+  /** "HOST:PORT" */
+  address: string;
+  /** Stops accepting calls, lets running ones finish, stops processing, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Starts the local Clarifai-compatible gRPC server. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.log ?? (() => undefined);
+  const host = options.host ?? "127.0.0.1";
+  const faults = new Faults(options.faults);
+  const auth = new Authenticator(options.pats);
+  const store = await Store.open(options.dataDir);
+  const processor = new Processor(store, {
+    processingDelayMs: options.processingDelayMs,
+    downloadTimeoutMs: options.downloadTimeoutMs,
+    log,
+  });
+  const sizes = new WeakMap<object, number>();
+  const deps: GateDeps = { auth, faults, log, sizes };
+
+  const impl: V2Server = {
+    postInputs: gate("PostInputs", postInputsRoute({ store, processor, faults }), deps),
+    getInput: gate("GetInput", getInputRoute(store), deps),
+    listInputs: gate("ListInputs", listInputsRoute(store), deps),
+    deleteInputs: gate("DeleteInputs", deleteInputsRoute(store), deps),
+    getInputCount: gate("GetInputCount", getInputCountRoute(store), deps),
+    postAnnotations: gate("PostAnnotations", postAnnotationsRoute(store), deps),
+    listAnnotations: gate("ListAnnotations", listAnnotationsRoute(store), deps),
+    postDatasets: gate("PostDatasets", postDatasetsRoute(store), deps),
+    getDataset: gate("GetDataset", getDatasetRoute(store), deps),
+    listDatasets: gate("ListDatasets", listDatasetsRoute(store), deps),
+    postDatasetInputs: gate("PostDatasetInputs", postDatasetInputsRoute(store), deps),
+    getInputsAddJob: gate("GetInputsAddJob", getInputsAddJobRoute(store), deps),
+    listInputsAddJobs: gate("ListInputsAddJobs", listInputsAddJobsRoute(store), deps),
+    cancelInputsAddJob: gate("CancelInputsAddJob", cancelInputsAddJobRoute(store), deps),
+    postInputsDataSources: unimplemented("PostInputsDataSources"),
+    getInputsExtractionJob: unimplemented("GetInputsExtractionJob"),
+    listInputsExtractionJobs: unimplemented("ListInputsExtractionJobs"),
+    cancelInputsExtractionJobs: unimplemented("CancelInputsExtractionJobs"),
+    postInputsUploads: unimplemented("PostInputsUploads"),
+    putUploadContentParts: unimplemented("PutUploadContentParts"),
+    getUpload: unimplemented("GetUpload"),
+  };
+
+  const server = new Server({
+    "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": GRPC_MAX_MESSAGE_BYTES,
+  });
+  server.addService(measuredService(sizes), impl);
+
+  let port: number;
+  try {
+    port = await bind(server, `${bracketed(host)}:${options.port ?? 0}`);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  processor.start();
+  const address = `${bracketed(host)}:${port}`;
+  if (auth.acceptsAnyKey) log("no PAT configured: accepting any key");
+  if (faults.enabled) {
+    log(
+      `fault injection: throttle ${faults.throttle}, unavailable ${faults.unavailable}, ` +
+        `input failure ${faults.inputFailure}, latency ${faults.latencyMs} ms, seed ${faults.seed}`,
+    );
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    port,
+    address,
+    close() {
+      closing ??= (async () => {
+        await shutdown(server);
+        await processor.close();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
+      if (error !== null) reject(error);
+      else resolve(port);
+    });
+  });
+}
+
+/** Graceful shutdown, forced after a second. */
+function shutdown(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 1000);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+function bracketed(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}

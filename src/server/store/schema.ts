@@ -1,0 +1,96 @@
+import type { Database } from "better-sqlite3";
+
+/** Version of the tables below; stored in PRAGMA user_version. */
+export const SCHEMA_VERSION = 1;
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS inputs (
+  seq INTEGER PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  data BLOB NOT NULL,
+  kind TEXT,
+  media_blob TEXT,
+  text_blob TEXT,
+  url TEXT,
+  status_code INTEGER NOT NULL,
+  status_description TEXT NOT NULL DEFAULT '',
+  job_id TEXT,
+  created_ms INTEGER NOT NULL,
+  modified_ms INTEGER NOT NULL,
+  UNIQUE (user_id, app_id, id)
+);
+CREATE INDEX IF NOT EXISTS inputs_by_app ON inputs (user_id, app_id);
+CREATE INDEX IF NOT EXISTS inputs_by_app_status ON inputs (user_id, app_id, status_code);
+CREATE INDEX IF NOT EXISTS inputs_by_status ON inputs (status_code);
+CREATE INDEX IF NOT EXISTS inputs_by_url ON inputs (user_id, app_id, url) WHERE url IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS datasets (
+  seq INTEGER PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  metadata TEXT,
+  created_ms INTEGER NOT NULL,
+  modified_ms INTEGER NOT NULL,
+  UNIQUE (user_id, app_id, id)
+);
+
+CREATE TABLE IF NOT EXISTS dataset_inputs (
+  user_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  dataset_id TEXT NOT NULL,
+  input_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (user_id, app_id, dataset_id, input_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dataset_inputs_by_input ON dataset_inputs (user_id, app_id, input_id);
+
+CREATE TABLE IF NOT EXISTS annotations (
+  seq INTEGER PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  input_id TEXT NOT NULL,
+  data BLOB NOT NULL,
+  info TEXT,
+  input_level INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  modified_ms INTEGER NOT NULL,
+  UNIQUE (user_id, app_id, id)
+);
+CREATE INDEX IF NOT EXISTS annotations_by_input ON annotations (user_id, app_id, input_id);
+
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  pending INTEGER NOT NULL DEFAULT 0,
+  in_progress INTEGER NOT NULL DEFAULT 0,
+  success INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  cancelled INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  modified_ms INTEGER NOT NULL,
+  UNIQUE (user_id, app_id, id)
+);
+`;
+
+/** Sets the connection up (WAL, relaxed fsync) and creates the tables. */
+export function migrate(db: Database): void {
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 5000");
+  const version = Number(db.pragma("user_version", { simple: true }));
+  if (version > SCHEMA_VERSION) {
+    throw new Error(
+      `the data folder was written by a newer server (schema ${version}, this one knows ${SCHEMA_VERSION})`,
+    );
+  }
+  db.exec(TABLES);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
