@@ -6,6 +6,7 @@ import { UploadError } from "../errors.js";
 import { INPUT_OVERHEAD_BYTES, planBatches, type Batch, type BatchLimits, type PlannedInput } from "../plan/batcher.js";
 import { IdRegistry, idFromName, idSourceText, shardOf, shortHash, type IdFrom } from "../plan/ids.js";
 import type { Candidate } from "../sources/candidate.js";
+import { MAX_REQUEST_BYTES_EXCLUSIVE, MiB } from "../validate/limits.js";
 import { validate, type Accepted, type Rejected } from "../validate/validate.js";
 import { ByteBudget } from "./byte-budget.js";
 import type { EventBus } from "./events.js";
@@ -133,7 +134,13 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       if (claim.collidedWith) {
         bus.emit({ type: "warning", source: verdict.candidate.source, message: `${verdict.candidate.source}: id ${claim.collidedWith} is taken by another input of this run; using ${claim.id}` });
       }
-      yield { id: claim.id, accepted: verdict, requestBytes: requestBytesOf(verdict, claim.id, plan.defaults) };
+      const requestBytes = requestBytesOf(verdict, claim.id, plan.defaults);
+      if (requestBytes >= MAX_REQUEST_BYTES_EXCLUSIVE) {
+        const limit = MAX_REQUEST_BYTES_EXCLUSIVE / MiB;
+        recordRejected({ status: "rejected", candidate: verdict.candidate, reason: "too_large", message: `${verdict.candidate.source}: with its id and metadata it needs a ${requestBytes}-byte request; a request must stay under ${limit} MiB` }, claim.id);
+        continue;
+      }
+      yield { id: claim.id, accepted: verdict, requestBytes };
     }
   }
 

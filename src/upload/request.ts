@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import type { Concept, Data, Input } from "../gen/clarifai/api/resources.js";
+import { Input, type Data, type DeepPartial } from "../gen/clarifai/api/resources.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { PlannedInput } from "../plan/batcher.js";
 
@@ -37,42 +37,17 @@ export function metadataFor(input: PlannedInput, defaults: InputDefaults): Recor
  */
 export function buildInput(input: PlannedInput, payload: Buffer | undefined, defaults: InputDefaults): Input {
   const { candidate, kind } = input.accepted;
-  const data: Partial<Data> = {
-    concepts: conceptsFor(input, defaults).map((id): Concept => conceptOf(id)),
+  const data: DeepPartial<Data> = {
+    concepts: conceptsFor(input, defaults).map((id) => ({ id, name: id, value: 1 })),
     metadata: metadataFor(input, defaults),
   };
   const geo = candidate.geo ?? defaults.geo;
-  if (geo) data.geo = { geoPoint: { longitude: geo.longitude, latitude: geo.latitude }, geoLimit: undefined };
+  if (geo) data.geo = { geoPoint: { longitude: geo.longitude, latitude: geo.latitude } };
   const content = candidate.content;
-  if (content.kind === "url") {
-    const media = { url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl };
-    if (kind === "text") data.text = { raw: "", url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl, hosted: undefined, textInfo: undefined };
-    else assignMedia(data, kind, { ...media, base64: Buffer.alloc(0) });
-  } else if (content.kind === "text") {
-    data.text = { raw: content.text, url: "", allowDuplicateUrl: false, hosted: undefined, textInfo: undefined };
-  } else if (kind === "text") {
-    data.text = { raw: (payload ?? Buffer.alloc(0)).toString("utf8"), url: "", allowDuplicateUrl: false, hosted: undefined, textInfo: undefined };
-  } else {
-    assignMedia(data, kind, { url: "", allowDuplicateUrl: false, base64: payload ?? Buffer.alloc(0) });
-  }
+  if (content.kind === "url") data[kind] = { url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl };
+  else if (content.kind === "text") data.text = { raw: content.text };
+  else if (kind === "text") data.text = { raw: (payload ?? Buffer.alloc(0)).toString("utf8") };
+  else data[kind] = { base64: payload };
   const datasetIds = [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...(candidate.datasetIds ?? [])])];
-  return {
-    id: input.id,
-    data: data as Data,
-    createdAt: undefined,
-    modifiedAt: undefined,
-    status: undefined,
-    datasetIds,
-  };
-}
-
-function conceptOf(id: string): Concept {
-  return { id, name: id, value: 1, createdAt: undefined, language: "", appId: "", definition: "", vocabId: "", userId: "", metadata: undefined };
-}
-
-function assignMedia(data: Partial<Data>, kind: "image" | "video" | "audio", media: { url: string; allowDuplicateUrl: boolean; base64: Buffer }): void {
-  const common = { ...media, hosted: undefined };
-  if (kind === "image") data.image = { ...common, imageInfo: undefined };
-  else if (kind === "video") data.video = { ...common, videoInfo: undefined };
-  else data.audio = { ...common, audioInfo: undefined };
+  return Input.fromPartial({ id: input.id, data, datasetIds });
 }
