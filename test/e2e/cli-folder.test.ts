@@ -8,7 +8,7 @@ const MEDIA = join(FIXTURES, "media");
 const BROKEN = join(FIXTURES, "broken");
 const TREE = join(FIXTURES, "tree");
 
-describe("folder upload against serve", () => {
+describe("folder upload against serve", { timeout: 60_000 }, () => {
   let app: TestApp;
   const env = isolatedEnv();
 

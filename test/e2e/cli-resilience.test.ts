@@ -1,0 +1,146 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClarifaiClient } from "../../src/api/client.js";
+import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
+import { finished, FIXTURES, isolatedEnv, runCli, startCli, summaryOf } from "../helpers/cli.js";
+
+/** A folder of `count` small valid images in a few subfolders. */
+function makeCorpus(count: number): string {
+  const root = mkdtempSync(join(tmpdir(), "cu-corpus-"));
+  const png = join(FIXTURES, "media", "image.png");
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, `part${i % 5}`);
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(png, join(dir, `img${i}.png`));
+  }
+  return root;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await sleep(20);
+  }
+}
+
+function ackCount(logPath: string): number {
+  if (!existsSync(logPath)) return 0;
+  return readFileSync(logPath, "utf8").split("\n").filter((line) => line.startsWith('{"type":"ack"')).length;
+}
+
+describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
+  const env = isolatedEnv();
+  const jobsDir = join(env.XDG_STATE_HOME as string, "clarifai-upload", "jobs");
+
+  it("stores every input exactly once despite throttling, unavailability and per-input failures", async () => {
+    const corpus = makeCorpus(200);
+    const dataDir = mkdtempSync(join(tmpdir(), "cu-server-"));
+    const faulty = await startTestApp({ dataDir, faults: { throttle: 0.2, unavailable: 0.2, inputFailure: 0.1, seed: 7 } });
+    const flags = faulty.flags;
+    const result = await runCli(["folder", corpus, "--json", "--batch-size", "16", "--rps", "0", "--max-retries", "12", ...flags], env);
+    await faulty.close();
+    expect(result.stderr).not.toMatch(/Error:/);
+    const summary = summaryOf(result.stdout);
+    expect(summary).toMatchObject({ discovered: 200, uploaded: 200, failed: 0, rejected: 0 });
+    expect(result.code).toBe(0);
+    const retries = result.stdout.split("\n").filter((line) => line.includes('"event":"retry"'));
+    expect(retries.length).toBeGreaterThan(0);
+
+    // Read back through a fault-free server on the same data.
+    const clean = await startTestApp({ dataDir });
+    try {
+      const stored = new ClarifaiClient({
+        settings: { apiBase: `http://${clean.server.address}`, pat: "x", userId: faulty.user, appId: faulty.app, insecure: false },
+      });
+      const inputs = await listAllInputs(stored);
+      stored.close();
+      expect(inputs).toHaveLength(200);
+      expect(new Set(inputs.map((input) => input.id)).size).toBe(200);
+    } finally {
+      await clean.close();
+    }
+  });
+
+  describe("interrupted runs", () => {
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await startTestApp({ faults: { latencyMs: 60 } });
+    });
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it("loses nothing and duplicates nothing after kill -9 and resume", async () => {
+      const corpus = makeCorpus(400);
+      const child = startCli(["folder", corpus, "--json", "--job", "killed", "--batch-size", "4", "--concurrency", "2", "--rps", "0", ...app.flags], env);
+      const done = finished(child);
+      await waitFor(() => ackCount(join(jobsDir, "killed.jsonl")) >= 40, 30_000);
+      child.kill("SIGKILL");
+      const killed = await done;
+      expect(killed.signal).toBe("SIGKILL");
+      const before = (await listAllInputs(app.client)).length;
+      expect(before).toBeGreaterThan(0);
+      expect(before).toBeLessThan(400);
+
+      const resumed = await runCli(["resume", "killed", "--json", "--pat", "test-pat"], env);
+      const summary = summaryOf(resumed.stdout);
+      expect(resumed.code).toBe(0);
+      expect(summary.discovered).toBe(400);
+      expect(Number(summary.uploaded) + Number(summary.present)).toBe(400);
+      const inputs = await listAllInputs(app.client);
+      expect(inputs).toHaveLength(400);
+      expect(new Set(inputs.map((input) => input.id)).size).toBe(400);
+    });
+
+    it("drains on Ctrl-C, exits 130 with a resume hint, and resumes", async () => {
+      const corpus = makeCorpus(300);
+      const child = startCli(["folder", corpus, "--job", "interrupted", "--batch-size", "4", "--concurrency", "2", "--rps", "0", "--id-prefix", "int-", ...app.flags], env);
+      const done = finished(child);
+      await waitFor(() => ackCount(join(jobsDir, "interrupted.jsonl")) >= 20, 30_000);
+      child.kill("SIGINT");
+      const result = await done;
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain("resume with: clarifai-upload resume interrupted");
+      const acked = ackCount(join(jobsDir, "interrupted.jsonl"));
+      const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("int-"));
+      // Every batch in flight finished and was logged: the log and the server agree.
+      expect(stored).toHaveLength(acked);
+      expect(acked).toBeLessThan(300);
+
+      const resumed = await runCli(["resume", "interrupted", "--json", "--pat", "test-pat"], env);
+      expect(resumed.code).toBe(0);
+      expect(summaryOf(resumed.stdout)).toMatchObject({ discovered: 300, uploaded: 300 - acked, present: acked });
+      expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("int-"))).toHaveLength(300);
+    });
+  });
+
+  it("exits 4 when the API cannot be reached, 2 on a usage error", async () => {
+    const unreachable = await runCli(["folder", join(FIXTURES, "media"), "--api", "http://127.0.0.1:1", "--pat", "p", "--user", "u", "--app", "a", "--max-retries", "1"], env);
+    expect(unreachable.code).toBe(4);
+    expect(unreachable.stderr).toContain("resume with");
+    const usage = await runCli(["folder", join(FIXTURES, "media"), "--batch-size", "500", "--dry-run"], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("--batch-size");
+    const unknown = await runCli(["folder", join(FIXTURES, "media"), "--no-such-flag"], env);
+    expect(unknown.code).toBe(2);
+    const noPat = await runCli(["folder", join(FIXTURES, "media"), "--user", "u", "--app", "a"], env);
+    expect(noPat.code).toBe(3);
+  });
+
+  it("reads NUL-separated paths from stdin", async () => {
+    const app = await startTestApp();
+    try {
+      const files = ["image.jpg", "image.gif", "audio.wav"].map((name) => join(FIXTURES, "media", name));
+      const result = await runCli(["files", "-0", "-", "--json", ...app.flags], env, files.join("\0") + "\0");
+      expect(result.code).toBe(0);
+      expect(summaryOf(result.stdout)).toMatchObject({ uploaded: 3 });
+      expect(await listAllInputs(app.client)).toHaveLength(3);
+    } finally {
+      await app.close();
+    }
+  });
+});
