@@ -1,5 +1,128 @@
-import { Command } from "commander";
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { type ServerOptions, startServer } from "../server/server.js";
+
+/** `serve` flags as commander hands them over. */
+interface ServeFlags {
+  port: number;
+  host: string;
+  data: string;
+  pat: string[];
+  faultThrottle?: number;
+  faultUnavailable?: number;
+  faultInputFailure?: number;
+  latency?: number;
+  seed?: number;
+}
 
 export function serveCommand(): Command {
-  return new Command("serve").description("Start the local Clarifai-compatible server");
+  return new Command("serve")
+    .description("Start the local Clarifai-compatible gRPC server (plaintext, SQLite storage)")
+    .option("--port <port>", "port to listen on; 0 picks a free one", parsePort, 50051)
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--data <dir>", "folder for the database and the input bytes", "./clarifai-data")
+    .option("--pat <token>", "accept this PAT (repeatable); with none, any key is accepted", collect, [])
+    .option("--fault-throttle <p>", "answer this share of requests with CONN_THROTTLED", parseProbability)
+    .option("--fault-unavailable <p>", "answer this share of requests with gRPC UNAVAILABLE", parseProbability)
+    .option(
+      "--fault-input-failure <p>",
+      "fail this share of posted inputs transiently (INPUT_CONNECTION_FAILED)",
+      parseProbability,
+    )
+    .option("--latency <ms>", "delay every response by this many milliseconds", parseNonNegativeInt)
+    .option("--seed <n>", "seed of the fault injection (same seed, same faults)", parseNonNegativeInt)
+    .addHelpText(
+      "after",
+      "\nWith --port 0 the first line on stdout is `listening HOST:PORT`. Stops on SIGINT or SIGTERM.",
+    )
+    .action(async (flags: ServeFlags, command: Command) => {
+      const quiet = command.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
+      await serve(serverOptions(flags, patsFrom(command, flags), quiet), flags.port === 0);
+    });
+}
+
+function serverOptions(flags: ServeFlags, pats: string[], quiet: boolean): ServerOptions {
+  const write = (line: string): void => {
+    process.stderr.write(`clarifai-upload serve: ${line}\n`);
+  };
+  return {
+    host: flags.host,
+    port: flags.port,
+    dataDir: resolve(flags.data),
+    pats,
+    faults: {
+      throttle: flags.faultThrottle,
+      unavailable: flags.faultUnavailable,
+      inputFailure: flags.faultInputFailure,
+      latencyMs: flags.latency,
+      seed: flags.seed,
+    },
+    log: write,
+    logRequests: !quiet,
+  };
+}
+
+/** Runs the server until SIGINT or SIGTERM, then closes it. */
+async function serve(options: ServerOptions, announcePort: boolean): Promise<void> {
+  const server = await startServer(options);
+  const pats = options.pats?.length ?? 0;
+  const auth = pats === 0 ? "accepting any PAT" : `accepting ${pats} PAT${pats === 1 ? "" : "s"}`;
+  if (announcePort) process.stdout.write(`listening ${server.address}\n`);
+  process.stderr.write(`clarifai-upload serve: listening on ${server.address} (data in ${options.dataDir}; ${auth})\n`);
+  await new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      process.stderr.write(`clarifai-upload serve: ${signal}: stopping\n`);
+      server.close().then(done, (error: unknown) => {
+        process.stderr.write(`clarifai-upload serve: error while stopping: ${String(error)}\n`);
+        done();
+      });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+/**
+ * The PATs to accept. The program's global `--pat` option takes `--pat` values
+ * wherever they appear (keeping only the last), so every occurrence is read
+ * back from the raw arguments as well.
+ */
+function patsFrom(command: Command, flags: ServeFlags): string[] {
+  let root: Command = command;
+  while (root.parent !== null) root = root.parent;
+  const raw: readonly string[] = (root as Command & { rawArgs?: string[] }).rawArgs ?? [];
+  const found = [...flags.pat];
+  for (let i = 0; i < raw.length; i++) {
+    const arg = raw[i] ?? "";
+    if (arg === "--") break;
+    if (arg === "--pat" && i + 1 < raw.length) found.push(raw[++i] ?? "");
+    else if (arg.startsWith("--pat=")) found.push(arg.slice("--pat=".length));
+  }
+  return [...new Set(found.filter((p) => p !== ""))];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("a port is an integer 0..65535");
+  return n;
+}
+
+function parseProbability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError("a probability is a number from 0 to 1");
+  }
+  return n;
+}
+
+function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
 }

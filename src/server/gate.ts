@@ -11,6 +11,8 @@ export interface GateDeps {
   auth: Authenticator;
   faults: Faults;
   log: (line: string) => void;
+  /** Log one line per answered request (errors are logged regardless). */
+  logRequests: boolean;
   /** Wire size of each decoded request (see request-sizes.ts). */
   sizes: WeakMap<object, number>;
 }
@@ -41,14 +43,16 @@ export function gate<Req extends Scoped, Res extends WithStatus>(
     const answer = (response: Res): void => {
       const s = response.status ?? status(StatusCode.SUCCESS);
       response.status = { ...s, reqId };
-      deps.log(`${method} ${scopeText} -> ${StatusCode[s.code] ?? s.code} (${Date.now() - started} ms)`);
+      if (deps.logRequests) {
+        deps.log(`${method} ${scopeText} -> ${StatusCode[s.code] ?? s.code} (${Date.now() - started} ms)`);
+      }
       callback(null, response);
     };
     const run = async (): Promise<void> => {
       if (deps.faults.latencyMs > 0) await sleep(deps.faults.latencyMs);
       const fault = deps.faults.forRequest();
       if (fault === "unavailable") {
-        deps.log(`${method} ${scopeText} -> gRPC UNAVAILABLE (injected)`);
+        if (deps.logRequests) deps.log(`${method} ${scopeText} -> gRPC UNAVAILABLE (injected)`);
         callback({ code: grpcStatus.UNAVAILABLE, details: "service unavailable (injected by --fault-unavailable)" });
         return;
       }

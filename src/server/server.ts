@@ -33,6 +33,8 @@ export interface ServerOptions {
   faults?: FaultOptions;
   /** Where the server's log lines go; it prints nothing itself. */
   log?: (line: string) => void;
+  /** Log one line per request (default true; startup and errors are always logged). */
+  logRequests?: boolean;
   /** An input is not processed before it is this old (default 0). */
   processingDelayMs?: number;
   /** Deadline for downloading a URL input (default 15000). */
@@ -61,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
   });
   const sizes = new WeakMap<object, number>();
-  const deps: GateDeps = { auth, faults, log, sizes };
+  const deps: GateDeps = { auth, faults, log, logRequests: options.logRequests ?? true, sizes };
 
   const impl: V2Server = {
     postInputs: gate("PostInputs", postInputsRoute({ store, processor, faults }), deps),
