@@ -58,8 +58,8 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   if (state.corruptLines > 0) reporter.note(`job log ${logPath}: ${state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
   const failedOut = options.failedOut ? new FailedOutWriter(resolve(options.failedOut)) : undefined;
   if (failedOut) bus.on(failedOut.listener);
-  const uploadedIds = new Set<string>();
-  if (options.wait) bus.on((event) => event.type === "input" && event.status === "uploaded" && event.id && uploadedIds.add(event.id));
+  const uploaded = new Map<string, string>();
+  if (options.wait) bus.on((event) => event.type === "input" && event.status === "uploaded" && event.id && uploaded.set(event.id, event.source));
 
   let connection: Connection | undefined;
   let writer: JobLogWriter | undefined;
@@ -113,12 +113,13 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     );
     writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
 
-    if (options.wait && connection && result.outcome === "done" && uploadedIds.size > 0) {
-      const failures = await followProcessing(connection.client, result.addJobId, uploadedIds, bus, interrupt.signal);
+    if (options.wait && connection && result.outcome === "done" && uploaded.size > 0) {
+      const failures = await followProcessing(connection.client, result.addJobId, uploaded, bus, interrupt.signal);
       for (const failure of failures) {
         result.totals.uploaded--;
         result.totals.failed++;
-        bus.emit({ type: "input", id: failure.id, source: failure.id, status: "failed", reason: "processing_failed", message: `input ${failure.id} failed processing: ${failure.message}`, bytes: 0 });
+        const source = uploaded.get(failure.id) ?? failure.id;
+        bus.emit({ type: "input", id: failure.id, source, status: "failed", reason: "processing_failed", message: `${source}: input ${failure.id} failed processing: ${failure.message}`, bytes: 0 });
       }
     }
 

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
+import { MAX_INPUT_ID_LENGTH } from "../validate/limits.js";
 
 export type IdFrom = "path" | "name" | "hash";
 
-/** Longest id this tool makes; the platform's limit is higher. */
-export const MAX_ID_LENGTH = 128;
+/** Longest id this tool makes: the platform's limit. */
+export const MAX_ID_LENGTH = MAX_INPUT_ID_LENGTH;
 const HASH_LENGTH = 8;
 const VALID_ID = /^[A-Za-z0-9_-]+$/;
 

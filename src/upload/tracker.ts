@@ -14,7 +14,7 @@ export interface ProcessingFailure {
  * lists the inputs that failed processing (ListInputs with the INPUT_FAILED status filter)
  * and returns those that belong to `ids`.
  */
-export async function followProcessing(client: ClarifaiClient, addJobId: string, ids: ReadonlySet<string>, bus: EventBus, signal: AbortSignal, pollMs = 1000): Promise<ProcessingFailure[]> {
+export async function followProcessing(client: ClarifaiClient, addJobId: string, ids: { has(id: string): boolean }, bus: EventBus, signal: AbortSignal, pollMs = 1000): Promise<ProcessingFailure[]> {
   for (;;) {
     const answer = await client.call("getInputsAddJob", { id: addJobId });
     const progress = answer.inputsAddJob?.progress;

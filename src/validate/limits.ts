@@ -41,3 +41,6 @@ export const DEFAULT_RATE_LIMIT_RPS = 15;
  * overhead must fit.
  */
 export const GRPC_MAX_MESSAGE_BYTES = 160 * MiB;
+
+/** Input ids: 1 to 48 characters from [A-Za-z0-9_-] (longer ones are refused). */
+export const MAX_INPUT_ID_LENGTH = 48;

@@ -1,0 +1,102 @@
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
+import { FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
+
+describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
+  let app: TestApp;
+  const env = isolatedEnv();
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it("--wait reports an input that fails processing, and status reconciles it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-wait-"));
+    copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "good.jpg"));
+    copyFileSync(join(FIXTURES, "broken", "truncated.jpg"), join(dir, "bad.jpg"));
+    const result = await runCli(["folder", dir, "--wait", "--json", "--job", "waited", ...app.flags], env);
+    expect(result.code).toBe(1);
+    const failed = jsonLines(result.stdout).filter((line) => line.event === "input" && line.status === "failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ reason: "processing_failed" });
+    expect(String(failed[0].source)).toMatch(/bad\.jpg$/);
+    expect(String(failed[0].message)).toContain("INPUT_FAILED");
+    expect(summaryOf(result.stdout)).toMatchObject({ uploaded: 1, failed: 1 });
+
+    const status = await runCli(["status", "waited", "--json", "--pat", "test-pat"], env);
+    expect(jsonLines(status.stdout)[0]).toMatchObject({ event: "status", acknowledged: 2, processed: 1, failed: 1, missing: 0, pending: 0 });
+    expect(status.code).toBe(1);
+
+    // The server lost an input: status notices, and --retry sends it again from its source.
+    const stored = await listAllInputs(app.client);
+    const good = stored.find((input) => input.id.startsWith("good_jpg"));
+    await app.client.call("deleteInputs", { ids: [good?.id ?? ""] });
+    const missing = await runCli(["status", "waited", "--json", "--pat", "test-pat"], env);
+    expect(jsonLines(missing.stdout)[0]).toMatchObject({ processed: 0, failed: 1, missing: 1 });
+    const retried = await runCli(["status", "waited", "--retry", "--json", "--pat", "test-pat"], env);
+    // Both are sent again; the job was run with --wait, so the broken one fails processing again.
+    expect(summaryOf(retried.stdout)).toMatchObject({ discovered: 2, uploaded: 1, failed: 1 });
+    const after = await listAllInputs(app.client);
+    expect(after.map((input) => input.id).sort()).toEqual(stored.map((input) => input.id).sort());
+  });
+
+  it("log list and log show describe jobs", async () => {
+    const list = await runCli(["log", "list", "--json"], env);
+    expect(list.code).toBe(0);
+    const jobs = jsonLines(list.stdout);
+    expect(jobs.map((job) => job.job)).toContain("waited");
+    const show = await runCli(["log", "show", "waited"], env);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain("command    folder");
+    expect(show.stdout).toMatch(/inputs +\d+ acknowledged/);
+    const none = await runCli(["log", "show", "no-such-job"], env);
+    expect(none.code).toBe(2);
+  });
+
+  it("uploads URL lists with types from the extension or --type", async () => {
+    const list = join(mkdtempSync(join(tmpdir(), "cu-urls-")), "urls.txt");
+    writeFileSync(list, "# samples\nhttps://samples.example/metro-north.jpg\nhttps://samples.example/beer.mp4\nftp://nope.example/x.jpg\nhttps://samples.example/noext\n");
+    const result = await runCli(["urls", list, "--json", "--id-prefix", "url-", ...app.flags], env);
+    expect(result.code).toBe(1);
+    const events = jsonLines(result.stdout).filter((line) => line.event === "input");
+    expect(events.filter((e) => e.status === "uploaded")).toHaveLength(2);
+    expect(events.find((e) => String(e.source).startsWith("ftp:"))).toMatchObject({ status: "rejected", reason: "invalid_url" });
+    expect(events.find((e) => String(e.source).endsWith("noext"))).toMatchObject({ status: "rejected", reason: "unsupported_format" });
+    const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("url-"));
+    expect(stored.map((input) => input.data?.image?.url || input.data?.video?.url).sort()).toEqual(["https://samples.example/beer.mp4", "https://samples.example/metro-north.jpg"]);
+
+    const typed = await runCli(["urls", "-", "--type", "image", "--json", "--id-prefix", "typed-", ...app.flags], env, "https://samples.example/noext\n");
+    expect(summaryOf(typed.stdout)).toMatchObject({ uploaded: 1 });
+  });
+
+  it("splits one folder over shards with no overlap and no gap", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-shard-"));
+    for (let i = 0; i < 30; i++) {
+      mkdirSync(join(dir, `s${i % 3}`), { recursive: true });
+      copyFileSync(join(FIXTURES, "media", "image.gif"), join(dir, `s${i % 3}`, `g${i}.gif`));
+    }
+    const counts = [];
+    for (let shard = 0; shard < 3; shard++) {
+      const result = await runCli(["folder", dir, "--shard", `${shard}/3`, "--id-prefix", "shard-", "--json", ...app.flags], env);
+      expect(result.code).toBe(0);
+      counts.push(Number(summaryOf(result.stdout).uploaded));
+    }
+    expect(counts.reduce((a, b) => a + b)).toBe(30);
+    expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("shard-"))).toHaveLength(30);
+  });
+
+  it("runs the quick start against the embedded server with --local", async () => {
+    const data = mkdtempSync(join(tmpdir(), "cu-local-"));
+    const first = await runCli(["folder", join(FIXTURES, "tree"), "--dataset", "train", "--labels-from-folder", "--local", data, "--wait", "--json"], env);
+    expect(first.code).toBe(0);
+    expect(summaryOf(first.stdout)).toMatchObject({ uploaded: 5, failed: 0 });
+    const again = await runCli(["folder", join(FIXTURES, "tree"), "--dataset", "train", "--labels-from-folder", "--local", data, "--json"], env);
+    expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, present: 5, batches: 0 });
+  });
+});
