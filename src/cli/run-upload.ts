@@ -3,11 +3,10 @@ import { RateLimiter } from "../api/rate-limiter.js";
 import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
 import { UsageError } from "../errors.js";
 import { MiB } from "../validate/limits.js";
-import type { Candidate } from "../sources/candidate.js";
 import { ensureDataset } from "../upload/dataset.js";
 import { EventBus } from "../upload/events.js";
 import { jobLogPath, JOB_LOG_VERSION, JobLogWriter, replayJobLog } from "../upload/joblog.js";
-import { runUpload, type RunResult } from "../upload/pipeline.js";
+import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.js";
 import { onInterrupt } from "../upload/signals.js";
 import { followProcessing } from "../upload/tracker.js";
 import { exitCodeFor } from "../report/exit-codes.js";
@@ -19,8 +18,8 @@ import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
 import { parseUploadOptions, type RawUploadOptions } from "./upload-options.js";
 
-/** Where an upload command's candidates come from; `problem` reports what a source could not read. */
-export type CandidateSource = (problem: (source: string, reason: string, message: string) => void) => AsyncIterable<Candidate>;
+/** Where an upload command's candidates come from. */
+export type CandidateSource = UploadPlan["candidates"];
 
 export interface UploadCommand {
   /** Command name, as in the job log header: `folder`, `files`, `urls`. */
@@ -89,9 +88,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     const run = new Date().toISOString();
     const result: RunResult = await runUpload(
       {
-        candidates: command.candidates((source, reason, message) => {
-          bus.emit({ type: "input", source, status: "rejected", reason, message, bytes: 0 });
-        }),
+        candidates: command.candidates,
         idFrom: options.idFrom,
         idPrefix: options.idPrefix,
         shard: options.shard,

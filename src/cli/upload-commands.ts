@@ -60,13 +60,13 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
   return {
     name: "folder",
     args: [root],
-    candidates: (problem) =>
+    candidates: (report) =>
       walkFolder(root, {
         include: flags.include,
         exclude: flags.exclude,
         hidden: flags.hidden,
         followSymlinks: flags.followSymlinks,
-        onLoop: (path) => problem(path, "symlink_loop", `${path}: symlink leads back into a folder already walked; not followed again`),
+        onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`),
       }),
   };
 }
@@ -77,14 +77,14 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
   return {
     name: "files",
     args: absolute,
-    candidates: (problem) => {
+    candidates: (report) => {
       async function* names(): AsyncGenerator<string> {
         for (const path of list) {
           if (path === "-") yield* readRecords(process.stdin, flags.null ?? false);
           else yield path;
         }
       }
-      return listFiles(names(), ({ source, message }) => problem(source, "unreadable", message));
+      return listFiles(names(), ({ source, message }) => report.rejected(source, "unreadable", message));
     },
   };
 }

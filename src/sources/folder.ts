@@ -16,18 +16,16 @@ export interface FolderOptions {
   onError?: (path: string, message: string) => void;
 }
 
-type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void;
+type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Array<Dirent | string>) => void;
 
-/**
- * Walks `root` recursively, streaming: the first candidates arrive before the walk ends.
- * Symlinked directories are followed only with `followSymlinks`; each real directory is
- * read once, so a link back to an ancestor is reported, not walked forever.
- */
 export async function* walkFolder(root: string, options: FolderOptions = {}): AsyncGenerator<Candidate> {
   const base = resolve(root);
   const seenDirs = new Set<string>();
+  // fast-glob calls readdir with or without options, depending on its settings.
   const fsAdapter = {
-    readdir(path: string, readOptions: { withFileTypes: true }, callback: ReaddirCallback): void {
+    readdir(path: string, optionsOrCallback: object | ReaddirCallback, maybeCallback?: ReaddirCallback): void {
+      const callback = typeof optionsOrCallback === "function" ? optionsOrCallback : (maybeCallback as ReaddirCallback);
+      const readOptions = typeof optionsOrCallback === "function" ? {} : optionsOrCallback;
       realpath(path, (error, real) => {
         if (error) return callback(error, []);
         if (seenDirs.has(real)) {
@@ -35,7 +33,7 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
           return callback(null, []);
         }
         seenDirs.add(real);
-        readdir(path, readOptions, callback);
+        readdir(path, readOptions, (readError, entries) => callback(readError, entries as Array<Dirent | string>));
       });
     },
   };

@@ -20,9 +20,15 @@ export interface Shard {
   count: number;
 }
 
+/** What a source tells besides its candidates: entries it could not read, and oddities. */
+export interface SourceReport {
+  rejected(source: string, reason: string, message: string): void;
+  warning(source: string, message: string): void;
+}
+
 /** What to upload and how: everything the CLI decided, as plain data. */
 export interface UploadPlan {
-  candidates: AsyncIterable<Candidate>;
+  candidates: (report: SourceReport) => AsyncIterable<Candidate>;
   idFrom: IdFrom;
   idPrefix: string;
   shard?: Shard;
@@ -88,14 +94,24 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
   let message: string | undefined;
   const stopped = (): boolean => services.stop.aborted || halt.signal.aborted;
 
-  const recordRejected = (rejected: Rejected, id?: string): void => {
+  const reject = (source: string, fingerprint: string, reason: string, message: string, id?: string): void => {
     totals.rejected++;
-    bus.emit({ type: "input", id, source: rejected.candidate.source, status: "rejected", reason: rejected.reason, message: rejected.message, bytes: 0 });
-    log?.writer.append({ type: "rejected", id, source: rejected.candidate.source, fingerprint: rejected.candidate.fingerprint, reason: rejected.reason, message: rejected.message, run: log.run });
+    bus.emit({ type: "input", id, source, status: "rejected", reason, message, bytes: 0 });
+    log?.writer.append({ type: "rejected", id, source, fingerprint, reason, message, run: log.run });
+  };
+  const recordRejected = (rejected: Rejected, id?: string): void =>
+    reject(rejected.candidate.source, rejected.candidate.fingerprint, rejected.reason, rejected.message, id);
+  const report: SourceReport = {
+    rejected(source, reason, message) {
+      totals.discovered++;
+      bus.emit({ type: "discovered", source });
+      reject(source, "", reason, message);
+    },
+    warning: (source, message) => bus.emit({ type: "warning", source, message }),
   };
 
   async function* discovered(): AsyncGenerator<{ candidate: Candidate; id?: string }> {
-    for await (const candidate of plan.candidates) {
+    for await (const candidate of plan.candidates(report)) {
       if (stopped()) break;
       const provisional = candidate.id ?? (plan.idFrom === "hash" ? undefined : idFromName(idSourceText(candidate.relPath, plan.idFrom), plan.idPrefix));
       if (plan.shard && shardOf(provisional ?? candidate.relPath, plan.shard.count) !== plan.shard.index) continue;

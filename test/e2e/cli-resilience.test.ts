@@ -39,7 +39,7 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
   it("stores every input exactly once despite throttling, unavailability and per-input failures", async () => {
     const corpus = makeCorpus(200);
     const dataDir = mkdtempSync(join(tmpdir(), "cu-server-"));
-    const faulty = await startTestApp({ dataDir, faults: { throttle: 0.2, unavailable: 0.2, inputFailure: 0.1, seed: 7 } });
+    const faulty = await startTestApp({ dataDir, faults: { throttle: 0.1, unavailable: 0.1, inputFailure: 0.05, seed: 7 } });
     const flags = faulty.flags;
     const result = await runCli(["folder", corpus, "--json", "--batch-size", "16", "--rps", "0", "--max-retries", "12", ...flags], env);
     await faulty.close();
@@ -139,6 +139,11 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       expect(result.code).toBe(0);
       expect(summaryOf(result.stdout)).toMatchObject({ uploaded: 3 });
       expect(await listAllInputs(app.client)).toHaveLength(3);
+
+      const missing = await runCli(["files", join(FIXTURES, "media", "image.png"), "/no/such/file.jpg", "--json", ...app.flags], env);
+      expect(missing.code).toBe(1);
+      expect(summaryOf(missing.stdout)).toMatchObject({ discovered: 2, uploaded: 1, rejected: 1 });
+      expect(missing.stdout).toContain('"reason":"unreadable"');
     } finally {
       await app.close();
     }
