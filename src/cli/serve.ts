@@ -67,8 +67,8 @@ async function serve(options: ServerOptions, announcePort: boolean): Promise<voi
   const server = await startServer(options);
   const pats = options.pats?.length ?? 0;
   const auth = pats === 0 ? "accepting any PAT" : `accepting ${pats} PAT${pats === 1 ? "" : "s"}`;
-  if (announcePort) process.stdout.write(`listening ${server.address}\n`);
   process.stderr.write(`clarifai-upload serve: listening on ${server.address} (data in ${options.dataDir}; ${auth})\n`);
+  if (announcePort) process.stdout.write(`listening ${server.address}\n`);
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals): void => {
       process.off("SIGINT", stop);
