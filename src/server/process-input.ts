@@ -57,7 +57,7 @@ async function processMedia(kind: MediaKind, blob: string | null, data: Data, de
   const field = data[kind];
   let bytes: Buffer;
   if (blob !== null) {
-    bytes = await deps.blobs.read(blob);
+    bytes = await deps.blobs.take(blob);
   } else {
     const fetched = await fetchBytes(kind, field?.url ?? "", deps);
     if (typeof fetched === "string") return fetched;
@@ -99,7 +99,7 @@ async function processText(blob: string | null, data: Data, deps: ProcessDeps): 
   if (data.text === undefined) return null;
   let text: string;
   if (blob !== null) {
-    text = (await deps.blobs.read(blob)).toString("utf8");
+    text = (await deps.blobs.take(blob)).toString("utf8");
   } else {
     const fetched = await fetchBytes("text", data.text.url, deps);
     if (typeof fetched === "string") return fetched;

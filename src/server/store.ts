@@ -6,7 +6,7 @@ import type { Data } from "../gen/clarifai/api/resources.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { randomId } from "./ids.js";
 import { AnnotationsTable, type NewAnnotation } from "./store/annotations-table.js";
-import { BlobStore } from "./store/blobs.js";
+import { type BlobRef, BlobStore } from "./store/blobs.js";
 import { DatasetsTable, type NewDataset } from "./store/datasets-table.js";
 import { type ClaimedRow, InputsTable } from "./store/inputs-table.js";
 import { JobDeltas, type JobRow, JobsTable } from "./store/jobs-table.js";
@@ -22,8 +22,10 @@ export interface PlannedInput {
   /** Data without payload. */
   data: Data;
   kind: MediaKind | null;
-  mediaBlob: string | null;
-  textBlob: string | null;
+  /** The blob file holding the payloads, and where in it each one is. */
+  blobFile: string | null;
+  mediaBlob: BlobRef | null;
+  textBlob: BlobRef | null;
   /** Set for inputs given by URL only: the key of the duplicate-URL rule. */
   url: string | null;
   allowDuplicateUrl: boolean;
@@ -153,6 +155,7 @@ export class Store {
       id,
       data: encodeData(input.data),
       kind: input.kind,
+      blobFile: input.blobFile,
       mediaBlob: input.mediaBlob,
       textBlob: input.textBlob,
       url: input.url,
@@ -178,25 +181,29 @@ export class Store {
 
   /**
    * Deletes inputs with their dataset memberships and annotations; unknown ids
-   * are ignored. A pending input leaves its job's counts. Returns the blob names
-   * to remove (after the commit).
+   * are ignored. A pending input leaves its job's counts. Returns the deleted
+   * inputs' blob refs and the blob files no input refers to any more (to
+   * remove after the commit).
    */
-  deleteInputs(scope: Scope, ids: readonly string[]): { deleted: number; blobs: string[] } {
+  deleteInputs(scope: Scope, ids: readonly string[]): { deleted: number; refs: BlobRef[]; unusedFiles: string[] } {
     const run = this.db.transaction(() => {
       const nowMs = Date.now();
       const rows = this.inputs.byIds(scope, ids);
       const deltas = new JobDeltas();
-      const blobs: string[] = [];
+      const refs: BlobRef[] = [];
+      const files = new Set<string>();
       for (const row of rows) {
         this.inputs.deleteBySeq(row.seq);
         this.datasets.dropInput(scope, row.id);
         this.annotations.dropInput(scope, row.id);
         if (row.status_code === StatusCode.INPUT_PENDING) deltas.add(scope, row.job_id, { pending: -1 });
-        if (row.media_blob !== null) blobs.push(row.media_blob);
-        if (row.text_blob !== null) blobs.push(row.text_blob);
+        if (row.media_blob !== null) refs.push(row.media_blob);
+        if (row.text_blob !== null) refs.push(row.text_blob);
+        if (row.blob_file !== null) files.add(row.blob_file);
       }
       deltas.applyTo(this.jobs, nowMs);
-      return { deleted: rows.length, blobs };
+      const unusedFiles = [...files].filter((file) => !this.inputs.fileReferenced(file));
+      return { deleted: rows.length, refs, unusedFiles };
     });
     return run();
   }

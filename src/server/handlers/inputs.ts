@@ -68,8 +68,9 @@ export function deleteInputsRoute(store: Store): Route<DeleteInputsRequest, Base
   return {
     reply: (s) => BaseResponse.fromPartial({ status: s }),
     async handle({ request, scope }) {
-      const { deleted, blobs } = store.deleteInputs(scope, request.ids);
-      await store.blobs.remove(blobs);
+      const { deleted, refs, unusedFiles } = store.deleteInputs(scope, request.ids);
+      store.blobs.forget(refs);
+      await store.blobs.removeFiles(unusedFiles);
       return { status: ok(`${deleted} input(s) deleted`) };
     },
   };

@@ -62,42 +62,36 @@ async function postInputs(call: Call<PostInputsRequest>, deps: PostInputsDeps): 
   const suffix = request.inputIdConflictResolution === InputIDConflictResolution.SUFFIX;
   if (!suffix) markKnownDuplicates(request.inputs, verdicts, deps.store, call);
 
-  const planned: PlannedInput[] = [];
-  const plannedIndex: number[] = [];
-  const writes: Promise<void>[] = [];
+  const accepted: { index: number; input: Input; verdict: Accepted }[] = [];
   verdicts.forEach((verdict, index) => {
     const input = request.inputs[index];
-    if (!verdict.ok || input === undefined) return;
-    planned.push(plan(input, verdict, deps.store, writes));
-    plannedIndex.push(index);
+    if (verdict.ok && input !== undefined) accepted.push({ index, input, verdict });
   });
-  const blobsOf = (p: PlannedInput): string[] =>
-    [p.mediaBlob, p.textBlob].filter((b): b is string => b !== null);
-  try {
-    await Promise.all(writes);
-  } catch (error) {
-    await deps.store.blobs.remove(planned.flatMap(blobsOf)).catch(() => undefined);
-    throw error;
-  }
+  const planned = await writePayloads(accepted, deps.store);
+  const refsOf = (p: PlannedInput): string[] => [p.mediaBlob, p.textBlob].filter((b): b is string => b !== null);
+  const dropPack = async (): Promise<void> => {
+    deps.store.blobs.forget(planned.flatMap(refsOf));
+    const file = planned.find((p) => p.blobFile !== null)?.blobFile;
+    if (file !== undefined && file !== null) await deps.store.blobs.removeFiles([file]);
+  };
 
   const jobId = request.inputsAddJobId !== "" ? request.inputsAddJobId : randomId();
   let result: ReturnType<Store["addInputs"]>;
   try {
     result = deps.store.addInputs(scope, jobId, planned, suffix);
   } catch (error) {
-    await deps.store.blobs.remove(planned.flatMap(blobsOf)).catch(() => undefined);
+    await dropPack().catch(() => undefined);
     throw error;
   }
   const outcomes: (AddOutcome | undefined)[] = new Array<AddOutcome | undefined>(verdicts.length);
-  const orphaned: string[] = [];
   result.outcomes.forEach((outcome, k) => {
-    const index = plannedIndex[k] ?? -1;
-    outcomes[index] = outcome;
+    const entry = accepted[k];
+    if (entry !== undefined) outcomes[entry.index] = outcome;
     const p = planned[k];
-    if (!outcome.ok && p !== undefined) orphaned.push(...blobsOf(p));
+    if (!outcome.ok && p !== undefined) deps.store.blobs.forget(refsOf(p));
   });
-  if (orphaned.length > 0) await deps.store.blobs.remove(orphaned);
   if (result.outcomes.some((o) => o.ok)) deps.processor.kick();
+  else await dropPack();
 
   let failed = 0;
   const inputs = request.inputs.map((input, index): Input => {
@@ -175,20 +169,35 @@ function markKnownDuplicates(
   });
 }
 
-/** Names the blobs of an accepted input and queues their writes. */
-function plan(input: Input, verdict: Accepted, store: Store, writes: Promise<void>[]): PlannedInput {
-  const mediaBlob = verdict.media === null ? null : store.blobs.newName();
-  const textBlob = verdict.text === null ? null : store.blobs.newName();
-  if (mediaBlob !== null && verdict.media !== null) writes.push(store.blobs.write(mediaBlob, verdict.media));
-  if (textBlob !== null && verdict.text !== null) writes.push(store.blobs.write(textBlob, verdict.text));
-  return {
-    requestedId: input.id,
-    data: verdict.data,
-    kind: verdict.kind,
-    mediaBlob,
-    textBlob,
-    url: verdict.media === null ? verdict.url : null,
-    allowDuplicateUrl: verdict.allowDuplicateUrl,
-    datasetIds: input.datasetIds,
-  };
+/**
+ * Writes the payloads (media bytes, raw text) of the accepted inputs as one blob
+ * file, before any row refers to them, and plans each input's row.
+ */
+async function writePayloads(
+  accepted: readonly { input: Input; verdict: Accepted }[],
+  store: Store,
+): Promise<PlannedInput[]> {
+  const parts: Buffer[] = [];
+  for (const { verdict } of accepted) {
+    if (verdict.media !== null) parts.push(verdict.media);
+    if (verdict.text !== null) parts.push(verdict.text);
+  }
+  const pack = parts.length === 0 ? null : await store.blobs.writePack(parts);
+  let next = 0;
+  const nextRef = (): string | null => pack?.refs[next++] ?? null;
+  return accepted.map(({ input, verdict }) => {
+    const mediaBlob = verdict.media === null ? null : nextRef();
+    const textBlob = verdict.text === null ? null : nextRef();
+    return {
+      requestedId: input.id,
+      data: verdict.data,
+      kind: verdict.kind,
+      blobFile: mediaBlob === null && textBlob === null ? null : (pack?.file ?? null),
+      mediaBlob,
+      textBlob,
+      url: verdict.media === null ? verdict.url : null,
+      allowDuplicateUrl: verdict.allowDuplicateUrl,
+      datasetIds: input.datasetIds,
+    };
+  });
 }

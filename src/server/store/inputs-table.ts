@@ -6,6 +6,7 @@ export interface NewInputRow {
   id: string;
   data: Buffer;
   kind: MediaKind | null;
+  blobFile: string | null;
   mediaBlob: string | null;
   textBlob: string | null;
   url: string | null;
@@ -38,6 +39,7 @@ export class InputsTable {
   private readonly countsStmt: Statement<ScopeParams, { status_code: number; n: number }>;
   private readonly byIdsStmt: Statement<[string, string, string], InputRow>;
   private readonly deleteStmt: Statement<[number]>;
+  private readonly fileReferencedStmt: Statement<[string], { one: number }>;
   private readonly claimStmt: Statement<[number, number, number], ClaimedRow>;
   private readonly finishStmt: Statement<[number, string, Buffer | null, number, number]>;
   private readonly recoverStmt: Statement<[], Pick<InputRow, "user_id" | "app_id" | "job_id">>;
@@ -47,9 +49,9 @@ export class InputsTable {
 
   constructor(private readonly db: Database) {
     this.insertStmt = db.prepare(
-      `INSERT INTO inputs (user_id, app_id, id, data, kind, media_blob, text_blob, url,
+      `INSERT INTO inputs (user_id, app_id, id, data, kind, blob_file, media_blob, text_blob, url,
          status_code, status_description, job_id, created_ms, modified_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ${StatusCode.INPUT_PENDING}, 'Download pending', ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${StatusCode.INPUT_PENDING}, 'Download pending', ?, ?, ?)`,
     );
     this.idExistsStmt = db.prepare(
       "SELECT 1 AS one FROM inputs WHERE user_id = ? AND app_id = ? AND id = ?",
@@ -68,6 +70,7 @@ export class InputsTable {
       "SELECT * FROM inputs WHERE user_id = ? AND app_id = ? AND id IN (SELECT value FROM json_each(?))",
     );
     this.deleteStmt = db.prepare("DELETE FROM inputs WHERE seq = ?");
+    this.fileReferencedStmt = db.prepare("SELECT 1 AS one FROM inputs WHERE blob_file = ? LIMIT 1");
     this.claimStmt = db.prepare(
       `UPDATE inputs SET status_code = ${StatusCode.INPUT_IN_PROGRESS},
          status_description = 'Download in progress', modified_ms = ?
@@ -99,6 +102,7 @@ export class InputsTable {
       row.id,
       row.data,
       row.kind,
+      row.blobFile,
       row.mediaBlob,
       row.textBlob,
       row.url,
@@ -160,6 +164,11 @@ export class InputsTable {
 
   deleteBySeq(seq: number): void {
     this.deleteStmt.run(seq);
+  }
+
+  /** Whether any input still keeps bytes in this blob file. */
+  fileReferenced(file: string): boolean {
+    return this.fileReferencedStmt.get(file) !== undefined;
   }
 
   /** Marks up to `limit` pending inputs created at or before `createdBeforeMs` in progress. */

@@ -17,6 +17,7 @@ export interface InputRow {
   id: string;
   data: Buffer;
   kind: MediaKind | null;
+  blob_file: string | null;
   media_blob: string | null;
   text_blob: string | null;
   url: string | null;

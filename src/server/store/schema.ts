@@ -1,7 +1,7 @@
 import type { Database } from "better-sqlite3";
 
 /** Version of the tables below; stored in PRAGMA user_version. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS inputs (
@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS inputs (
   id TEXT NOT NULL,
   data BLOB NOT NULL,
   kind TEXT,
+  blob_file TEXT,
   media_blob TEXT,
   text_blob TEXT,
   url TEXT,
@@ -25,6 +26,7 @@ CREATE INDEX IF NOT EXISTS inputs_by_app ON inputs (user_id, app_id);
 CREATE INDEX IF NOT EXISTS inputs_by_app_status ON inputs (user_id, app_id, status_code);
 CREATE INDEX IF NOT EXISTS inputs_by_status ON inputs (status_code);
 CREATE INDEX IF NOT EXISTS inputs_by_url ON inputs (user_id, app_id, url) WHERE url IS NOT NULL;
+CREATE INDEX IF NOT EXISTS inputs_by_blob_file ON inputs (blob_file) WHERE blob_file IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS datasets (
   seq INTEGER PRIMARY KEY,
@@ -89,6 +91,12 @@ export function migrate(db: Database): void {
   if (version > SCHEMA_VERSION) {
     throw new Error(
       `the data folder was written by a newer server (schema ${version}, this one knows ${SCHEMA_VERSION})`,
+    );
+  }
+  if (version !== 0 && version < SCHEMA_VERSION) {
+    throw new Error(
+      `the data folder was written by an older development version of the server (schema ${version}); ` +
+        "move it away and start with an empty one",
     );
   }
   db.exec(TABLES);

@@ -29,6 +29,7 @@ function planned(id: string, extra: Partial<PlannedInput> = {}): PlannedInput {
     requestedId: id,
     data: data({ text: { raw: "", url: "", allowDuplicateUrl: false, hosted: undefined, textInfo: undefined } }),
     kind: null,
+    blobFile: null,
     mediaBlob: null,
     textBlob: null,
     url: null,
