@@ -1,3 +1,5 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputIDConflictResolution } from "../../src/gen/clarifai/api/resources.js";
 import { StatusCode } from "../../src/gen/clarifai/api/status/status_code.js";
@@ -174,6 +176,30 @@ describe("local server: inputs", () => {
     // The id is free again.
     const again = await t.api.postInputs({ inputs: [{ id: "del-1", data: { text: { raw: "c" } } }] });
     expect(again.status?.code).toBe(StatusCode.SUCCESS);
+  });
+
+  it("a request's bytes go to one blob file, removed once none of its inputs is left", async () => {
+    const blobRoot = join(t.dataDir, "blobs");
+    const files = (): number => readdirSync(blobRoot).reduce((n, dir) => n + readdirSync(join(blobRoot, dir)).length, 0);
+    const before = files();
+    const res = await t.api.postInputs({
+      inputs: [
+        { id: "pack-1", data: { image: { base64: makePng(2, 2, 31) } } },
+        { id: "pack-2", data: { image: { base64: makePng(2, 2, 32) }, text: { raw: "caption" } } },
+      ],
+    });
+    expect(res.status?.code).toBe(StatusCode.SUCCESS);
+    expect(files()).toBe(before + 1);
+    const dupOnly = await t.api.postInputs({ inputs: [{ id: "pack-1", data: { image: { base64: TINY_JPEG } } }] });
+    expect(dupOnly.status?.code).toBe(StatusCode.FAILURE);
+    expect(files()).toBe(before + 1);
+    await t.api.deleteInputs({ ids: ["pack-1"] });
+    expect(files()).toBe(before + 1);
+    const two = await t.api.getInput({ inputId: "pack-2" });
+    expect(two.input?.data?.text?.raw).toBe("caption");
+    expect(two.input?.data?.image?.base64.length).toBeGreaterThan(0);
+    await t.api.deleteInputs({ ids: ["pack-2"] });
+    expect(files()).toBe(before);
   });
 
   it("inputs are namespaced by user and app", async () => {
