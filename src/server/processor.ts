@@ -108,6 +108,9 @@ export class Processor {
         data: null,
       };
     }
+    // A failure while stopping may be the stop itself (an aborted download): leave
+    // the input in progress; the next start puts it back to pending.
+    if (this.stopped && result.code === StatusCode.INPUT_FAILED) return;
     this.results.push(result);
   }
 

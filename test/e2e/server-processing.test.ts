@@ -23,8 +23,8 @@ async function startFileServer(): Promise<{ base: string; server: Server }> {
   };
   const server = createServer((req, res) => {
     const file = files[req.url ?? ""];
-    if (req.url === "/slow.jpg") {
-      setTimeout(() => res.end(TINY_JPEG), 2000);
+    if (req.url === "/slow.jpg" || req.url === "/slowish.jpg") {
+      setTimeout(() => res.end(TINY_JPEG), req.url === "/slow.jpg" ? 2000 : 400);
       return;
     }
     if (file === undefined) {
@@ -156,6 +156,34 @@ describe("local server: asynchronous processing and job progress", () => {
       (r) => r.inputsAddJob?.status?.code === StatusCode.JOB_COMPLETED,
     );
     expect(done.inputsAddJob?.progress).toMatchObject({ pendingCount: 0, successCount: 1 });
+  });
+});
+
+describe("local server: stopping in the middle of processing", () => {
+  it("an input whose download a stop interrupts is processed after the restart", async () => {
+    const files = await startFileServer();
+    const t = await startTestServer({ downloadTimeoutMs: 5000 });
+    try {
+      await t.api.postInputs({
+        inputsAddJobId: "interrupted",
+        inputs: [{ id: "slowish", data: { image: { url: `${files.base}/slowish.jpg` } } }],
+      });
+      await waitFor(
+        () => t.api.getInput({ inputId: "slowish" }),
+        (r) => r.input?.status?.code === StatusCode.INPUT_IN_PROGRESS,
+      );
+      await t.restart();
+      const done = await waitFor(
+        () => t.api.getInputsAddJob({ id: "interrupted" }),
+        (r) => r.inputsAddJob?.status?.code === StatusCode.JOB_COMPLETED,
+      );
+      expect(done.inputsAddJob?.progress).toMatchObject({ successCount: 1, failedCount: 0 });
+      expect(t.logs.some((l) => /resuming processing of 1 input/.test(l))).toBe(true);
+    } finally {
+      await t.stop();
+      files.server.closeAllConnections();
+      await new Promise((resolve) => files.server.close(resolve));
+    }
   });
 });
 
