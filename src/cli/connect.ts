@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ClarifaiClient } from "../api/client.js";
 import { resolveSettings, type Settings } from "../config/settings.js";
 import { UploadError, UsageError } from "../errors.js";
-import { startServer, type RunningServer } from "../server/server.js";
+import type { RunningServer } from "../server/server.js";
 import type { GlobalOptions } from "./global-options.js";
 
 export const LOCAL_USER = "local";
@@ -34,6 +34,8 @@ export function settingsFor(global: GlobalOptions, local: string | true | undefi
 export async function connect(global: GlobalOptions, local: string | true | undefined): Promise<Connection> {
   const settings = settingsFor(global, local);
   if (local !== undefined) {
+    // Loaded only here: the server (SQLite and all) costs start-up time a remote run does not need.
+    const { startServer } = await import("../server/server.js");
     const server = await startServer({ dataDir: local === true ? defaultLocalDataDir() : local, port: 0 });
     const localSettings: Settings = { ...settings, apiBase: `http://${server.address}`, pat: "local" };
     const client = new ClarifaiClient({ settings: localSettings });

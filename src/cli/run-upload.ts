@@ -31,8 +31,11 @@ export interface UploadCommand {
   resend?: boolean;
 }
 
-/** Memory for file bytes held by batches in flight: a few batches' worth. */
-const MEMORY_BUDGET_BYTES = 192 * MiB;
+/**
+ * File bytes all batches in flight may hold at once. Each byte is held about three times
+ * while it is sent (read, encoded, framed), so this keeps peak memory near 300 MB.
+ */
+const MEMORY_BUDGET_BYTES = 32 * MiB;
 
 /** Runs an upload command from start to summary and returns its exit code. */
 export async function runUploadCommand(command: UploadCommand, raw: RawUploadOptions, global: GlobalOptions): Promise<number> {

@@ -37,7 +37,14 @@ export function serveCommand(): Command {
     )
     .action(async (flags: ServeFlags, command: Command) => {
       const quiet = command.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
-      await serve(serverOptions(flags, patsFrom(command, flags), quiet), flags.port === 0);
+      try {
+        await serve(serverOptions(flags, patsFrom(command, flags), quiet), flags.port === 0);
+      } catch (error) {
+        command.error(`clarifai-upload serve: ${error instanceof Error ? error.message : String(error)}`, {
+          exitCode: 1,
+          code: "serve.start",
+        });
+      }
     });
 }
 
@@ -62,7 +69,7 @@ function serverOptions(flags: ServeFlags, pats: string[], quiet: boolean): Serve
   };
 }
 
-/** Runs the server until SIGINT or SIGTERM, then closes it. */
+/** Runs the server until SIGINT or SIGTERM, then closes it. Throws when it cannot start. */
 async function serve(options: ServerOptions, announcePort: boolean): Promise<void> {
   const server = await startServer(options);
   const pats = options.pats?.length ?? 0;

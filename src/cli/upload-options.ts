@@ -64,7 +64,7 @@ export function addUploadOptions(command: Command): Command {
     .addOption(new Option("--id-from <source>", "derive input ids from the relative path, the file name or a content hash").choices(["path", "name", "hash"]).default("path"))
     .option("--id-prefix <prefix>", "prefix for every input id", "")
     .option("--batch-size <n>", "inputs per request (1-128)", String(DEFAULT_BATCH_LIMITS.maxInputs))
-    .option("--batch-bytes <size>", "bytes per request, e.g. 32MiB (under 128 MiB)", "32MiB")
+    .option("--batch-bytes <size>", "bytes per request, e.g. 16MiB (under 128 MiB)", "16MiB")
     .option("--concurrency <n>", "requests in flight", String(DEFAULT_CONCURRENCY))
     .option("--rps <n>", "requests per second at most (0: no limit)", String(DEFAULT_RATE_LIMIT_RPS))
     .option("--max-retries <n>", "retries of a request or input that failed transiently", String(DEFAULT_RETRY_POLICY.maxRetries))

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import { UsageError } from "../errors.js";
 
 /** Where to send requests and as whom. Resolved once: flags > environment > config file > defaults. */
@@ -71,7 +71,9 @@ export function readConfigContext(path: string, contextName: string | undefined)
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // Loaded only when there is a config file to read.
+    const { parse } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+    doc = parse(text);
   } catch (error) {
     throw new UsageError(`${path}: not valid YAML (${(error as Error).message.split("\n")[0]})`);
   }

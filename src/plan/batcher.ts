@@ -25,7 +25,7 @@ export interface BatchLimits {
 export const INPUT_OVERHEAD_BYTES = 1024;
 
 /** Defaults with headroom under the platform's 128 inputs and 128 MB per request. */
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxInputs: MAX_INPUTS_PER_REQUEST, maxBytes: 32 * MiB };
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxInputs: MAX_INPUTS_PER_REQUEST, maxBytes: 16 * MiB };
 
 export function checkBatchLimits(limits: BatchLimits): string | undefined {
   if (!Number.isInteger(limits.maxInputs) || limits.maxInputs < 1 || limits.maxInputs > MAX_INPUTS_PER_REQUEST) {

@@ -96,11 +96,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.addService(measuredService(sizes), impl);
 
   let port: number;
+  const wanted = `${bracketed(host)}:${options.port ?? 0}`;
   try {
-    port = await bind(server, `${bracketed(host)}:${options.port ?? 0}`);
+    port = await bind(server, wanted);
   } catch (error) {
+    server.forceShutdown();
     store.close();
-    throw error;
+    const detail = error instanceof Error ? (/\[(.*)\]/.exec(error.message)?.[1] ?? error.message) : String(error);
+    throw new Error(`cannot listen on ${wanted}: ${detail}`, { cause: error });
   }
   processor.start();
   const address = `${bracketed(host)}:${port}`;

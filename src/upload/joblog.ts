@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 
@@ -133,13 +133,17 @@ export function alreadyAcknowledged(state: JobState, source: string, fingerprint
 }
 
 /**
- * Append-only JSON Lines writer. Records are buffered and written + fsynced by `sync()`,
- * which the pipeline calls after each acknowledged batch; a crash can at worst tear the
- * last line, which replay ignores.
+ * Append-only JSON Lines writer. Records are buffered and written by `sync()`, which the
+ * pipeline calls after each acknowledged batch. The write itself is synchronous, so a
+ * killed process loses nothing the server acknowledged; the fsync that guards against
+ * power loss runs off the main thread, one at a time. A crash can at worst tear the last
+ * line, which replay ignores.
  */
 export class JobLogWriter {
   private readonly fd: number;
   private pending: string[] = [];
+  private flushing = false;
+  private dirty = false;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -157,11 +161,23 @@ export class JobLogWriter {
     const text = this.pending.join("\n") + "\n";
     this.pending = [];
     writeSync(this.fd, text);
-    fsyncSync(this.fd);
+    this.dirty = true;
+    this.flushInBackground();
+  }
+
+  private flushInBackground(): void {
+    if (this.flushing || !this.dirty) return;
+    this.flushing = true;
+    this.dirty = false;
+    fsync(this.fd, () => {
+      this.flushing = false;
+      this.flushInBackground();
+    });
   }
 
   close(): void {
     this.sync();
+    fsyncSync(this.fd);
     closeSync(this.fd);
   }
 }

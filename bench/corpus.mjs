@@ -1,0 +1,64 @@
+// Builds benchmark corpora: many small images, a few large ones, a wide tree.
+import { mkdirSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { deflateSync, crc32 } from "node:zlib";
+import { randomBytes } from "node:crypto";
+
+function chunk(type, data) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body) >>> 0);
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A valid RGB PNG of random pixels; `level` 0 keeps it incompressible and exactly sized. */
+export function makePng(width, height, seedBytes = randomBytes(16), level = 0) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const row = width * 3 + 1;
+  const raw = Buffer.alloc(row * height);
+  const noise = randomBytes(Math.min(raw.length, 1 << 20));
+  for (let y = 0; y < height; y++) {
+    raw[y * row] = 0;
+    noise.copy(raw, y * row + 1, (y * 7919) % Math.max(1, noise.length - width * 3), ((y * 7919) % Math.max(1, noise.length - width * 3)) + width * 3);
+  }
+  seedBytes.copy(raw, 1);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw, { level })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function countFiles(dir) {
+  if (!existsSync(dir)) return 0;
+  let n = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) n += entry.isDirectory() ? countFiles(join(dir, entry.name)) : 1;
+  return n;
+}
+
+/** `count` distinct small PNGs (about 1 KB each) in folders of 1000. */
+export function smallImages(dir, count) {
+  if (countFiles(dir) === count) return dir;
+  for (let i = 0; i < count; i++) {
+    const sub = join(dir, `d${Math.floor(i / 1000)}`);
+    if (i % 1000 === 0) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `small${i}.png`), makePng(16, 16, Buffer.from(String(i).padStart(16, "0")), 6));
+  }
+  return dir;
+}
+
+/** Large incompressible PNGs of about `mib` MiB each, `count` of them. */
+export function largeImages(dir, count, mib) {
+  if (countFiles(dir) === count) return dir;
+  mkdirSync(dir, { recursive: true });
+  const side = Math.floor(Math.sqrt((mib * 1024 * 1024) / 3));
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `large${i}.png`), makePng(side, side, Buffer.from(String(i).padStart(16, "0"))));
+  return dir;
+}

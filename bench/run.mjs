@@ -1,0 +1,221 @@
+// Benchmark: this CLI vs. a minimal pre-built-batch client (the wire ceiling) vs. the
+// official clarifai-nodejs SDK, all against `clarifai-upload serve` on loopback.
+// Usage: node bench/run.mjs [--small N] [--large N] [--large-mib M] [--tree N] [--skip-sdk]
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { V2Client, PostInputsRequest } from "../dist/gen/clarifai/api/service.js";
+import { largeImages, smallImages } from "./corpus.mjs";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const BIN = join(ROOT, "bin", "clarifai-upload");
+const CORPUS = join(ROOT, "bench", "corpus");
+const { values: args } = parseArgs({
+  options: {
+    small: { type: "string", default: "20000" },
+    large: { type: "string", default: "50" },
+    "large-mib": { type: "string", default: "10" },
+    tree: { type: "string", default: "100000" },
+    concurrency: { type: "string", default: "4" },
+    "skip-sdk": { type: "boolean", default: false },
+  },
+});
+const CONCURRENCY = Number(args.concurrency);
+
+function log(line) {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Starts `serve` on an ephemeral port in a fresh data folder. */
+async function startServe() {
+  const data = mkdtempSync(join(tmpdir(), "cu-bench-data-"));
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data", data], { stdio: ["ignore", "pipe", "pipe"] });
+  const address = await new Promise((resolvePromise, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const match = /listening (\S+)/.exec(out);
+      if (match) resolvePromise(match[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  return {
+    address,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.on("exit", r));
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+async function withServe(work) {
+  const server = await startServe();
+  try {
+    return await work(server.address);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Runs a command, sampling its peak RSS (VmHWM) from /proc. */
+async function measure(command, commandArgs, env = {}) {
+  const started = performance.now();
+  const child = spawn(command, commandArgs, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c) => (stdout += c));
+  child.stderr.on("data", (c) => (stderr += c));
+  let peakKiB = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const hwm = /VmHWM:\s+(\d+)/.exec(status);
+      if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]));
+    } catch {}
+  };
+  const timer = setInterval(sample, 50);
+  const code = await new Promise((r) => child.on("exit", (c) => { sample(); r(c); }));
+  clearInterval(timer);
+  return { code, seconds: (performance.now() - started) / 1000, peakMiB: peakKiB / 1024, stdout, stderr };
+}
+
+function listFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+function client(address) {
+  const stub = new V2Client(address, credentials.createInsecure(), { "grpc.max_send_message_length": 160 << 20, "grpc.max_receive_message_length": 160 << 20 });
+  const metadata = new Metadata();
+  metadata.set("authorization", "Key bench");
+  const call = (method, request) =>
+    new Promise((r, j) => stub[method](request, metadata, (e, res) => (e ? j(e) : r(res))));
+  return { stub, call };
+}
+
+/** The wire ceiling: every request built in memory first, then only sending is timed. */
+async function ceiling(address, dir, app) {
+  const files = listFiles(dir);
+  const batches = [];
+  let current = [];
+  let bytes = 0;
+  for (const path of files) {
+    const data = readFileSync(path);
+    if (current.length === 128 || (current.length > 0 && bytes + data.length > 32 * 1024 * 1024)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    // The same content the CLI sends: id, bytes, default metadata, under an inputs-add job.
+    const rel = relative(dir, path);
+    current.push({ id: rel.replace(/[^A-Za-z0-9_-]/g, "_").slice(-48), data: { image: { base64: data }, metadata: { filename: rel.split("/").pop(), path: rel } } });
+    bytes += data.length;
+  }
+  if (current.length) batches.push(current);
+  const { stub, call } = client(address);
+  const userAppId = { userId: "bench", appId: app };
+  // Built up front so that only sending is timed.
+  const requests = batches.map((inputs) => PostInputsRequest.fromPartial({ userAppId, inputs, inputsAddJobId: "ceiling" }));
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < requests.length) {
+        const res = await call("postInputs", requests[next++]);
+        if (res.status.code !== 10000) throw new Error(`ceiling: ${res.status.code} ${res.status.description}`);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  stub.close();
+  return { seconds };
+}
+
+function cliArgs(address, dir, app, extra = []) {
+  return [BIN, "folder", dir, "--api", `http://${address}`, "--pat", "bench", "--user", "bench", "--app", app, "--rps", "0", "--concurrency", String(CONCURRENCY), "--json", ...extra];
+}
+
+function summaryOf(stdout) {
+  const lines = stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+async function scenario(name, dir) {
+  const files = listFiles(dir);
+  const totalBytes = files.reduce((sum, path) => sum + readFileSync(path).length, 0);
+  const mb = totalBytes / 1e6;
+  log(`\n== ${name}: ${files.length} files, ${mb.toFixed(1)} MB`);
+  // Each client gets a fresh server, so none pays for another's stored inputs or processing.
+  const results = {};
+  results.ceiling = await withServe((address) => ceiling(address, dir, `ceiling-${name}`));
+  results.cli = await withServe(async (address) => {
+    const home = mkdtempSync(join(tmpdir(), "cu-bench-home-"));
+    const cli = await measure(process.execPath, cliArgs(address, dir, `cli-${name}`), { XDG_STATE_HOME: home });
+    const summary = summaryOf(cli.stdout);
+    if (summary.uploaded !== files.length) throw new Error(`CLI uploaded ${summary.uploaded} of ${files.length}: ${cli.stderr}`);
+    return { seconds: cli.seconds, peakMiB: cli.peakMiB };
+  });
+  if (!args["skip-sdk"]) {
+    results.sdk = await withServe(async (address) => {
+      const sdk = await measure(process.execPath, [join(ROOT, "bench", "sdk-upload.mjs"), address, dir, `sdk-${name}`]);
+      if (sdk.code !== 0) {
+        log(`official SDK failed (exit ${sdk.code}): ${sdk.stderr.slice(-2000)}`);
+        return undefined;
+      }
+      return { seconds: sdk.seconds, peakMiB: sdk.peakMiB };
+    });
+  }
+  const row = (label, r) => r && log(`${label.padEnd(22)} ${(files.length / r.seconds).toFixed(0).padStart(8)} inputs/s ${(mb / r.seconds).toFixed(1).padStart(8)} MB/s ${r.seconds.toFixed(2).padStart(8)} s${r.peakMiB ? `  peak RSS ${r.peakMiB.toFixed(0)} MiB` : ""}`);
+  row("clarifai-upload", results.cli);
+  row("wire ceiling", results.ceiling);
+  row("official SDK", results.sdk);
+  log(`CLI / ceiling: ${((results.ceiling.seconds / results.cli.seconds) * 100).toFixed(0)}%${results.sdk ? `   CLI / SDK: ${(results.sdk.seconds / results.cli.seconds).toFixed(1)}x` : ""}`);
+  return results;
+}
+
+async function wideTree(count) {
+  const dir = smallImages(join(CORPUS, `tree${count}`), count);
+  log(`\n== tree: ${count} files`);
+  const server = await startServe();
+  try {
+    const home = mkdtempSync(join(tmpdir(), "cu-bench-home-"));
+    const { call, stub } = client(server.address);
+    const userAppId = { userId: "bench", appId: "tree" };
+    const listRequest = { userAppId, page: 1, perPage: 1, ids: [], status: undefined };
+    const started = performance.now();
+    const child = spawn(process.execPath, cliArgs(server.address, dir, "tree"), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, XDG_STATE_HOME: home } });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    let firstArrival;
+    while (firstArrival === undefined) {
+      const res = await call("listInputs", listRequest);
+      if (res.inputs.length > 0) firstArrival = (performance.now() - started) / 1000;
+    }
+    await new Promise((r) => child.on("exit", r));
+    stub.close();
+    const first = summaryOf(out);
+    log(`first input stored after ${firstArrival.toFixed(2)} s (upper bound of the first request's departure); full upload ${((performance.now() - started) / 1000).toFixed(1)} s, ${first.uploaded} uploaded`);
+    const rerun = await measure(process.execPath, cliArgs(server.address, dir, "tree"), { XDG_STATE_HOME: home });
+    const again = summaryOf(rerun.stdout);
+    log(`no-change re-run: ${rerun.seconds.toFixed(2)} s, ${again.uploaded} uploaded, ${again.present} present, ${again.batches} batches, peak RSS ${rerun.peakMiB.toFixed(0)} MiB`);
+  } finally {
+    await server.stop();
+  }
+}
+
+if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("build first: npm run build");
+log(`building corpora under ${relative(ROOT, CORPUS)}/ (kept between runs)`);
+const small = smallImages(join(CORPUS, `small${args.small}`), Number(args.small));
+const large = largeImages(join(CORPUS, `large${args.large}x${args["large-mib"]}`), Number(args.large), Number(args["large-mib"]));
+await scenario("small images", small);
+await scenario("large images", large);
+if (Number(args.tree) > 0) await wideTree(Number(args.tree));
