@@ -128,7 +128,6 @@ export function isSupported(kind: InputKind, format: string): boolean {
   return KIND_LIMITS[kind].formats.includes(format);
 }
 
-const parser = new FileTypeParser();
 
 interface Magic {
   readonly format: string;
@@ -152,7 +151,9 @@ async function magic(head: Buffer): Promise<Magic | undefined> {
   }
   let result;
   try {
-    result = await parser.fromBuffer(head);
+    // A parser per call: a FileTypeParser keeps the file being parsed on itself, so
+    // concurrent validations sharing one would read each other's bytes.
+    result = await new FileTypeParser().fromBuffer(head);
   } catch {
     return undefined; // a malformed structure inside a known container: treat as unrecognised
   }
