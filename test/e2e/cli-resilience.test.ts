@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -17,6 +18,15 @@ function makeCorpus(count: number): string {
     copyFileSync(png, join(dir, `img${i}.png`));
   }
   return root;
+}
+
+/** A loopback port that nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
@@ -119,7 +129,7 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
   });
 
   it("exits 4 when the API cannot be reached, 2 on a usage error", async () => {
-    const unreachable = await runCli(["folder", join(FIXTURES, "media"), "--api", "http://127.0.0.1:1", "--pat", "p", "--user", "u", "--app", "a", "--max-retries", "1"], env);
+    const unreachable = await runCli(["folder", join(FIXTURES, "media"), "--api", `http://127.0.0.1:${await closedPort()}`, "--pat", "p", "--user", "u", "--app", "a", "--max-retries", "1"], env);
     expect(unreachable.code).toBe(4);
     expect(unreachable.stderr).toContain("resume with");
     const usage = await runCli(["folder", join(FIXTURES, "media"), "--batch-size", "500", "--dry-run"], env);
