@@ -43,11 +43,14 @@ function countFiles(dir) {
   return n;
 }
 
-/** `count` distinct small PNGs (about 1 KB each) in folders of 1000. */
-export function smallImages(dir, count) {
+/**
+ * `count` distinct small PNGs (about 700 bytes each): in one flat folder (the official
+ * SDK reads no subfolders), or with `nested` in folders of 1000.
+ */
+export function smallImages(dir, count, nested = false) {
   if (countFiles(dir) === count) return dir;
   for (let i = 0; i < count; i++) {
-    const sub = join(dir, `d${Math.floor(i / 1000)}`);
+    const sub = nested ? join(dir, `d${Math.floor(i / 1000)}`) : dir;
     if (i % 1000 === 0) mkdirSync(sub, { recursive: true });
     writeFileSync(join(sub, `small${i}.png`), makePng(16, 16, Buffer.from(String(i).padStart(16, "0")), 6));
   }

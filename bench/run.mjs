@@ -183,7 +183,7 @@ async function scenario(name, dir) {
 }
 
 async function wideTree(count) {
-  const dir = smallImages(join(CORPUS, `tree${count}`), count);
+  const dir = smallImages(join(CORPUS, `tree${count}`), count, true);
   log(`\n== tree: ${count} files`);
   const server = await startServe();
   try {
@@ -214,7 +214,7 @@ async function wideTree(count) {
 
 if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("build first: npm run build");
 log(`building corpora under ${relative(ROOT, CORPUS)}/ (kept between runs)`);
-const small = smallImages(join(CORPUS, `small${args.small}`), Number(args.small));
+const small = smallImages(join(CORPUS, `flat${args.small}`), Number(args.small));
 const large = largeImages(join(CORPUS, `large${args.large}x${args["large-mib"]}`), Number(args.large), Number(args["large-mib"]));
 await scenario("small images", small);
 await scenario("large images", large);
