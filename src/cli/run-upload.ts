@@ -1,10 +1,12 @@
-import { resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { RateLimiter } from "../api/rate-limiter.js";
 import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
 import { UsageError } from "../errors.js";
 import { MiB } from "../validate/limits.js";
 import { ensureDataset } from "../upload/dataset.js";
 import { EventBus } from "../upload/events.js";
+import { JobLock } from "../upload/job-lock.js";
 import { jobLogPath, JOB_LOG_VERSION, JobLogWriter, replayJobLog } from "../upload/joblog.js";
 import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.js";
 import { onInterrupt } from "../upload/signals.js";
@@ -65,6 +67,8 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
 
   let connection: Connection | undefined;
   let writer: JobLogWriter | undefined;
+  mkdirSync(dirname(logPath), { recursive: true });
+  const lock = options.dryRun ? undefined : JobLock.acquire(logPath, job);
   const interrupt = onInterrupt(() => reporter.note("stopping: finishing the batches in flight (Ctrl-C again to quit at once)"));
   try {
     if (!options.dryRun) {
@@ -138,6 +142,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   } finally {
     interrupt.remove();
     writer?.close();
+    lock?.release();
     await connection?.close();
   }
 }
