@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -125,5 +126,19 @@ describe.skipIf(!built)("clarifai-upload serve (built CLI)", { timeout: 30_000 }
     expect(probability.stderr).toMatch(/probability/);
     const port = await run(["--port", "70000", "--data", dataDir]);
     expect(port.code).toBe(2);
+  });
+
+  it("says so and exits non-zero when the port is taken", async () => {
+    const holder = createServer();
+    await new Promise<void>((ready) => holder.listen(0, "127.0.0.1", ready));
+    const address = holder.address();
+    const taken = typeof address === "object" && address !== null ? address.port : 0;
+    try {
+      const result = await run(["--port", String(taken), "--data", dataDir]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`clarifai-upload serve: cannot listen on 127.0.0.1:${taken}`);
+    } finally {
+      await new Promise((closed) => holder.close(closed));
+    }
   });
 });
