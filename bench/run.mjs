@@ -32,7 +32,8 @@ function log(line) {
 /** Starts `serve` on an ephemeral port in a fresh data folder. */
 async function startServe() {
   const data = mkdtempSync(join(tmpdir(), "cu-bench-data-"));
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data", data], { stdio: ["ignore", "pipe", "pipe"] });
+  // -q: no line per request (an unread stderr pipe would fill up and stall the server).
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data", data, "-q"], { stdio: ["ignore", "pipe", "ignore"] });
   const address = await new Promise((resolvePromise, reject) => {
     let out = "";
     child.stdout.on("data", (chunk) => {
@@ -193,6 +194,7 @@ async function wideTree(count) {
     const listRequest = { userAppId, page: 1, perPage: 1, ids: [], status: undefined };
     const started = performance.now();
     const child = spawn(process.execPath, cliArgs(server.address, dir, "tree"), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, XDG_STATE_HOME: home } });
+    child.stderr.resume();
     let out = "";
     child.stdout.on("data", (c) => (out += c));
     let firstArrival;

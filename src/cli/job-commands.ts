@@ -44,8 +44,8 @@ function countLatest(state: JobState): JobCounts {
 
 /** The header's saved options, with the global ones given now taking precedence. */
 function savedGlobals(header: JobHeader, now: GlobalOptions): GlobalOptions {
-  const saved = header.options as Record<string, string | undefined>;
-  return { ...now, api: now.api ?? saved.api, user: now.user ?? saved.user, app: now.app ?? saved.app, context: now.context ?? saved.context };
+  const saved = header.options as GlobalOptions;
+  return { ...now, api: now.api ?? saved.api, user: now.user ?? saved.user, app: now.app ?? saved.app, context: now.context ?? saved.context, insecure: now.insecure ?? saved.insecure };
 }
 
 function write(global: GlobalOptions, value: object, text: string): void {

@@ -36,12 +36,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addHelpText("after", `\n${EXIT_CODES_HELP}\n`)
     .exitOverride();
   const runner = makeRunner(setExitCode);
-  for (const command of [...uploadCommands(runner), ...jobCommands(runner), serveCommand()]) {
+  // Global options work before the command name (the program's) and after it (each
+  // command's own copy). `serve` has none of them: its --pat is the keys it accepts.
+  program.enablePositionalOptions();
+  for (const command of [...uploadCommands(runner), ...jobCommands(runner)]) {
+    const leaves = command.commands.length > 0 ? command.commands : [command];
+    for (const leaf of leaves) addGlobalOptions(leaf);
     program.addCommand(command);
   }
+  program.addCommand(serveCommand());
   for (const command of program.commands) {
     command.exitOverride();
     command.addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
+    for (const sub of command.commands) sub.exitOverride();
   }
   return program;
 }
@@ -56,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // Commander's own errors (unknown option, missing argument) are usage errors; an
+    // action's error (serve could not listen) carries its own exit code.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : error.code.startsWith("commander.") ? EXIT.usage : error.exitCode;
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { type ServerOptions, startServer } from "../server/server.js";
+import type { ServerOptions } from "../server/server.js";
 
 /** `serve` flags as commander hands them over. */
 interface ServeFlags {
@@ -13,6 +13,7 @@ interface ServeFlags {
   faultInputFailure?: number;
   latency?: number;
   seed?: number;
+  quiet?: boolean;
 }
 
 export function serveCommand(): Command {
@@ -31,14 +32,15 @@ export function serveCommand(): Command {
     )
     .option("--latency <ms>", "delay every response by this many milliseconds", parseNonNegativeInt)
     .option("--seed <n>", "seed of the fault injection (same seed, same faults)", parseNonNegativeInt)
+    .option("-q, --quiet", "do not log each request")
     .addHelpText(
       "after",
       "\nWith --port 0 the first line on stdout is `listening HOST:PORT`. Stops on SIGINT or SIGTERM.",
     )
     .action(async (flags: ServeFlags, command: Command) => {
-      const quiet = command.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
+      const quiet = flags.quiet === true || command.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
       try {
-        await serve(serverOptions(flags, patsFrom(command, flags), quiet), flags.port === 0);
+        await serve(serverOptions(flags, [...new Set(flags.pat)], quiet), flags.port === 0);
       } catch (error) {
         command.error(`clarifai-upload serve: ${error instanceof Error ? error.message : String(error)}`, {
           exitCode: 1,
@@ -71,6 +73,8 @@ function serverOptions(flags: ServeFlags, pats: string[], quiet: boolean): Serve
 
 /** Runs the server until SIGINT or SIGTERM, then closes it. Throws when it cannot start. */
 async function serve(options: ServerOptions, announcePort: boolean): Promise<void> {
+  // Loaded here so that upload commands do not pay for the server's modules at start-up.
+  const { startServer } = await import("../server/server.js");
   const server = await startServer(options);
   const pats = options.pats?.length ?? 0;
   const auth = pats === 0 ? "accepting any PAT" : `accepting ${pats} PAT${pats === 1 ? "" : "s"}`;
@@ -89,25 +93,6 @@ async function serve(options: ServerOptions, announcePort: boolean): Promise<voi
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-}
-
-/**
- * The PATs to accept. The program's global `--pat` option takes `--pat` values
- * wherever they appear (keeping only the last), so every occurrence is read
- * back from the raw arguments as well.
- */
-function patsFrom(command: Command, flags: ServeFlags): string[] {
-  let root: Command = command;
-  while (root.parent !== null) root = root.parent;
-  const raw: readonly string[] = (root as Command & { rawArgs?: string[] }).rawArgs ?? [];
-  const found = [...flags.pat];
-  for (let i = 0; i < raw.length; i++) {
-    const arg = raw[i] ?? "";
-    if (arg === "--") break;
-    if (arg === "--pat" && i + 1 < raw.length) found.push(raw[++i] ?? "");
-    else if (arg.startsWith("--pat=")) found.push(arg.slice("--pat=".length));
-  }
-  return [...new Set(found.filter((p) => p !== ""))];
 }
 
 function collect(value: string, previous: string[]): string[] {

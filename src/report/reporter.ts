@@ -1,6 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import type { EventListener, UploadEvent } from "../upload/events.js";
-import { colorAllowed, formatBytes } from "./format.js";
+import { colorAllowed, formatBytes, formatSeconds } from "./format.js";
 import type { Summary } from "./summary.js";
 import { summaryTable } from "./summary.js";
 
@@ -81,7 +81,9 @@ export function createReporter(options: ReporterOptions): Reporter {
     bars.walk.update(counters.discovered, { extra: counters.walkDone ? "files (walk done)" : "files" });
     bars.send.setTotal(total);
     const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    bars.send.update(counters.done, { extra: `${formatBytes(counters.bytes)} ${formatBytes(counters.bytes / seconds)}/s  ${counters.rejected + counters.failed} problems` });
+    const rate = counters.done / seconds;
+    const eta = counters.walkDone && rate > 0 ? `  eta ${formatSeconds((counters.discovered - counters.done) / rate)}` : "";
+    bars.send.update(counters.done, { extra: `${formatBytes(counters.bytes)} ${formatBytes(counters.bytes / seconds)}/s  ${counters.rejected + counters.failed} problems${eta}` });
   }
 
   const listener = (event: UploadEvent): void => {
