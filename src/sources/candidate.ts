@@ -36,4 +36,13 @@ export interface Candidate {
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly geo?: GeoPoint;
   readonly datasetIds?: readonly string[];
+  /** Text sent in the same input as an image or video (a multimodal [Image, Text] input). */
+  readonly prompt?: string;
+}
+
+/** What a source tells besides its candidates: entries it could not use, and oddities. */
+export interface SourceReport {
+  /** Something that is not sent, with a stable reason code and a message naming it. */
+  rejected(source: string, reason: string, message: string): void;
+  warning(source: string, message: string): void;
 }

@@ -5,7 +5,7 @@ import type { RetryPolicy } from "../api/retry.js";
 import { UploadError } from "../errors.js";
 import { INPUT_OVERHEAD_BYTES, planBatches, type Batch, type BatchLimits, type PlannedInput } from "../plan/batcher.js";
 import { IdRegistry, idFromName, idSourceText, shardOf, shortHash, type IdFrom } from "../plan/ids.js";
-import type { Candidate } from "../sources/candidate.js";
+import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { MAX_REQUEST_BYTES_EXCLUSIVE, MiB } from "../validate/limits.js";
 import { validate, type Accepted, type Rejected } from "../validate/validate.js";
 import { ByteBudget } from "./byte-budget.js";
@@ -18,12 +18,6 @@ import { sendBatch, UnreachableError, type InputOutcome, type SenderContext } fr
 export interface Shard {
   index: number;
   count: number;
-}
-
-/** What a source tells besides its candidates: entries it could not read, and oddities. */
-export interface SourceReport {
-  rejected(source: string, reason: string, message: string): void;
-  warning(source: string, message: string): void;
 }
 
 /** What to upload and how: everything the CLI decided, as plain data. */

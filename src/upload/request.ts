@@ -48,6 +48,7 @@ export function buildInput(input: PlannedInput, payload: Buffer | undefined, def
   else if (content.kind === "text") data.text = { raw: content.text };
   else if (kind === "text") data.text = { raw: (payload ?? Buffer.alloc(0)).toString("utf8") };
   else data[kind] = { base64: payload };
+  if (candidate.prompt !== undefined && kind !== "text") data.text = { raw: candidate.prompt };
   const datasetIds = [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...(candidate.datasetIds ?? [])])];
   return Input.fromPartial({ id: input.id, data, datasetIds });
 }

@@ -91,6 +91,22 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("shard-"))).toHaveLength(30);
   });
 
+  it("makes ids that collide within a run unique, and says so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-collide-"));
+    for (const sub of ["x", "y"]) {
+      mkdirSync(join(dir, sub));
+      copyFileSync(join(FIXTURES, "media", "image.png"), join(dir, sub, "same.png"));
+    }
+    const result = await runCli(["folder", dir, "--id-from", "name", "--id-prefix", "col-", "--json", ...app.flags], env);
+    expect(result.code).toBe(0);
+    expect(summaryOf(result.stdout)).toMatchObject({ uploaded: 2 });
+    const warnings = jsonLines(result.stdout).filter((line) => line.event === "warning");
+    expect(warnings.some((w) => String(w.message).includes("is taken by another input of this run"))).toBe(true);
+    const ids = (await listAllInputs(app.client)).map((input) => input.id).filter((id) => id.startsWith("col-"));
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) expect(id.startsWith("col-same_png-")).toBe(true);
+  });
+
   it("runs the quick start against the embedded server with --local", async () => {
     const data = mkdtempSync(join(tmpdir(), "cu-local-"));
     const first = await runCli(["folder", join(FIXTURES, "tree"), "--dataset", "train", "--labels-from-folder", "--local", data, "--wait", "--json"], env);
