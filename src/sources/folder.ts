@@ -1,6 +1,7 @@
 import { readdir, realpath } from "node:fs";
 import type { Dirent } from "node:fs";
 import { resolve } from "node:path";
+import type { Readable } from "node:stream";
 import fg from "fast-glob";
 import type { Candidate } from "./candidate.js";
 import { fileByteSource, fileFingerprint } from "./file-bytes.js";
@@ -16,17 +17,29 @@ export interface FolderOptions {
   onError?: (path: string, message: string) => void;
 }
 
+/** How many found files may wait unread before the walk holds back. */
+const MAX_UNREAD_ENTRIES = 4096;
+
 type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Array<Dirent | string>) => void;
 
 export async function* walkFolder(root: string, options: FolderOptions = {}): AsyncGenerator<Candidate> {
   const base = resolve(root);
   const seenDirs = new Set<string>();
+  // fast-glob's stream does not wait for its reader: left alone it would list (and stat)
+  // a whole tree into memory while uploads lag behind. Holding back each directory read
+  // while many entries wait unread bounds memory whatever the size of the tree.
+  let stream: Readable | undefined;
+  const whenReaderCatchesUp = (then: () => void): void => {
+    if (stream?.destroyed) return; // the reader stopped: the walk is abandoned
+    if (!stream || stream.readableLength < MAX_UNREAD_ENTRIES) return then();
+    setTimeout(() => whenReaderCatchesUp(then), 5);
+  };
   // fast-glob calls readdir with or without options, depending on its settings.
   const fsAdapter = {
     readdir(path: string, optionsOrCallback: object | ReaddirCallback, maybeCallback?: ReaddirCallback): void {
       const callback = typeof optionsOrCallback === "function" ? optionsOrCallback : (maybeCallback as ReaddirCallback);
       const readOptions = typeof optionsOrCallback === "function" ? {} : optionsOrCallback;
-      realpath(path, (error, real) => {
+      whenReaderCatchesUp(() => realpath(path, (error, real) => {
         if (error) return callback(error, []);
         if (seenDirs.has(real)) {
           options.onLoop?.(path);
@@ -34,10 +47,10 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
         }
         seenDirs.add(real);
         readdir(path, readOptions, (readError, entries) => callback(readError, entries as Array<Dirent | string>));
-      });
+      }));
     },
   };
-  const stream = fg.stream(options.include?.length ? [...options.include] : ["**"], {
+  stream = fg.stream(options.include?.length ? [...options.include] : ["**"], {
     cwd: base,
     ignore: [...(options.exclude ?? [])],
     dot: options.hidden ?? false,
@@ -47,7 +60,7 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
     stats: true,
     suppressErrors: true,
     fs: fsAdapter as unknown as fg.FileSystemAdapter,
-  });
+  }) as Readable;
   for await (const raw of stream) {
     const entry = raw as unknown as fg.Entry;
     const stats = entry.stats;
