@@ -11,6 +11,7 @@ import { jobLogPath, JOB_LOG_VERSION, JobLogWriter, replayJobLog } from "../uplo
 import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.js";
 import { onInterrupt } from "../upload/signals.js";
 import { followProcessing } from "../upload/tracker.js";
+import { loadTransform } from "../upload/transform.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { FailedOutWriter } from "../report/failed-out.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
@@ -56,6 +57,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
   const state = replayJobLog(logPath);
 
+  const transform = options.transform ? await loadTransform(options.transform) : undefined;
   const reporter = createReporter({ mode: chooseMode(global) });
   const bus = new EventBus();
   bus.on(reporter.listener);
@@ -105,6 +107,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
         defaults: options.defaults,
         dryRun: options.dryRun,
         resend: command.resend,
+        transform,
       },
       {
         client: connection?.client,

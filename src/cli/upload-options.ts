@@ -30,6 +30,7 @@ export interface RawUploadOptions {
   jobLog?: string;
   local?: string | boolean;
   allowDuplicateUrls?: boolean;
+  transform?: string;
 }
 
 /** The same options, checked and typed. */
@@ -49,6 +50,8 @@ export interface UploadOptions {
   jobLog?: string;
   /** `--local` without a folder is `true`: the default data folder. */
   local?: string | true;
+  /** `--transform MODULE`: path of the user's module. */
+  transform?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -74,7 +77,8 @@ export function addUploadOptions(command: Command): Command {
     .option("--failed-out <file.csv>", "write every rejected or failed input, with its reason, as a manifest")
     .option("--job <name>", "job name (default: derived from the command, source and target)")
     .option("--job-log <path>", "job log file (default: under $XDG_STATE_HOME/clarifai-upload/jobs)")
-    .option("--local [dir]", "upload to an embedded local server (data in DIR or the default folder); no PAT needed");
+    .option("--local [dir]", "upload to an embedded local server (data in DIR or the default folder); no PAT needed")
+    .option("--transform <module>", "JavaScript module whose function changes each input before it is sent, or returns null to skip it");
 }
 
 export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
@@ -111,6 +115,7 @@ export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
     job: raw.job,
     jobLog: raw.jobLog,
     local: raw.local === undefined || raw.local === false ? undefined : raw.local === true ? true : raw.local,
+    transform: raw.transform,
   };
 }
 

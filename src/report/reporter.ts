@@ -35,6 +35,7 @@ interface Counters {
   present: number;
   rejected: number;
   failed: number;
+  skipped: number;
   bytes: number;
   walkDone: boolean;
 }
@@ -42,7 +43,7 @@ interface Counters {
 export function createReporter(options: ReporterOptions): Reporter {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const counters: Counters = { discovered: 0, done: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, bytes: 0, walkDone: false };
+  const counters: Counters = { discovered: 0, done: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, skipped: 0, bytes: 0, walkDone: false };
   const started = Date.now();
   const color = colorAllowed(stderr);
   const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);

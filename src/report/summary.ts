@@ -11,6 +11,7 @@ export interface Summary {
   present: number;
   rejected: number;
   failed: number;
+  skipped: number;
   not_sent: number;
   bytes: number;
   batches: number;
@@ -29,6 +30,7 @@ export function summarize(job: string, result: RunResult, seconds: number): Summ
     present: totals.present,
     rejected: totals.rejected,
     failed: totals.failed,
+    skipped: totals.skipped,
     not_sent: totals.notSent,
     bytes: totals.bytes,
     batches: totals.batches,
@@ -47,6 +49,7 @@ export function summaryTable(summary: Summary, dryRun = false): string {
     ["rejected", String(summary.rejected)],
     ["failed", String(summary.failed)],
   ];
+  if (summary.skipped > 0) rows.push(["skipped by transform", String(summary.skipped)]);
   if (summary.not_sent > 0) rows.push(["not sent", String(summary.not_sent)]);
   rows.push(["bytes", `${formatBytes(summary.bytes)}${rate}`], ["batches", String(summary.batches)], ["time", formatSeconds(summary.seconds)]);
   const width = Math.max(...rows.map(([label]) => label.length));

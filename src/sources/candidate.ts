@@ -38,6 +38,11 @@ export interface Candidate {
   readonly datasetIds?: readonly string[];
   /** Text sent in the same input as an image or video (a multimodal [Image, Text] input). */
   readonly prompt?: string;
+  /**
+   * Concepts, metadata and geo are final: a transform saw the run's defaults merged in
+   * and returned what it wants sent, so the defaults are not merged again.
+   */
+  readonly finalData?: boolean;
 }
 
 /** What a source tells besides its candidates: entries it could not use, and oddities. */

@@ -1,5 +1,5 @@
 /** The final outcome of one input in a run. */
-export type InputStatus = "uploaded" | "present" | "rejected" | "failed";
+export type InputStatus = "uploaded" | "present" | "rejected" | "failed" | "skipped";
 
 /**
  * What the stages say. The job log and the reporters subscribe to the same events;

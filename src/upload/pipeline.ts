@@ -14,6 +14,7 @@ import { alreadyAcknowledged, type JobLogWriter, type JobState } from "./joblog.
 import { mapConcurrent } from "./map-concurrent.js";
 import { buildInput, metadataFor, type InputDefaults } from "./request.js";
 import { sendBatch, UnreachableError, type InputOutcome, type SenderContext } from "./sender.js";
+import { applyTransform, type TransformFunction } from "./transform.js";
 
 export interface Shard {
   index: number;
@@ -32,6 +33,8 @@ export interface UploadPlan {
   memoryBudgetBytes: number;
   defaults: InputDefaults;
   dryRun: boolean;
+  /** `--transform`: changes each accepted input, or skips it, before it is packed. */
+  transform?: TransformFunction;
   /** Send even inputs the job log says were acknowledged (status --retry after deleting them). */
   resend?: boolean;
 }
@@ -59,6 +62,8 @@ export interface RunTotals {
   present: number;
   rejected: number;
   failed: number;
+  /** Left out on purpose by the transform. */
+  skipped: number;
   /** Valid inputs not sent because the run stopped early. */
   notSent: number;
   bytes: number;
@@ -78,9 +83,15 @@ export interface RunResult {
 
 const VALIDATION_CONCURRENCY = 16;
 
+/** A candidate after validation (and the transform): a verdict, or left out on purpose. */
+type Checked =
+  | { verdict: Accepted | Rejected; id?: string }
+  | { skipped: Candidate; id: string }
+  | { transformError: Candidate; message: string; id: string };
+
 export async function runUpload(plan: UploadPlan, services: UploadServices): Promise<RunResult> {
   const { bus, log } = services;
-  const totals: RunTotals = { discovered: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, notSent: 0, bytes: 0, batches: 0 };
+  const totals: RunTotals = { discovered: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, skipped: 0, notSent: 0, bytes: 0, batches: 0 };
   const addJobId = randomBytes(16).toString("hex");
   const registry = new IdRegistry();
   const halt = new AbortController();
@@ -122,19 +133,36 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     bus.emit({ type: "walk_done", discovered: totals.discovered });
   }
 
-  const checked = mapConcurrent(discovered(), VALIDATION_CONCURRENCY, async ({ candidate, id }) => {
+  const checked = mapConcurrent(discovered(), VALIDATION_CONCURRENCY, async ({ candidate, id }): Promise<Checked> => {
     const verdict = await validate(candidate);
-    if (verdict.status === "rejected" || id !== undefined) return { verdict, id };
-    try {
-      return { verdict, id: plan.idPrefix + (await contentHash(verdict)) };
-    } catch (error) {
-      const unreadable: Rejected = { status: "rejected", candidate, reason: "unreadable", message: `${candidate.source}: ${(error as Error).message}` };
-      return { verdict: unreadable, id };
+    if (verdict.status === "rejected") return { verdict, id };
+    let finalId = id;
+    if (finalId === undefined) {
+      try {
+        finalId = plan.idPrefix + (await contentHash(verdict));
+      } catch (error) {
+        return { verdict: { status: "rejected", candidate, reason: "unreadable", message: `${candidate.source}: ${(error as Error).message}` }, id };
+      }
     }
+    if (!plan.transform) return { verdict, id: finalId };
+    const transformed = await applyTransform(plan.transform, verdict, finalId, plan.defaults);
+    if (transformed.kind === "skip") return { skipped: candidate, id: finalId };
+    if (transformed.kind === "error") return { transformError: candidate, message: transformed.message, id: finalId };
+    return { verdict: await validate(transformed.candidate), id: transformed.id };
   });
 
   async function* planned(): AsyncGenerator<PlannedInput> {
-    for await (const { verdict, id } of checked) {
+    for await (const result of checked) {
+      if ("skipped" in result) {
+        totals.skipped++;
+        bus.emit({ type: "input", id: result.id, source: result.skipped.source, status: "skipped", reason: "transform_skipped", message: `${result.skipped.source}: the transform left it out`, bytes: 0 });
+        continue;
+      }
+      if ("transformError" in result) {
+        reject(result.transformError.source, result.transformError.fingerprint, "transform_error", result.message, result.id);
+        continue;
+      }
+      const { verdict, id } = result;
       if (verdict.status === "rejected") {
         recordRejected(verdict, id);
         continue;

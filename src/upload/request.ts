@@ -16,6 +16,7 @@ export interface InputDefaults {
 /** Concepts of one input: the run's, the candidate's own, and its folder's name with --labels-from-folder. */
 export function conceptsFor(input: PlannedInput, defaults: InputDefaults): string[] {
   const { candidate } = input.accepted;
+  if (candidate.finalData) return [...(candidate.concepts ?? [])];
   const concepts = new Set([...defaults.concepts, ...(candidate.concepts ?? [])]);
   if (defaults.labelsFromFolder) {
     const folder = posix.basename(posix.dirname(candidate.relPath));
@@ -27,6 +28,7 @@ export function conceptsFor(input: PlannedInput, defaults: InputDefaults): strin
 /** `{"filename", "path"}` under the run's --metadata under the candidate's own metadata. */
 export function metadataFor(input: PlannedInput, defaults: InputDefaults): Record<string, unknown> {
   const { candidate } = input.accepted;
+  if (candidate.finalData) return { ...(candidate.metadata ?? {}) };
   const base = candidate.content.kind === "bytes" ? { filename: posix.basename(candidate.relPath), path: candidate.relPath } : {};
   return { ...base, ...defaults.metadata, ...(candidate.metadata ?? {}) };
 }
@@ -41,7 +43,7 @@ export function buildInput(input: PlannedInput, payload: Buffer | undefined, def
     concepts: conceptsFor(input, defaults).map((id) => ({ id, name: id, value: 1 })),
     metadata: metadataFor(input, defaults),
   };
-  const geo = candidate.geo ?? defaults.geo;
+  const geo = candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo);
   if (geo) data.geo = { geoPoint: { longitude: geo.longitude, latitude: geo.latitude } };
   const content = candidate.content;
   if (content.kind === "url") data[kind] = { url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl };

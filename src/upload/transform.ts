@@ -1,0 +1,85 @@
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { UsageError } from "../errors.js";
+import { isValidInputId } from "../plan/ids.js";
+import type { ByteSource, Candidate, GeoPoint } from "../sources/candidate.js";
+import type { InputKind } from "../validate/limits.js";
+import type { Accepted } from "../validate/validate.js";
+import { conceptsFor, metadataFor, type InputDefaults } from "./request.js";
+
+/** What a user's transform function receives, and may return changed. */
+export interface TransformInput {
+  id: string;
+  type: InputKind;
+  /** Where the input came from (a path, `archive.zip:entry`, `list.csv:12` or a URL). */
+  source: string;
+  /** The file's bytes, for image, video and audio files. */
+  bytes?: Buffer;
+  /** The text, for text inputs. */
+  text?: string;
+  /** The URL, for inputs sent by URL. */
+  url?: string;
+  concepts: string[];
+  metadata: Record<string, unknown>;
+  geo?: GeoPoint;
+}
+
+export type TransformFunction = (input: TransformInput) => TransformInput | null | undefined | Promise<TransformInput | null | undefined>;
+
+/** The outcome of transforming one input. */
+export type Transformed = { kind: "keep"; candidate: Candidate; id: string } | { kind: "skip" } | { kind: "error"; message: string };
+
+/** Loads `--transform MODULE`: its default export, or an export named `transform`. */
+export async function loadTransform(path: string): Promise<TransformFunction> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`--transform ${path}: cannot load it: ${(error as Error).message}`);
+  }
+  const fn = module.default ?? module.transform;
+  if (typeof fn !== "function") throw new UsageError(`--transform ${path}: export a function as default or as "transform"`);
+  return fn as TransformFunction;
+}
+
+/**
+ * Runs the transform on one accepted input. A changed input comes back as a new
+ * candidate (bytes and text held in memory) that the caller validates again.
+ */
+export async function applyTransform(fn: TransformFunction, accepted: Accepted, id: string, defaults: InputDefaults): Promise<Transformed> {
+  const { candidate, kind } = accepted;
+  const planned = { id, accepted, requestBytes: 0 };
+  let input: TransformInput;
+  try {
+    input = { id, type: kind, source: candidate.source, concepts: conceptsFor(planned, defaults), metadata: metadataFor(planned, defaults), geo: candidate.geo ?? defaults.geo };
+    const content = candidate.content;
+    if (content.kind === "url") input.url = content.url;
+    else if (content.kind === "text") input.text = content.text;
+    else if (kind === "text") input.text = (await content.bytes.all()).toString("utf8");
+    else input.bytes = await content.bytes.all();
+  } catch (error) {
+    return { kind: "error", message: `${candidate.source}: cannot read it for the transform: ${(error as Error).message}` };
+  }
+  let output: TransformInput | null | undefined;
+  try {
+    output = await fn(input);
+  } catch (error) {
+    return { kind: "error", message: `${candidate.source}: transform failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (output === null || output === undefined) return { kind: "skip" };
+  if (!isValidInputId(output.id)) return { kind: "error", message: `${candidate.source}: transform returned the id "${output.id}", which the platform refuses` };
+  return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts: output.concepts, metadata: output.metadata, geo: output.geo, finalData: true } };
+}
+
+function contentOf(output: TransformInput, original: Candidate): Candidate["content"] {
+  if (output.url !== undefined) return { kind: "url", url: output.url, declaredKind: output.type };
+  if (output.bytes !== undefined) return { kind: "bytes", bytes: memoryBytes(output.bytes), declaredKind: output.type };
+  if (output.text !== undefined) {
+    return original.content.kind === "text" ? { kind: "text", text: output.text } : { kind: "bytes", bytes: memoryBytes(Buffer.from(output.text, "utf8")), declaredKind: "text" };
+  }
+  return original.content;
+}
+
+function memoryBytes(bytes: Buffer): ByteSource {
+  return { size: bytes.length, head: async (length) => bytes.subarray(0, length), all: async () => bytes };
+}
