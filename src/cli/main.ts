@@ -3,6 +3,7 @@ import { UploadError } from "../errors.js";
 import { ApiError } from "../api/client.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeForError } from "../report/exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
+import { cloudCommands } from "./cloud-commands.js";
 import { jobCommands } from "./job-commands.js";
 import { serveCommand } from "./serve.js";
 import { uploadCommands, type CommandRunner } from "./upload-commands.js";
@@ -39,7 +40,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   // Global options work before the command name (the program's) and after it (each
   // command's own copy). `serve` has none of them: its --pat is the keys it accepts.
   program.enablePositionalOptions();
-  for (const command of [...uploadCommands(runner), ...jobCommands(runner)]) {
+  for (const command of [...uploadCommands(runner), ...cloudCommands(runner), ...jobCommands(runner)]) {
     const leaves = command.commands.length > 0 ? command.commands : [command];
     for (const leaf of leaves) addGlobalOptions(leaf);
     program.addCommand(command);
@@ -53,11 +54,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
+let exitCodeSoFar = 0;
+
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `clarifai-upload ... | head`: a reader that went away is not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(exitCodeSoFar);
+    throw error;
+  });
   let exitCode = 0;
   const program = buildProgram((code) => {
     exitCode = code;
+    exitCodeSoFar = code;
   });
   try {
     await program.parseAsync(argv);

@@ -134,7 +134,7 @@ export function parseSize(text: string, flag: string): number {
   return Math.floor(Number(match[1]) * unit);
 }
 
-function parseConcepts(text: string | undefined): string[] {
+export function parseConcepts(text: string | undefined): string[] {
   if (text === undefined) return [];
   const concepts = text.split(",").map((part) => part.trim()).filter((part) => part !== "");
   for (const concept of concepts) {
@@ -143,7 +143,7 @@ function parseConcepts(text: string | undefined): string[] {
   return concepts;
 }
 
-function parseMetadata(text: string | undefined): Record<string, unknown> {
+export function parseMetadata(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   let value: unknown;
   try {
