@@ -1,0 +1,238 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { UsageError } from "../errors.js";
+import { isValidInputId } from "../plan/ids.js";
+import type { InputKind } from "../validate/limits.js";
+import type { Candidate, Content, SourceReport } from "./candidate.js";
+import { fileByteSource, fileFingerprint } from "./file-bytes.js";
+import { type CsvRecord, CsvSyntaxError, readCsvRecords } from "./manifest-csv.js";
+import { type DetectedDialect, detectDialect } from "./manifest-dialect.js";
+import { type ManifestDialect, type RowReader, type RowSpec, RowProblem, isInputKind } from "./manifest-fields.js";
+import { CSV_TYPES, type CsvType } from "./manifest-sdk.js";
+
+export type { ManifestDialect, ManifestReason } from "./manifest-fields.js";
+export type { CsvType } from "./manifest-sdk.js";
+
+export interface ManifestOptions {
+  /** Field delimiter; default from the extension: `.tsv` -> tab, else comma; `-` (stdin) -> comma. `tab` and `\t` mean a tab. */
+  delimiter?: string;
+  /** What the Python SDK dialect's `input` column holds (required for that dialect, refused for the others). */
+  csvType?: CsvType;
+  /** The SDK dialect's input type (default text for raw); in the simple dialect, the kind of file and URL rows without a `type`. */
+  type?: InputKind;
+  /** Folder that relative `file` paths resolve against; default: the manifest's folder (cwd for stdin). */
+  baseDir?: string;
+  /** Read instead of process.stdin when the path is `-`. */
+  stdin?: Readable;
+}
+
+/**
+ * The candidates of a CSV/TSV manifest (or `-` for stdin), read lazily row by row. A bad
+ * row is reported through `report.rejected` with its line and a reason code, and the rest
+ * of the manifest goes on; a header no dialect fits is a UsageError (thrown on the first
+ * read); bad options are a UsageError at once.
+ */
+export function readManifest(path: string, report: SourceReport, options: ManifestOptions = {}): AsyncIterable<Candidate> {
+  const settings = settle(path, options);
+  return manifestCandidates(settings, report);
+}
+
+/**
+ * Reads only the header of a manifest file and tells its dialect: lets a caller refuse a
+ * bad manifest before a job starts. Throws the UsageError `readManifest` would.
+ */
+export async function manifestDialect(path: string, options: ManifestOptions = {}): Promise<ManifestDialect | undefined> {
+  if (path === "-") throw new UsageError("the header of stdin cannot be read ahead");
+  const settings = settle(path, options);
+  await checkReadable(path);
+  for await (const record of readCsvRecords(createReadStream(path), settings.delimiter)) {
+    if (!isBlank(record.cells)) return detectHeader(settings, record).reader.dialect;
+  }
+  return undefined;
+}
+
+interface Settings {
+  readonly path: string;
+  readonly label: string;
+  readonly delimiter: string;
+  readonly baseDir: string;
+  readonly options: ManifestOptions;
+}
+
+function settle(path: string, options: ManifestOptions): Settings {
+  const stdin = path === "-";
+  if (options.csvType !== undefined && !CSV_TYPES.includes(options.csvType)) throw new UsageError(`--csv-type ${String(options.csvType)}: expected one of ${CSV_TYPES.join(", ")}`);
+  if (options.type !== undefined && !isInputKind(options.type)) throw new UsageError(`--type ${String(options.type)}: expected image, video, audio or text`);
+  return {
+    path,
+    label: path,
+    delimiter: delimiterFor(path, options.delimiter),
+    baseDir: resolve(options.baseDir ?? (stdin ? process.cwd() : dirname(resolve(path)))),
+    options,
+  };
+}
+
+function delimiterFor(path: string, given: string | undefined): string {
+  if (given === undefined) return path !== "-" && path.toLowerCase().endsWith(".tsv") ? "\t" : ",";
+  if (given === "tab" || given === "\\t") return "\t";
+  if (given === "" || /["\r\n]/.test(given)) throw new UsageError(`--delimiter ${JSON.stringify(given)}: expected a character other than a quote or a line break`);
+  return given;
+}
+
+async function checkReadable(path: string): Promise<void> {
+  let isFile: boolean;
+  try {
+    isFile = (await stat(path)).isFile();
+  } catch (error) {
+    throw new UsageError(`manifest ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!isFile) throw new UsageError(`manifest ${path}: not a regular file`);
+}
+
+async function* manifestCandidates(settings: Settings, report: SourceReport): AsyncGenerator<Candidate> {
+  const { path, options } = settings;
+  if (path !== "-") await checkReadable(path);
+  const stream = path === "-" ? (options.stdin ?? process.stdin) : createReadStream(path);
+  const rows = new RowContext(settings, report);
+  try {
+    for await (const record of readCsvRecords(stream, settings.delimiter)) {
+      if (isBlank(record.cells)) continue;
+      const candidate = await rows.take(record);
+      if (candidate) yield candidate;
+    }
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    const source = `${settings.label}:${error.line}`;
+    report.rejected(source, "bad_csv", `${source}: not valid CSV (${error.message}); the rest of the manifest is not read`);
+  }
+}
+
+/** The dialect of a header row; a UsageError names the manifest and line. */
+function detectHeader(settings: Settings, header: CsvRecord): DetectedDialect {
+  try {
+    return detectDialect(header.cells, settings.options);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${settings.label}:${header.line}: ${error.message}`);
+    throw error;
+  }
+}
+
+function isBlank(cells: readonly string[]): boolean {
+  return cells.every((cell) => cell.trim() === "");
+}
+
+/** The state of one manifest read: its dialect once the header is seen, and the ids used so far. */
+class RowContext {
+  private dialect: DetectedDialect | undefined;
+  private width = 0;
+  private readonly idLines = new Map<string, number>();
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly report: SourceReport,
+  ) {}
+
+  /** The header (the first record) sets the dialect; every later record is a row. */
+  async take(record: CsvRecord): Promise<Candidate | undefined> {
+    if (!this.dialect) {
+      this.dialect = detectHeader(this.settings, record);
+      this.width = record.cells.length;
+      for (const column of this.dialect.ignored) {
+        this.report.warning(this.settings.label, `${this.settings.label}: column ${JSON.stringify(column)} is not a manifest column; it is ignored`);
+      }
+      return undefined;
+    }
+    const source = `${this.settings.label}:${record.line}`;
+    try {
+      return await this.candidate(this.dialect.reader, record, source);
+    } catch (error) {
+      if (!(error instanceof RowProblem)) throw error;
+      this.report.rejected(source, error.reason, `${source}: ${error.message}`);
+      return undefined;
+    }
+  }
+
+  private async candidate(reader: RowReader, record: CsvRecord, source: string): Promise<Candidate> {
+    this.checkWidth(record.cells);
+    const id = this.claimId(reader.readId(record.cells), record.line);
+    const spec = reader.read(record.cells, (message) => this.report.warning(source, `${source}: ${message}`));
+    const made = await this.content(spec, record.line);
+    const rowHash = createHash("sha256").update(JSON.stringify([id, spec, made.absolute])).digest("hex").slice(0, 16);
+    return {
+      source,
+      relPath: made.relPath,
+      content: made.content,
+      fingerprint: made.fileFingerprint ? `${rowHash}:${made.fileFingerprint}` : rowHash,
+      id,
+      concepts: spec.concepts,
+      metadata: spec.metadata,
+      geo: spec.geo,
+      datasetIds: spec.datasetIds,
+      prompt: spec.prompt,
+    };
+  }
+
+  /** More cells than the header has columns (beyond empty trailing ones) is usually an unquoted comma. */
+  private checkWidth(cells: readonly string[]): void {
+    if (cells.length <= this.width || cells.slice(this.width).every((cell) => cell.trim() === "")) return;
+    throw new RowProblem("bad_row", `the row has ${cells.length} fields but the header has ${this.width} (a field with the delimiter in it needs quotes)`);
+  }
+
+  /** An id must be one the platform takes, and used once per manifest: the first row with it keeps it. */
+  private claimId(id: string | undefined, line: number): string | undefined {
+    if (id === undefined) return undefined;
+    if (!isValidInputId(id)) throw new RowProblem("bad_id", `id ${JSON.stringify(id)} is not a valid input id (1 to 48 characters from A-Z, a-z, 0-9, _ and -)`);
+    const first = this.idLines.get(id);
+    if (first !== undefined) throw new RowProblem("duplicate_id", `id ${JSON.stringify(id)} is already used on line ${first}`);
+    this.idLines.set(id, line);
+    return id;
+  }
+
+  private async content(spec: RowSpec, line: number): Promise<MadeContent> {
+    const part = spec.content;
+    const rowPath = `${this.settings.path === "-" ? "stdin" : basename(this.settings.path)}/${line}`;
+    if (part.via === "text") return { content: { kind: "text", text: part.value }, relPath: rowPath };
+    if (part.via === "url") return { content: { kind: "url", url: part.value, declaredKind: part.kind }, relPath: rowPath };
+    return this.fileContent(part.value, part.kind);
+  }
+
+  private async fileContent(file: string, declaredKind: InputKind | undefined): Promise<MadeContent> {
+    const absolute = resolve(this.settings.baseDir, file);
+    let size: number;
+    let mtimeMs: number;
+    try {
+      const stats = await stat(absolute);
+      if (!stats.isFile()) throw new RowProblem("missing_file", `file ${file} (${absolute}) is not a regular file`);
+      ({ size, mtimeMs } = stats);
+    } catch (error) {
+      if (error instanceof RowProblem) throw error;
+      throw new RowProblem("missing_file", `file ${file} (${absolute}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    return {
+      content: { kind: "bytes", bytes: fileByteSource(absolute, size), declaredKind },
+      relPath: relativeToBase(this.settings.baseDir, absolute),
+      absolute,
+      fileFingerprint: fileFingerprint(size, mtimeMs),
+    };
+  }
+}
+
+interface MadeContent {
+  readonly content: Content;
+  readonly relPath: string;
+  readonly absolute?: string;
+  readonly fileFingerprint?: string;
+}
+
+/**
+ * The path relative to the base folder with `/` separators (`../media/a.jpg` for a file
+ * beside it), so ids derived from it do not depend on where the files lie; a file on
+ * another drive keeps its absolute path.
+ */
+function relativeToBase(baseDir: string, absolute: string): string {
+  const rel = relative(baseDir, absolute);
+  return (isAbsolute(rel) ? absolute : rel).split(sep).join("/");
+}
