@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { UsageError } from "../errors.js";
@@ -6,6 +6,9 @@ import { listFiles } from "../sources/files.js";
 import { walkFolder } from "../sources/folder.js";
 import { readRecords } from "../sources/lines.js";
 import { listUrls } from "../sources/urls.js";
+import { readManifest, type CsvType } from "../sources/manifest.js";
+import { readZip } from "../sources/zip.js";
+import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -20,6 +23,13 @@ interface FolderFlags extends RawUploadOptions {
   exclude?: string[];
   hidden?: boolean;
   followSymlinks?: boolean;
+  expandZips?: boolean;
+}
+
+interface ManifestFlags extends RawUploadOptions {
+  delimiter?: string;
+  csvType?: CsvType;
+  type?: InputKind;
 }
 
 interface FilesFlags extends RawUploadOptions {
@@ -43,6 +53,11 @@ export function uploadCommandFor(name: string, args: readonly string[], flags: R
     case "urls":
       if (args.length === 0 || args[0] === "-") throw new UsageError("this job read its URL list from stdin: run the same command line again to continue it");
       return urlsSource(args[0], flags as unknown as UrlsFlags);
+    case "zip":
+      return zipSource(args[0]);
+    case "manifest":
+      if (args[0] === "-") throw new UsageError("this job read its manifest from stdin: run the same command line again to continue it");
+      return manifestSource(args[0], flags as unknown as ManifestFlags);
     default:
       throw new UsageError(`cannot resume a job of command "${name}"`);
   }
@@ -60,14 +75,40 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
   return {
     name: "folder",
     args: [root],
-    candidates: (report) =>
-      walkFolder(root, {
+    candidates: (report) => {
+      const walk = walkFolder(root, {
         include: flags.include,
         exclude: flags.exclude,
         hidden: flags.hidden,
         followSymlinks: flags.followSymlinks,
         onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`),
-      }),
+      });
+      return flags.expandZips ? expandZips(walk, report) : walk;
+    },
+  };
+}
+
+/** `--expand-zips`: each ZIP found in a folder is read entry by entry, like `zip ARCHIVE`. */
+async function* expandZips(candidates: AsyncIterable<Candidate>, report: SourceReport): AsyncGenerator<Candidate> {
+  for await (const candidate of candidates) {
+    if (candidate.content.kind === "bytes" && /\.zip$/i.test(candidate.relPath)) yield* readZip(candidate.source, report, { relPrefix: `${candidate.relPath}/` });
+    else yield candidate;
+  }
+}
+
+function zipSource(archive: string): UploadCommand {
+  const path = resolve(archive);
+  if (!existsSync(path)) throw new UsageError(`${archive}: no such file`);
+  return { name: "zip", args: [path], candidates: (report) => readZip(path, report) };
+}
+
+function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
+  const path = file === "-" ? "-" : resolve(file);
+  if (path !== "-" && !existsSync(path)) throw new UsageError(`${file}: no such file`);
+  return {
+    name: "manifest",
+    args: [path],
+    candidates: (report) => readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type }),
   };
 }
 
@@ -106,7 +147,8 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .option("--include <glob>", "only files matching this glob (repeatable; a glob without / matches file names)", collect)
       .option("--exclude <glob>", "skip files matching this glob (repeatable)", collect)
       .option("--hidden", "include hidden files and folders")
-      .option("--follow-symlinks", "follow symbolic links (loops are detected)"),
+      .option("--follow-symlinks", "follow symbolic links (loops are detected)")
+      .option("--expand-zips", "read ZIP archives found in the folder entry by entry, like the zip command"),
   ).action(async (dir: string, flags: FolderFlags, command: Command) => {
     await runner(() => runUploadCommand(folderSource(dir, flags), flags, command.optsWithGlobals<GlobalOptions>()));
   });
@@ -130,5 +172,24 @@ export function uploadCommands(runner: CommandRunner): Command[] {
     await runner(() => runUploadCommand(urlsSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
   });
 
-  return [folder, files, urls];
+  const zip = addUploadOptions(
+    new Command("zip")
+      .description("upload every entry of a ZIP archive, streamed: nothing is extracted to disk")
+      .argument("<archive>", "ZIP file"),
+  ).action(async (archive: string, flags: RawUploadOptions, command: Command) => {
+    await runner(() => runUploadCommand(zipSource(archive), flags, command.optsWithGlobals<GlobalOptions>()));
+  });
+
+  const manifest = addUploadOptions(
+    new Command("manifest")
+      .description("upload the rows of a CSV/TSV manifest (simple, Python SDK or dotted field-path columns); - reads stdin")
+      .argument("<file>", "CSV or TSV file, or -")
+      .option("--delimiter <char>", "field separator (default: tab for .tsv, else comma)")
+      .addOption(new Option("--csv-type <kind>", "Python SDK dialect: what the input column holds").choices(["raw", "url", "file_path"]))
+      .addOption(new Option("--type <kind>", "input type for rows that do not say").choices(["image", "video", "audio", "text"])),
+  ).action(async (file: string, flags: ManifestFlags, command: Command) => {
+    await runner(() => runUploadCommand(manifestSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
+  });
+
+  return [folder, files, urls, zip, manifest];
 }

@@ -1,4 +1,5 @@
 import { MAX_INPUTS_PER_REQUEST, MAX_REQUEST_BYTES_EXCLUSIVE, MiB } from "../validate/limits.js";
+import type { Region } from "../gen/clarifai/api/resources.js";
 import type { Accepted } from "../validate/validate.js";
 
 /** An accepted input with its final id, ready to be packed. */
@@ -7,6 +8,8 @@ export interface PlannedInput {
   readonly accepted: Accepted;
   /** What it adds to a request: its bytes plus the id, metadata and framing. */
   readonly requestBytes: number;
+  /** Regions to post as annotations once the input is accepted. */
+  readonly regions?: readonly Region[];
 }
 
 export interface Batch {

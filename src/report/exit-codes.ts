@@ -29,7 +29,7 @@ export function exitCodeFor(result: RunResult): number {
     case "interrupted":
       return EXIT.interrupted;
     default:
-      return result.totals.rejected + result.totals.failed > 0 ? EXIT.someFailed : EXIT.ok;
+      return result.totals.rejected + result.totals.failed + result.totals.annotationsFailed > 0 ? EXIT.someFailed : EXIT.ok;
   }
 }
 

@@ -12,6 +12,8 @@ export interface Summary {
   rejected: number;
   failed: number;
   skipped: number;
+  annotations: number;
+  annotations_failed: number;
   not_sent: number;
   bytes: number;
   batches: number;
@@ -31,6 +33,8 @@ export function summarize(job: string, result: RunResult, seconds: number): Summ
     rejected: totals.rejected,
     failed: totals.failed,
     skipped: totals.skipped,
+    annotations: totals.annotations,
+    annotations_failed: totals.annotationsFailed,
     not_sent: totals.notSent,
     bytes: totals.bytes,
     batches: totals.batches,
@@ -50,6 +54,7 @@ export function summaryTable(summary: Summary, dryRun = false): string {
     ["failed", String(summary.failed)],
   ];
   if (summary.skipped > 0) rows.push(["skipped by transform", String(summary.skipped)]);
+  if (summary.annotations + summary.annotations_failed > 0) rows.push(["annotations", `${summary.annotations}${summary.annotations_failed ? ` (${summary.annotations_failed} refused)` : ""}`]);
   if (summary.not_sent > 0) rows.push(["not sent", String(summary.not_sent)]);
   rows.push(["bytes", `${formatBytes(summary.bytes)}${rate}`], ["batches", String(summary.batches)], ["time", formatSeconds(summary.seconds)]);
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -9,12 +9,15 @@ import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { MAX_REQUEST_BYTES_EXCLUSIVE, MiB } from "../validate/limits.js";
 import { validate, type Accepted, type Rejected } from "../validate/validate.js";
 import { ByteBudget } from "./byte-budget.js";
+import { ensureDataset } from "./dataset.js";
 import type { EventBus } from "./events.js";
 import { alreadyAcknowledged, type JobLogWriter, type JobState } from "./joblog.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { buildInput, metadataFor, type InputDefaults } from "./request.js";
 import { sendBatch, UnreachableError, type InputOutcome, type SenderContext } from "./sender.js";
 import { applyTransform, type TransformFunction } from "./transform.js";
+import { annotationsOf, postAnnotations, type AnnotationSource } from "./annotations.js";
+import type { Region } from "../gen/clarifai/api/resources.js";
 
 export interface Shard {
   index: number;
@@ -35,6 +38,8 @@ export interface UploadPlan {
   dryRun: boolean;
   /** `--transform`: changes each accepted input, or skips it, before it is packed. */
   transform?: TransformFunction;
+  /** `--annotations`, `--sidecars`: regions posted for each input once it is accepted. */
+  annotations?: AnnotationSource;
   /** Send even inputs the job log says were acknowledged (status --retry after deleting them). */
   resend?: boolean;
 }
@@ -64,6 +69,10 @@ export interface RunTotals {
   failed: number;
   /** Left out on purpose by the transform. */
   skipped: number;
+  /** Annotations stored (or found already there). */
+  annotations: number;
+  /** Annotations refused: bad shapes in the files, or refused by the server. */
+  annotationsFailed: number;
   /** Valid inputs not sent because the run stopped early. */
   notSent: number;
   bytes: number;
@@ -85,13 +94,13 @@ const VALIDATION_CONCURRENCY = 16;
 
 /** A candidate after validation (and the transform): a verdict, or left out on purpose. */
 type Checked =
-  | { verdict: Accepted | Rejected; id?: string }
+  | { verdict: Accepted | Rejected; id?: string; regions?: Region[]; regionProblems?: string[] }
   | { skipped: Candidate; id: string }
   | { transformError: Candidate; message: string; id: string };
 
 export async function runUpload(plan: UploadPlan, services: UploadServices): Promise<RunResult> {
   const { bus, log } = services;
-  const totals: RunTotals = { discovered: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, skipped: 0, notSent: 0, bytes: 0, batches: 0 };
+  const totals: RunTotals = { discovered: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, notSent: 0, bytes: 0, batches: 0 };
   const addJobId = randomBytes(16).toString("hex");
   const registry = new IdRegistry();
   const halt = new AbortController();
@@ -144,11 +153,18 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         return { verdict: { status: "rejected", candidate, reason: "unreadable", message: `${candidate.source}: ${(error as Error).message}` }, id };
       }
     }
-    if (!plan.transform) return { verdict, id: finalId };
-    const transformed = await applyTransform(plan.transform, verdict, finalId, plan.defaults);
-    if (transformed.kind === "skip") return { skipped: candidate, id: finalId };
-    if (transformed.kind === "error") return { transformError: candidate, message: transformed.message, id: finalId };
-    return { verdict: await validate(transformed.candidate), id: transformed.id };
+    let result: Checked = { verdict, id: finalId };
+    if (plan.transform) {
+      const transformed = await applyTransform(plan.transform, verdict, finalId, plan.defaults);
+      if (transformed.kind === "skip") return { skipped: candidate, id: finalId };
+      if (transformed.kind === "error") return { transformError: candidate, message: transformed.message, id: finalId };
+      result = { verdict: await validate(transformed.candidate), id: transformed.id };
+    }
+    if (plan.annotations && "verdict" in result && result.verdict.status === "accepted") {
+      const { regions, problems } = await plan.annotations.regionsFor(result.verdict);
+      result = { ...result, regions, regionProblems: problems };
+    }
+    return result;
   });
 
   async function* planned(): AsyncGenerator<PlannedInput> {
@@ -163,6 +179,10 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         continue;
       }
       const { verdict, id } = result;
+      for (const problem of result.regionProblems ?? []) {
+        totals.annotationsFailed++;
+        bus.emit({ type: "warning", source: verdict.candidate.source, message: problem });
+      }
       if (verdict.status === "rejected") {
         recordRejected(verdict, id);
         continue;
@@ -178,7 +198,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         recordRejected({ status: "rejected", candidate: verdict.candidate, reason: "too_large", message: `${verdict.candidate.source}: with its id and metadata it needs a ${requestBytes}-byte request; a request must stay under ${limit} MiB` }, claim.id);
         continue;
       }
-      yield { id: claim.id, accepted: verdict, requestBytes };
+      yield { id: claim.id, accepted: verdict, requestBytes, regions: result.regions };
     }
   }
 
@@ -213,6 +233,28 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     log?.writer.sync();
   };
 
+  // Datasets that rows name (manifests, archives) are created on first use, like --dataset.
+  const datasets = new Map<string, Promise<unknown>>();
+  if (plan.defaults.datasetId) datasets.set(plan.defaults.datasetId, Promise.resolve());
+  const ensureDatasets = async (client: ClarifaiClient, inputs: readonly PlannedInput[]): Promise<void> => {
+    for (const input of inputs) {
+      for (const id of input.accepted.candidate.datasetIds ?? []) {
+        if (!datasets.has(id)) datasets.set(id, ensureDataset(client, id));
+        await datasets.get(id);
+      }
+    }
+  };
+
+  /** Posts the regions of the inputs the server took, before the batch is logged as done. */
+  const annotate = async (context: SenderContext, outcomes: readonly InputOutcome[]): Promise<void> => {
+    const annotations = outcomes.filter((outcome) => outcome.status !== "failed").flatMap((outcome) => annotationsOf(outcome.input));
+    if (annotations.length === 0) return;
+    const posted = await postAnnotations(context, annotations);
+    totals.annotations += posted.posted + posted.present;
+    totals.annotationsFailed += posted.failed.length;
+    for (const failure of posted.failed) bus.emit({ type: "warning", source: failure.inputId, message: failure.message });
+  };
+
   const worker = async (): Promise<void> => {
     for (;;) {
       if (stopped()) return;
@@ -224,6 +266,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         continue;
       }
       if (!sender) {
+        totals.annotations += batch.inputs.reduce((sum, input) => sum + (input.regions?.length ?? 0), 0);
         record(batch, batch.inputs.map((input) => ({ input, status: "uploaded" })));
         continue;
       }
@@ -241,7 +284,9 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
             messages.push(buildInput(input, payload, plan.defaults));
           }
         }
+        await ensureDatasets(sender.client, readable);
         const outcomes = readable.length > 0 ? await sendBatch(sender, readable, messages) : [];
+        await annotate(sender, outcomes);
         record(batch, [...unreadable, ...outcomes]);
       } catch (error) {
         if (error instanceof UnreachableError) {
