@@ -38,4 +38,76 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
     expect(png?.data?.metadata).toMatchObject({ transformed: true, filename: "image.png" });
     expect(inputs.some((input) => input.data?.metadata?.filename === "image.gif")).toBe(false);
   });
+
+  it("uploads a ZIP entry by entry, rejects nested archives, and a re-run sends nothing twice", async () => {
+    const archive = join(FIXTURES, "archives", "mixed.zip");
+    const first = await runCli(["zip", archive, "--id-prefix", "zip-", "--dataset", "zipped", "--json", ...app.flags], env);
+    expect(first.code).toBe(1);
+    const events = jsonLines(first.stdout).filter((line) => line.event === "input");
+    const nested = events.filter((e) => e.reason === "nested_archive");
+    expect(nested.length).toBeGreaterThanOrEqual(1);
+    for (const e of nested) expect(String(e.message)).toContain("mixed.zip:");
+    const uploaded = events.filter((e) => e.status === "uploaded");
+    const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("zip-"));
+    expect(stored).toHaveLength(uploaded.length);
+    for (const input of stored) expect(input.datasetIds).toEqual(["zipped"]);
+    const kinds = new Set(stored.map((input) => (input.data?.image ? "image" : input.data?.video ? "video" : input.data?.audio ? "audio" : "text")));
+    expect([...kinds].sort()).toEqual(["audio", "image", "text", "video"]);
+
+    const again = await runCli(["zip", archive, "--id-prefix", "zip-", "--dataset", "zipped", "--json", ...app.flags], env);
+    expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, batches: 0, present: uploaded.length });
+    expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("zip-"))).toHaveLength(uploaded.length);
+  });
+
+  it("keeps the good entries of hostile archives and names every bad one", async () => {
+    for (const [name, reason] of [["bomb.zip", "zip_bomb"], ["encrypted.zip", "encrypted"], ["unsafe-names.zip", "unsafe_name"], ["duplicates.zip", "duplicate_entry"], ["truncated.zip", "corrupt_archive"]]) {
+      const result = await runCli(["zip", join(FIXTURES, "archives", name), "--dry-run", "--json"], env);
+      const events = jsonLines(result.stdout).filter((line) => line.event === "input");
+      expect(events.some((e) => e.reason === reason), `${name}: ${result.stdout}`).toBe(true);
+      expect(result.code).toBe(1);
+    }
+    const bomb = jsonLines((await runCli(["zip", join(FIXTURES, "archives", "bomb.zip"), "--dry-run", "--json"], env)).stdout);
+    expect(bomb.some((e) => e.event === "input" && e.status === "uploaded")).toBe(true);
+  });
+
+  it("uploads manifests of each dialect with ids, concepts, metadata, geo and datasets", async () => {
+    const simple = await runCli(["manifest", join(FIXTURES, "manifests", "simple.csv"), "--json", ...app.flags], env);
+    expect(simple.code).toBe(0);
+    const photo = await app.client.call("getInput", { inputId: "photo-1" });
+    expect(photo.input?.data?.concepts.map((c) => c.id).sort()).toEqual(["cat", "dog"]);
+    expect(photo.input?.data?.metadata).toMatchObject({ split: "train", n: 3 });
+    expect(photo.input?.data?.geo?.geoPoint?.longitude).toBeCloseTo(-73.9, 3);
+    expect(photo.input?.datasetIds).toEqual(["ds-a"]);
+    const sound = await app.client.call("getInput", { inputId: "sound" });
+    expect(sound.input?.datasetIds.sort()).toEqual(["ds-a", "ds-b"]);
+    expect(sound.input?.data?.audio).toBeDefined();
+
+    for (const [file, extra] of [["dotted.csv", []], ["sdk-urls.csv", ["--csv-type", "url", "--type", "image"]], ["multimodal.csv", []], ["simple.tsv", ["--id-prefix", "tsv-"]]] as const) {
+      const result = await runCli(["manifest", join(FIXTURES, "manifests", file), ...extra, "--json", ...app.flags], env);
+      const summary = summaryOf(result.stdout);
+      expect(Number(summary.uploaded) + Number(summary.present), `${file}: ${result.stdout}${result.stderr}`).toBeGreaterThan(0);
+      expect(summary.failed, `${file}: ${result.stdout}`).toBe(0);
+    }
+    const rerun = await runCli(["manifest", join(FIXTURES, "manifests", "simple.csv"), "--json", ...app.flags], env);
+    expect(summaryOf(rerun.stdout)).toMatchObject({ uploaded: 0, batches: 0 });
+  });
+
+  it("rejects bad manifest rows with their line and reason; the --failed-out file reads back as a manifest", async () => {
+    const failedOut = join(mkdtempSync(join(tmpdir(), "cu-fo-")), "failed.csv");
+    const bad = await runCli(["manifest", join(FIXTURES, "manifests", "bad-rows.csv"), "--id-prefix", "bad-", "--failed-out", failedOut, "--json", ...app.flags], env);
+    expect(bad.code).toBe(1);
+    const rejected = jsonLines(bad.stdout).filter((line) => line.event === "input" && line.status === "rejected");
+    const reasons = new Set(rejected.map((e) => e.reason));
+    for (const reason of ["unknown_type", "bad_metadata", "bad_geo", "bad_id", "duplicate_id", "missing_file", "no_content"]) expect(reasons.has(reason), reason).toBe(true);
+    for (const e of rejected) expect(String(e.source)).toMatch(/bad-rows\.csv:\d+$/);
+    expect(summaryOf(bad.stdout).uploaded).toBeGreaterThan(0);
+
+    const folderFailedOut = join(mkdtempSync(join(tmpdir(), "cu-fo-")), "failed.csv");
+    await runCli(["folder", join(FIXTURES, "broken"), "--dry-run", "--failed-out", folderFailedOut, "--json"], env);
+    const readBack = await runCli(["manifest", folderFailedOut, "--dry-run", "--json"], env);
+    const lines = jsonLines(readBack.stdout).filter((line) => line.event === "input");
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((e) => e.status === "rejected")).toBe(true);
+    expect(readBack.stderr).not.toMatch(/Error:/);
+  });
 });
