@@ -56,7 +56,6 @@ export async function manifestDialect(path: string, options: ManifestOptions = {
 
 interface Settings {
   readonly path: string;
-  readonly label: string;
   readonly delimiter: string;
   readonly baseDir: string;
   readonly options: ManifestOptions;
@@ -68,7 +67,6 @@ function settle(path: string, options: ManifestOptions): Settings {
   if (options.type !== undefined && !isInputKind(options.type)) throw new UsageError(`--type ${String(options.type)}: expected image, video, audio or text`);
   return {
     path,
-    label: path,
     delimiter: delimiterFor(path, options.delimiter),
     baseDir: resolve(options.baseDir ?? (stdin ? process.cwd() : dirname(resolve(path)))),
     options,
@@ -105,9 +103,11 @@ async function* manifestCandidates(settings: Settings, report: SourceReport): As
     }
   } catch (error) {
     if (!(error instanceof CsvSyntaxError)) throw error;
-    const source = `${settings.label}:${error.line}`;
+    const source = `${path}:${error.line}`;
+    if (!rows.hasHeader) throw new UsageError(`${source}: the manifest's header is not valid CSV (${error.message})`);
     report.rejected(source, "bad_csv", `${source}: not valid CSV (${error.message}); the rest of the manifest is not read`);
   }
+  if (!rows.hasHeader) report.warning(path, `${path}: the manifest is empty`);
 }
 
 /** The dialect of a header row; a UsageError names the manifest and line. */
@@ -115,7 +115,7 @@ function detectHeader(settings: Settings, header: CsvRecord): DetectedDialect {
   try {
     return detectDialect(header.cells, settings.options);
   } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(`${settings.label}:${header.line}: ${error.message}`);
+    if (error instanceof UsageError) throw new UsageError(`${settings.path}:${header.line}: ${error.message}`);
     throw error;
   }
 }
@@ -135,17 +135,21 @@ class RowContext {
     private readonly report: SourceReport,
   ) {}
 
+  get hasHeader(): boolean {
+    return this.dialect !== undefined;
+  }
+
   /** The header (the first record) sets the dialect; every later record is a row. */
   async take(record: CsvRecord): Promise<Candidate | undefined> {
     if (!this.dialect) {
       this.dialect = detectHeader(this.settings, record);
       this.width = record.cells.length;
       for (const column of this.dialect.ignored) {
-        this.report.warning(this.settings.label, `${this.settings.label}: column ${JSON.stringify(column)} is not a manifest column; it is ignored`);
+        this.report.warning(this.settings.path, `${this.settings.path}: column ${JSON.stringify(column)} is not a manifest column; it is ignored`);
       }
       return undefined;
     }
-    const source = `${this.settings.label}:${record.line}`;
+    const source = `${this.settings.path}:${record.line}`;
     try {
       return await this.candidate(this.dialect.reader, record, source);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
@@ -355,6 +355,25 @@ describe("readManifest, header and options", () => {
     expect(candidates.map((candidate) => candidate.source)).toEqual(["-:2", "-:3"]);
     expect(candidates[1]?.relPath).toBe("stdin/3");
     expect(candidates[0]?.content.kind).toBe("bytes");
+  });
+
+  it("yields a row as soon as it is read, before the manifest ends", async () => {
+    const stdin = new PassThrough();
+    const report: SourceReport = { rejected: () => undefined, warning: () => undefined };
+    const rows = readManifest("-", report, { stdin })[Symbol.asyncIterator]();
+    // The parser looks a few characters past a line end (it could be a CRLF) before it ends a row.
+    stdin.write("id,text\nfirst,one\nsec");
+    expect((await rows.next()).value).toMatchObject({ id: "first", source: "-:2" });
+    stdin.end("ond,two\n");
+    expect((await rows.next()).value).toMatchObject({ id: "second", source: "-:3" });
+    expect((await rows.next()).done).toBe(true);
+  });
+
+  it("warns about an empty manifest and refuses a header that is not valid CSV", async () => {
+    const empty = await read(temp("empty.csv", "\n\n"));
+    expect(empty.candidates).toEqual([]);
+    expect(empty.warnings.map((warning) => warning.message)).toEqual([expect.stringContaining("the manifest is empty")]);
+    expect(await usageError(temp("broken.csv", 'id,"text\na,b\n'))).toContain("header is not valid CSV");
   });
 
   it("changes a row's fingerprint when the row changes, not when only its line moves", async () => {
