@@ -5,9 +5,10 @@ import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
-import { FailedOutWriter } from "../../../src/report/failed-out.js";
+import { FAILED_OUT_COLUMNS, FailedOutWriter } from "../../../src/report/failed-out.js";
 import type { Candidate, SourceReport } from "../../../src/sources/candidate.js";
 import { type ManifestOptions, manifestDialect, readManifest } from "../../../src/sources/manifest.js";
+import { SIMPLE_COLUMNS } from "../../../src/sources/manifest-simple.js";
 
 const MANIFESTS = fileURLToPath(new URL("../../../fixtures/manifests/", import.meta.url));
 const MEDIA = fileURLToPath(new URL("../../../fixtures/media/", import.meta.url));
@@ -386,6 +387,11 @@ describe("readManifest, header and options", () => {
 });
 
 describe("readManifest reads --failed-out back", () => {
+  it("knows every column --failed-out writes", () => {
+    const known = new Set<string>([...SIMPLE_COLUMNS, "reason", "message"]);
+    expect(FAILED_OUT_COLUMNS.filter((column) => !known.has(column))).toEqual([]);
+  });
+
   it("takes the file it wrote, absolute paths and extra columns included", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "cu-failed-")), "failed.csv");
     const writer = new FailedOutWriter(path);
