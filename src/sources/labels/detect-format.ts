@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { extensionOf } from "./list-files.js";
 import type { AnnotationFormat } from "./types.js";
@@ -14,8 +14,9 @@ const HOW_TO_CHOOSE = "give --annotations-format coco|yolo|voc";
  * - a file: `.json` is COCO, `.xml` Pascal VOC, a `.yaml`/`.yml`, `classes.txt` or
  *   `obj.names` YOLO;
  * - a folder, from its own entries: an `Annotations/` folder or `.xml` files are
- *   Pascal VOC; a `labels/` folder or a data.yaml, dataset.yaml, classes.txt or
- *   obj.names is YOLO; `.json` files are COCO. Exactly one of the three must show.
+ *   Pascal VOC; a `labels/` folder (or being one, beside an `images/` folder) or a
+ *   data.yaml, dataset.yaml, classes.txt or obj.names is YOLO; `.json` files are COCO.
+ *   Exactly one of the three must show.
  * Throws a UsageError naming what it looked at otherwise.
  */
 export function detectFormat(path: string): AnnotationFormat {
@@ -26,6 +27,14 @@ export function detectFormat(path: string): AnnotationFormat {
     throw new UsageError(`--annotations ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (error as Error).message}`);
   }
   return isDir ? detectFolder(path) : detectFile(path);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isClassNameFile(name: string): boolean {
@@ -61,6 +70,7 @@ function detectFolder(path: string): AnnotationFormat {
       if (ext === "json") sign("coco", ".json files");
     }
   }
+  if (basename(resolve(path)) === "labels" && isDirectory(join(path, "..", "images"))) sign("yolo", "a labels/ folder beside images/");
   const found = FORMATS.filter((format) => signs.has(format));
   if (found.length === 1) return found[0]!;
   const seen = found.map((format) => `${FORMAT_NAMES[format]} (${[...new Set(signs.get(format))].join(", ")})`);

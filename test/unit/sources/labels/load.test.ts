@@ -24,6 +24,7 @@ describe("detectFormat", () => {
     expect(detectFormat(`${LABELS}/voc/Annotations/cat.xml`)).toBe("voc");
     expect(detectFormat(`${LABELS}/yolo`)).toBe("yolo");
     expect(detectFormat(`${LABELS}/yolo/data.yaml`)).toBe("yolo");
+    expect(detectFormat(`${LABELS}/yolo/labels`)).toBe("yolo");
     expect(detectFormat(`${LABELS}/yolo-flat`)).toBe("yolo");
     expect(detectFormat(`${LABELS}/yolo-flat/classes.txt`)).toBe("yolo");
   });
