@@ -12,6 +12,7 @@ import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.j
 import { onInterrupt } from "../upload/signals.js";
 import { followProcessing } from "../upload/tracker.js";
 import { loadTransform } from "../upload/transform.js";
+import { loadLabels } from "../upload/label-source.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { FailedOutWriter } from "../report/failed-out.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
@@ -32,6 +33,8 @@ export interface UploadCommand {
   candidates: CandidateSource;
   /** Send even what the job log says is already there (after `status --retry` deleted it). */
   resend?: boolean;
+  /** The folder relative paths start from (annotation files name images by it). */
+  root?: string;
 }
 
 /**
@@ -52,12 +55,15 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     app: settings.appId ?? "",
     dataset: options.defaults.datasetId,
   };
-  const job = options.job ?? deriveJobName(command.name, command.args, target, raw.shard);
+  const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, raw.shard);
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
   const state = replayJobLog(logPath);
 
   const transform = options.transform ? await loadTransform(options.transform) : undefined;
+  const labels = options.annotations || options.sidecars
+    ? await loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
+    : undefined;
   const reporter = createReporter({ mode: chooseMode(global) });
   const bus = new EventBus();
   bus.on(reporter.listener);
@@ -97,7 +103,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     const run = new Date().toISOString();
     const result: RunResult = await runUpload(
       {
-        candidates: command.candidates,
+        candidates: labels ? (report) => labels.wrap(command.candidates(report), report) : command.candidates,
         idFrom: options.idFrom,
         idPrefix: options.idPrefix,
         shard: options.shard,
@@ -108,6 +114,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
         dryRun: options.dryRun,
         resend: command.resend,
         transform,
+        annotations: labels?.source,
       },
       {
         client: connection?.client,

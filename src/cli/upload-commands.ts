@@ -75,6 +75,7 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
   return {
     name: "folder",
     args: [root],
+    root,
     candidates: (report) => {
       const walk = walkFolder(root, {
         include: flags.include,

@@ -3,6 +3,7 @@ import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
 import { UsageError } from "../errors.js";
 import { checkBatchLimits, DEFAULT_BATCH_LIMITS, type BatchLimits } from "../plan/batcher.js";
 import type { IdFrom } from "../plan/ids.js";
+import type { AnnotationFormat } from "../sources/labels/types.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { InputDefaults } from "../upload/request.js";
 import type { Shard } from "../upload/pipeline.js";
@@ -31,6 +32,9 @@ export interface RawUploadOptions {
   local?: string | boolean;
   allowDuplicateUrls?: boolean;
   transform?: string;
+  annotations?: string;
+  annotationsFormat: string;
+  sidecars?: boolean;
 }
 
 /** The same options, checked and typed. */
@@ -52,6 +56,9 @@ export interface UploadOptions {
   local?: string | true;
   /** `--transform MODULE`: path of the user's module. */
   transform?: string;
+  annotations?: string;
+  annotationsFormat: AnnotationFormat | "auto";
+  sidecars: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -78,7 +85,10 @@ export function addUploadOptions(command: Command): Command {
     .option("--job <name>", "job name (default: derived from the command, source and target)")
     .option("--job-log <path>", "job log file (default: under $XDG_STATE_HOME/clarifai-upload/jobs)")
     .option("--local [dir]", "upload to an embedded local server (data in DIR or the default folder); no PAT needed")
-    .option("--transform <module>", "JavaScript module whose function changes each input before it is sent, or returns null to skip it");
+    .option("--transform <module>", "JavaScript module whose function changes each input before it is sent, or returns null to skip it")
+    .option("--annotations <path>", "post regions from a COCO JSON file, a YOLO folder or a Pascal VOC folder once each image is accepted")
+    .addOption(new Option("--annotations-format <format>", "format of --annotations").choices(["auto", "coco", "yolo", "voc"]).default("auto"))
+    .option("--sidecars", "read photo.jpg.json beside each file: concepts, metadata, geo and regions");
 }
 
 export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
@@ -116,6 +126,9 @@ export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
     jobLog: raw.jobLog,
     local: raw.local === undefined || raw.local === false ? undefined : raw.local === true ? true : raw.local,
     transform: raw.transform,
+    annotations: raw.annotations,
+    annotationsFormat: raw.annotationsFormat as AnnotationFormat | "auto",
+    sidecars: raw.sidecars ?? false,
   };
 }
 

@@ -1,8 +1,43 @@
 import { closeSync, openSync, writeSync } from "node:fs";
+import type { Candidate } from "../sources/candidate.js";
 import type { EventListener } from "../upload/events.js";
 
 /** The simple manifest dialect's columns, plus why the input did not get in. */
 export const FAILED_OUT_COLUMNS = ["id", "type", "file", "url", "text", "concepts", "metadata", "lon", "lat", "dataset", "reason", "message"] as const;
+
+type Row = Record<(typeof FAILED_OUT_COLUMNS)[number], string>;
+
+function emptyRow(): Row {
+  return { id: "", type: "", file: "", url: "", text: "", concepts: "", metadata: "", lon: "", lat: "", dataset: "", reason: "", message: "" };
+}
+
+/** A source that named only itself (a path or a URL). */
+function rowOfSource(source: string): Row {
+  const row = emptyRow();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) row.url = source;
+  else row.file = source;
+  return row;
+}
+
+/** Everything the candidate carried, so the row can be sent again as it was. */
+function rowOf(candidate: Candidate): Row {
+  const row = emptyRow();
+  const content = candidate.content;
+  if (content.kind === "url") row.url = content.url;
+  else if (content.kind === "text") row.text = content.text;
+  else row.file = content.bytes.path ?? "";
+  if (content.kind !== "text" && content.declaredKind) row.type = content.declaredKind;
+  if (candidate.prompt !== undefined) row.text = candidate.prompt;
+  row.id = candidate.id ?? "";
+  row.concepts = (candidate.concepts ?? []).join(",");
+  row.metadata = candidate.metadata && Object.keys(candidate.metadata).length > 0 ? JSON.stringify(candidate.metadata) : "";
+  if (candidate.geo) {
+    row.lon = String(candidate.geo.longitude);
+    row.lat = String(candidate.geo.latitude);
+  }
+  row.dataset = (candidate.datasetIds ?? []).join(",");
+  return row;
+}
 
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -23,21 +58,10 @@ export class FailedOutWriter {
 
   readonly listener: EventListener = (event) => {
     if (event.type !== "input" || (event.status !== "rejected" && event.status !== "failed")) return;
-    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(event.source);
-    const row: Record<(typeof FAILED_OUT_COLUMNS)[number], string> = {
-      id: event.id ?? "",
-      type: "",
-      file: isUrl ? "" : event.source,
-      url: isUrl ? event.source : "",
-      text: "",
-      concepts: "",
-      metadata: "",
-      lon: "",
-      lat: "",
-      dataset: "",
-      reason: event.reason ?? event.status,
-      message: event.message ?? "",
-    };
+    const row = event.candidate ? rowOf(event.candidate) : rowOfSource(event.source);
+    row.id = event.id ?? row.id;
+    row.reason = event.reason ?? event.status;
+    row.message = event.message ?? "";
     writeSync(this.fd, `${FAILED_OUT_COLUMNS.map((column) => csvField(row[column])).join(",")}\n`);
     this.rows++;
   };

@@ -28,7 +28,13 @@ const DESCRIPTIONS: Partial<Record<StatusCode, string>> = {
   [StatusCode.JOB_QUEUED]: "Job is queued to be ran.",
   [StatusCode.JOB_RUNNING]: "Job is running.",
   [StatusCode.JOB_COMPLETED]: "Job successfully ran.",
+  [StatusCode.JOB_FAILED]: "Job failed.",
   [StatusCode.JOB_CANCELLED]: "Job was cancelled.",
+  [StatusCode.UPLOAD_IN_PROGRESS]: "Upload in progress",
+  [StatusCode.UPLOAD_DONE]: "Upload done",
+  [StatusCode.UPLOAD_FAILED]: "Upload failed",
+  [StatusCode.UPLOAD_CANCELED]: "Upload canceled",
+  [StatusCode.UPLOAD_CONFLICT]: "Upload conflict",
   [StatusCode.INTERNAL_SERVER_ISSUE]: "Internal server issue",
 };
 

@@ -8,10 +8,12 @@ import { randomId } from "./ids.js";
 import { AnnotationsTable, type NewAnnotation } from "./store/annotations-table.js";
 import { type BlobRef, BlobStore } from "./store/blobs.js";
 import { DatasetsTable, type NewDataset } from "./store/datasets-table.js";
+import { ExtractionsTable } from "./store/extractions-table.js";
 import { type ClaimedRow, InputsTable } from "./store/inputs-table.js";
-import { JobDeltas, type JobRow, JobsTable } from "./store/jobs-table.js";
+import { type JobActivity, JobDeltas, type JobRow, JobsTable } from "./store/jobs-table.js";
 import { encodeData, type MediaKind, type Scope } from "./store/rows.js";
 import { migrate } from "./store/schema.js";
+import { UploadsTable } from "./store/uploads-table.js";
 
 export type { Scope } from "./store/rows.js";
 
@@ -58,6 +60,8 @@ export class Store {
   readonly jobs: JobsTable;
   readonly datasets: DatasetsTable;
   readonly annotations: AnnotationsTable;
+  readonly extractions: ExtractionsTable;
+  readonly uploads: UploadsTable;
 
   private constructor(
     private readonly db: Database,
@@ -67,6 +71,8 @@ export class Store {
     this.jobs = new JobsTable(db);
     this.datasets = new DatasetsTable(db);
     this.annotations = new AnnotationsTable(db);
+    this.extractions = new ExtractionsTable(db);
+    this.uploads = new UploadsTable(db);
   }
 
   static async open(dir: string): Promise<Store> {
@@ -85,6 +91,22 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** Runs fn in one transaction (a savepoint when already inside one). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** What a job still waits for besides its inputs: active extraction jobs and open uploads. */
+  jobActivity(scope: Scope, jobId: string): JobActivity {
+    const extractions = this.extractions.byJob(scope, jobId);
+    return {
+      extractionsActive: extractions.filter((e) => isActiveExtraction(e.status_code)).length,
+      extractionsRunning: extractions.filter((e) => e.status_code === StatusCode.JOB_RUNNING).length,
+      uploadsOpen: this.uploads.byJob(scope, jobId).filter((u) => u.status_code === StatusCode.UPLOAD_IN_PROGRESS)
+        .length,
+    };
   }
 
   /**
@@ -262,15 +284,25 @@ export class Store {
     return run();
   }
 
-  /** Cancels a job: its pending inputs fail. undefined when there is no such job. */
+  /**
+   * Cancels a job: its pending inputs fail, its queued or running extraction
+   * jobs become JOB_CANCELLED and its open uploads UPLOAD_CANCELED. A job with
+   * nothing left to do is returned as it is; undefined when there is no such job.
+   */
   cancelJob(scope: Scope, jobId: string): JobRow | undefined {
     const run = this.db.transaction(() => {
       const job = this.jobs.get(scope, jobId);
       if (job === undefined) return undefined;
-      if (job.pending === 0 && job.in_progress === 0) return job;
+      const extractions = this.extractions.byJob(scope, jobId).filter((e) => isActiveExtraction(e.status_code));
+      const uploads = this.uploads.byJob(scope, jobId).filter((u) => u.status_code === StatusCode.UPLOAD_IN_PROGRESS);
+      if (job.pending === 0 && job.in_progress === 0 && extractions.length === 0 && uploads.length === 0) return job;
       const nowMs = Date.now();
       const n = this.inputs.cancelPending(scope, jobId, "Input not processed: its inputs-add job was cancelled", nowMs);
       this.jobs.apply(scope, jobId, { pending: -n, failed: n }, nowMs);
+      for (const e of extractions) {
+        this.extractions.setStatus(e.seq, StatusCode.JOB_CANCELLED, "its inputs-add job was cancelled", nowMs);
+      }
+      for (const u of uploads) this.uploads.setStatus(u.seq, StatusCode.UPLOAD_CANCELED, nowMs);
       this.jobs.markCancelled(scope, jobId, nowMs);
       return this.jobs.get(scope, jobId);
     });
@@ -306,6 +338,11 @@ export class Store {
     });
     return run();
   }
+}
+
+/** An extraction job that is queued or running. */
+export function isActiveExtraction(code: number): boolean {
+  return code === StatusCode.JOB_QUEUED || code === StatusCode.JOB_RUNNING;
 }
 
 /** The platform turns an input's concepts and regions into an input-level annotation. */

@@ -4,6 +4,8 @@ import type { InputKind } from "../validate/limits.js";
 export interface ByteSource {
   /** Size in bytes as found at discovery (file size, or an entry's declared size). */
   readonly size: number;
+  /** The file these bytes are, when they are a whole file on disk (not an archive entry). */
+  readonly path?: string;
   /** Up to `length` bytes from the start (fewer if the source is shorter). */
   head(length: number): Promise<Buffer>;
   /** Every byte. Fails when the bytes read differ in length from `size`. */

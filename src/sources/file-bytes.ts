@@ -18,6 +18,7 @@ export function fileByteSource(path: string, size: number): ByteSource {
   let whole: Buffer | undefined;
   return {
     size,
+    path,
     async head(length: number): Promise<Buffer> {
       if (whole) return whole.subarray(0, length);
       // One byte more than the size tells a file that grew since it was found.

@@ -11,6 +11,8 @@ import type { SenderContext } from "./sender.js";
 
 /** Where an input's regions come from: annotation files and sidecars, already normalized. */
 export interface AnnotationSource {
+  /** Entries of the annotation files that could not be read at all. */
+  readonly problems: readonly string[];
   regionsFor(accepted: Accepted): Promise<{ regions: Region[]; problems: string[] }>;
 }
 

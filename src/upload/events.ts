@@ -1,3 +1,5 @@
+import type { Candidate } from "../sources/candidate.js";
+
 /** The final outcome of one input in a run. */
 export type InputStatus = "uploaded" | "present" | "rejected" | "failed" | "skipped";
 
@@ -10,7 +12,7 @@ export type UploadEvent =
   | { type: "warning"; source: string; message: string }
   /** Acknowledged in an earlier run with the same fingerprint: not sent again. */
   | { type: "skipped"; id: string; source: string }
-  | { type: "input"; id?: string; source: string; status: InputStatus; reason?: string; message?: string; bytes: number }
+  | { type: "input"; id?: string; source: string; status: InputStatus; reason?: string; message?: string; bytes: number; candidate?: Candidate }
   | { type: "batch"; seq: number; inputs: number; bytes: number }
   | { type: "retry"; message: string; attempt: number; delayMs: number }
   | { type: "walk_done"; discovered: number }

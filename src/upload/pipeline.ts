@@ -108,13 +108,13 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
   let message: string | undefined;
   const stopped = (): boolean => services.stop.aborted || halt.signal.aborted;
 
-  const reject = (source: string, fingerprint: string, reason: string, message: string, id?: string): void => {
+  const reject = (source: string, fingerprint: string, reason: string, message: string, id?: string, candidate?: Candidate): void => {
     totals.rejected++;
-    bus.emit({ type: "input", id, source, status: "rejected", reason, message, bytes: 0 });
+    bus.emit({ type: "input", id, source, status: "rejected", reason, message, bytes: 0, candidate });
     log?.writer.append({ type: "rejected", id, source, fingerprint, reason, message, run: log.run });
   };
   const recordRejected = (rejected: Rejected, id?: string): void =>
-    reject(rejected.candidate.source, rejected.candidate.fingerprint, rejected.reason, rejected.message, id);
+    reject(rejected.candidate.source, rejected.candidate.fingerprint, rejected.reason, rejected.message, id, rejected.candidate);
   const report: SourceReport = {
     rejected(source, reason, message) {
       totals.discovered++;
@@ -123,6 +123,11 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     },
     warning: (source, message) => bus.emit({ type: "warning", source, message }),
   };
+
+  for (const problem of plan.annotations?.problems ?? []) {
+    totals.annotationsFailed++;
+    bus.emit({ type: "warning", source: problem.split(":")[0] ?? "", message: problem });
+  }
 
   async function* discovered(): AsyncGenerator<{ candidate: Candidate; id?: string }> {
     for await (const candidate of plan.candidates(report)) {
@@ -175,7 +180,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         continue;
       }
       if ("transformError" in result) {
-        reject(result.transformError.source, result.transformError.fingerprint, "transform_error", result.message, result.id);
+        reject(result.transformError.source, result.transformError.fingerprint, "transform_error", result.message, result.id, result.transformError);
         continue;
       }
       const { verdict, id } = result;
@@ -222,7 +227,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       if (result.status === "failed") totals.failed++;
       else totals[result.status]++;
       totals.bytes += bytes;
-      bus.emit({ type: "input", id: result.input.id, source: candidate.source, status: result.status, reason: result.reason, message: result.message, bytes });
+      bus.emit({ type: "input", id: result.input.id, source: candidate.source, status: result.status, reason: result.reason, message: result.message, bytes, candidate });
       if (!log) continue;
       if (result.status === "failed") {
         log.writer.append({ type: "failed", id: result.input.id, source: candidate.source, fingerprint: candidate.fingerprint, reason: result.reason ?? "failed", message: result.message ?? "", run: log.run });

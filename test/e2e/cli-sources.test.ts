@@ -102,6 +102,14 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
     for (const e of rejected) expect(String(e.source)).toMatch(/bad-rows\.csv:\d+$/);
     expect(summaryOf(bad.stdout).uploaded).toBeGreaterThan(0);
 
+    // A row the validator refuses keeps its id, concepts and metadata in the failed-out file.
+    const dir = mkdtempSync(join(tmpdir(), "cu-fo-"));
+    writeFileSync(join(dir, "rows.csv"), `id,file,concepts,metadata\nsong-1,${join(FIXTURES, "broken", "song.mp3")},"music,demo","{""k"":1}"\n`);
+    await runCli(["manifest", join(dir, "rows.csv"), "--dry-run", "--failed-out", join(dir, "out.csv"), "--json"], env);
+    const again = jsonLines((await runCli(["manifest", join(dir, "out.csv"), "--dry-run", "--json"], env)).stdout).filter((line) => line.event === "input");
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({ id: "song-1", status: "rejected", reason: "unsupported_format" });
+
     const folderFailedOut = join(mkdtempSync(join(tmpdir(), "cu-fo-")), "failed.csv");
     await runCli(["folder", join(FIXTURES, "broken"), "--dry-run", "--failed-out", folderFailedOut, "--json"], env);
     const readBack = await runCli(["manifest", folderFailedOut, "--dry-run", "--json"], env);
@@ -109,5 +117,50 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((e) => e.status === "rejected")).toBe(true);
     expect(readBack.stderr).not.toMatch(/Error:/);
+  });
+
+  it("posts COCO, YOLO and VOC regions with coordinates normalized by the image's real size, once", async () => {
+    const labels = join(FIXTURES, "labels");
+    const coco = await runCli(["folder", join(labels, "images"), "--id-prefix", "coco-", "--annotations", join(labels, "coco", "annotations.json"), "--json", ...app.flags], env);
+    expect(coco.code).toBe(1); // the fixture holds deliberately bad annotations
+    const summary = summaryOf(coco.stdout);
+    expect(summary.annotations).toBeGreaterThan(0);
+    expect(summary.annotations_failed).toBeGreaterThan(0);
+    const warnings = jsonLines(coco.stdout).filter((line) => line.event === "warning");
+    expect(warnings.some((w) => /annotation \d+: degenerate box/.test(String(w.message)))).toBe(true);
+
+    const cat = (await listAllInputs(app.client)).find((input) => input.id.startsWith("coco-cat_jpg"));
+    const listed = await app.client.call("listAnnotations", { inputIds: [cat?.id ?? ""], ids: [], listAllAnnotations: true, page: 1, perPage: 100 });
+    const boxes = listed.annotations.flatMap((a) => a.data?.regions ?? []).filter((r) => r.regionInfo?.boundingBox);
+    const box = boxes.find((r) => r.data?.concepts[0]?.id === "cat")?.regionInfo?.boundingBox;
+    expect(box?.topRow).toBeCloseTo(0.25, 5);
+    expect(box?.leftCol).toBeCloseTo(0.25, 5);
+    expect(box?.bottomRow).toBeCloseTo(0.75, 5);
+    expect(box?.rightCol).toBeCloseTo(0.75, 5);
+    const polygons = listed.annotations.flatMap((a) => a.data?.regions ?? []).filter((r) => (r.regionInfo?.polygon?.points.length ?? 0) >= 3);
+    expect(polygons.length).toBeGreaterThan(0);
+    const count = listed.annotations.length;
+
+    // A re-run skips the inputs, and with them their annotations.
+    const again = await runCli(["folder", join(labels, "images"), "--id-prefix", "coco-", "--annotations", join(labels, "coco", "annotations.json"), "--json", ...app.flags], env);
+    expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, annotations: 0 });
+    const relisted = await app.client.call("listAnnotations", { inputIds: [cat?.id ?? ""], ids: [], listAllAnnotations: true, page: 1, perPage: 100 });
+    expect(relisted.annotations).toHaveLength(count);
+
+    for (const [dir, annotations, prefix] of [[join(labels, "yolo", "images", "train"), join(labels, "yolo"), "yolo-"], [join(labels, "images"), join(labels, "voc", "Annotations"), "voc-"]]) {
+      const result = await runCli(["folder", dir, "--id-prefix", prefix, "--annotations", annotations, "--json", ...app.flags], env);
+      expect(Number(summaryOf(result.stdout).annotations), `${annotations}: ${result.stdout}${result.stderr}`).toBeGreaterThan(0);
+    }
+  });
+
+  it("reads sidecars: concepts, metadata, geo and regions of each file", async () => {
+    const result = await runCli(["folder", join(FIXTURES, "labels", "sidecars"), "--sidecars", "--id-prefix", "side-", "--json", ...app.flags], env);
+    const summary = summaryOf(result.stdout);
+    expect(summary.discovered).toBe(2); // the .json files are sidecars, not inputs
+    expect(summary.annotations).toBeGreaterThan(0);
+    const cat = (await listAllInputs(app.client)).find((input) => input.id.startsWith("side-cat_jpg"));
+    expect(cat?.data?.concepts.map((c) => c.id)).toEqual(expect.arrayContaining(["cat", "indoor"]));
+    expect(cat?.data?.metadata).toMatchObject({ photographer: "ann", iso: 200 });
+    expect(cat?.data?.geo?.geoPoint?.latitude).toBeCloseTo(48.85, 3);
   });
 });

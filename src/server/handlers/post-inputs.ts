@@ -8,12 +8,13 @@ import {
   MiB,
 } from "../../validate/limits.js";
 import type { Faults } from "../faults.js";
+import { describeJob } from "../job-view.js";
 import { idRuleText, isValidId, randomId } from "../ids.js";
 import type { Processor } from "../processor.js";
 import { batchStatus, status } from "../status.js";
 import type { AddOutcome, PlannedInput, Store } from "../store.js";
-import { jobFromRow } from "../store/jobs-table.js";
 import { withoutPayload } from "../store/rows.js";
+import { writePayloads } from "../write-payloads.js";
 import { type Accepted, checkInput, type InputVerdict } from "./input-checks.js";
 import type { Call, Route } from "./route.js";
 
@@ -121,7 +122,7 @@ async function postInputs(call: Call<PostInputsRequest>, deps: PostInputsDeps): 
   return {
     status: batchStatus(inputs.length, failed, "inputs"),
     inputs,
-    inputsAddJob: jobFromRow(result.job),
+    inputsAddJob: describeJob(deps.store, scope, result.job),
   };
 }
 
@@ -166,38 +167,5 @@ function markKnownDuplicates(
         description: `an input with id '${input.id}' already exists`,
       };
     }
-  });
-}
-
-/**
- * Writes the payloads (media bytes, raw text) of the accepted inputs as one blob
- * file, before any row refers to them, and plans each input's row.
- */
-async function writePayloads(
-  accepted: readonly { input: Input; verdict: Accepted }[],
-  store: Store,
-): Promise<PlannedInput[]> {
-  const parts: Buffer[] = [];
-  for (const { verdict } of accepted) {
-    if (verdict.media !== null) parts.push(verdict.media);
-    if (verdict.text !== null) parts.push(verdict.text);
-  }
-  const pack = parts.length === 0 ? null : await store.blobs.writePack(parts);
-  let next = 0;
-  const nextRef = (): string | null => pack?.refs[next++] ?? null;
-  return accepted.map(({ input, verdict }) => {
-    const mediaBlob = verdict.media === null ? null : nextRef();
-    const textBlob = verdict.text === null ? null : nextRef();
-    return {
-      requestedId: input.id,
-      data: verdict.data,
-      kind: verdict.kind,
-      blobFile: mediaBlob === null && textBlob === null ? null : (pack?.file ?? null),
-      mediaBlob,
-      textBlob,
-      url: verdict.media === null ? verdict.url : null,
-      allowDuplicateUrl: verdict.allowDuplicateUrl,
-      datasetIds: input.datasetIds,
-    };
   });
 }

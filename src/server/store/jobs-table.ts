@@ -84,8 +84,27 @@ export class JobsTable {
   }
 }
 
-/** The job as the platform shows it, with its status derived from its counters. */
-export function jobFromRow(row: JobRow): InputsAddJob {
+/**
+ * What else a job waits for besides its inputs: extraction jobs queued or
+ * running, and uploads still receiving parts.
+ */
+export interface JobActivity {
+  extractionsActive: number;
+  extractionsRunning: number;
+  uploadsOpen: number;
+}
+
+const IDLE: JobActivity = { extractionsActive: 0, extractionsRunning: 0, uploadsOpen: 0 };
+
+/** The job as the platform shows it, with its status derived from its counters (and activity). */
+export function jobFromRow(
+  row: JobRow,
+  extras: Pick<InputsAddJob, "extractionJobs" | "uploads"> & { activity: JobActivity } = {
+    extractionJobs: [],
+    uploads: [],
+    activity: IDLE,
+  },
+): InputsAddJob {
   return {
     id: row.id,
     callBackUrl: "",
@@ -97,16 +116,24 @@ export function jobFromRow(row: JobRow): InputsAddJob {
     },
     createdAt: new Date(row.created_ms),
     modifiedAt: new Date(row.modified_ms),
-    extractionJobs: [],
-    uploads: [],
-    status: status(jobStatusCode(row)),
+    extractionJobs: extras.extractionJobs,
+    uploads: extras.uploads,
+    status: status(jobStatusCode(row, extras.activity)),
   };
 }
 
-export function jobStatusCode(row: JobRow): StatusCode {
+/**
+ * JOB_CANCELLED once cancelled; JOB_COMPLETED when no input is pending or in
+ * progress and no extraction or upload is still under way; JOB_RUNNING once
+ * something has started; JOB_QUEUED before.
+ */
+export function jobStatusCode(row: JobRow, activity: JobActivity = IDLE): StatusCode {
   if (row.cancelled !== 0) return StatusCode.JOB_CANCELLED;
-  if (row.pending === 0 && row.in_progress === 0) return StatusCode.JOB_COMPLETED;
-  if (row.in_progress > 0 || row.success + row.failed > 0) return StatusCode.JOB_RUNNING;
+  const waiting = activity.extractionsActive + activity.uploadsOpen;
+  if (row.pending === 0 && row.in_progress === 0 && waiting === 0) return StatusCode.JOB_COMPLETED;
+  if (row.in_progress > 0 || row.success + row.failed > 0 || activity.extractionsRunning > 0) {
+    return StatusCode.JOB_RUNNING;
+  }
   return StatusCode.JOB_QUEUED;
 }
 

@@ -9,7 +9,9 @@
  * out, and degenerate shapes (zero or negative width or height, a polygon of fewer
  * than 3 points or of zero area), is left out and named in `problems` with the
  * region's origin and the reason. A region with both a box and a polygon keeps
- * whichever of the two is sound.
+ * whichever of the two is sound. Pixel regions whose file declares an image size other
+ * than the real one are left out too: their coordinates belong to another image.
+ * Concept ids come from the labels by `conceptId()`; the label is the concept's name.
  */
 import { Region, type BoundingBox, type DeepPartial, type Point, type RegionInfo } from "../../gen/clarifai/api/resources.js";
 import { conceptId } from "./concept-id.js";

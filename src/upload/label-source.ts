@@ -1,0 +1,79 @@
+import { posix } from "node:path";
+import type { Candidate, SourceReport } from "../sources/candidate.js";
+import { loadAnnotations, type AnnotationFormat } from "../sources/labels/load.js";
+import { normalizeRegions } from "../sources/labels/normalize.js";
+import { readSidecar } from "../sources/labels/sidecar.js";
+import type { AnnotationIndex, PixelRegion } from "../sources/labels/types.js";
+import type { Accepted } from "../validate/validate.js";
+import type { AnnotationSource } from "./annotations.js";
+
+export interface LabelOptions {
+  /** `--annotations PATH`: a COCO file, a YOLO folder or a VOC folder. */
+  annotations?: string;
+  format: AnnotationFormat | "auto";
+  /** `--sidecars`: read `photo.jpg.json` beside each file. */
+  sidecars: boolean;
+  /** The folder image paths in the annotation files are relative to. */
+  sourceRoot: string;
+}
+
+export interface Labels {
+  /** What the pipeline asks for each accepted input's regions. */
+  source: AnnotationSource;
+  /** Wraps a source's candidates: sidecar files are consumed, their data merged into their file's candidate. */
+  wrap(candidates: AsyncIterable<Candidate>, report: SourceReport): AsyncIterable<Candidate>;
+}
+
+/** `photo.jpg.json`: a sidecar, not an input. */
+const SIDECAR_NAME = /\.[^./]+\.json$/i;
+
+export async function loadLabels(options: LabelOptions): Promise<Labels> {
+  const index: AnnotationIndex | undefined = options.annotations ? await loadAnnotations(options.annotations, options.format, options.sourceRoot) : undefined;
+  const sidecarRegions = new Map<string, PixelRegion[]>();
+  return {
+    source: {
+      problems: (index?.problems ?? []).map((problem) => `${problem.origin}: ${problem.message}`),
+      async regionsFor(accepted: Accepted) {
+        const { candidate } = accepted;
+        const regions = [...(index?.regionsFor(candidate.relPath) ?? []), ...(sidecarRegions.get(candidate.source) ?? [])];
+        sidecarRegions.delete(candidate.source);
+        if (regions.length === 0) return { regions: [], problems: [] };
+        if (accepted.kind !== "image" || !accepted.width || !accepted.height) {
+          return { regions: [], problems: [`${candidate.source}: ${regions.length} region(s) given, but regions need an image whose size is known`] };
+        }
+        return normalizeRegions(regions, accepted.width, accepted.height);
+      },
+    },
+    wrap(candidates, report) {
+      return options.sidecars ? withSidecars(candidates, report, sidecarRegions) : candidates;
+    },
+  };
+}
+
+async function* withSidecars(candidates: AsyncIterable<Candidate>, report: SourceReport, regionsBySource: Map<string, PixelRegion[]>): AsyncGenerator<Candidate> {
+  for await (const candidate of candidates) {
+    if (SIDECAR_NAME.test(posix.basename(candidate.relPath))) continue;
+    if (candidate.content.kind !== "bytes") {
+      yield candidate;
+      continue;
+    }
+    let sidecar;
+    try {
+      sidecar = await readSidecar(candidate.source);
+    } catch (error) {
+      report.rejected(candidate.source, "bad_sidecar", `${candidate.source}: ${(error as Error).message}`);
+      continue;
+    }
+    if (!sidecar) {
+      yield candidate;
+      continue;
+    }
+    if (sidecar.regions?.length) regionsBySource.set(candidate.source, sidecar.regions);
+    yield {
+      ...candidate,
+      concepts: [...new Set([...(candidate.concepts ?? []), ...(sidecar.concepts ?? [])])],
+      metadata: { ...(candidate.metadata ?? {}), ...(sidecar.metadata ?? {}) },
+      geo: sidecar.geo ?? candidate.geo,
+    };
+  }
+}
