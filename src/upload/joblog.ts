@@ -64,7 +64,26 @@ export interface EndRecord {
   summary: Record<string, number | string>;
 }
 
-export type JobRecord = JobHeader | AckRecord | FailRecord | BatchRecord | RunRecord | EndRecord;
+/** An archive upload the platform extracts (`zip --server-extract`): one per archive version. */
+export interface UploadRecord {
+  type: "upload";
+  upload: string;
+  addJob: string;
+  /** Size + mtime of the archive when the upload began. */
+  fingerprint: string;
+  partSize: number;
+  run: string;
+}
+
+/** One part of an archive upload, acknowledged by the server. */
+export interface PartRecord {
+  type: "part";
+  upload: string;
+  part: number;
+  run: string;
+}
+
+export type JobRecord = JobHeader | AckRecord | FailRecord | BatchRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
 
 export function defaultJobsDir(env: NodeJS.ProcessEnv = process.env): string {
   const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
@@ -83,13 +102,17 @@ export interface JobState {
   runs: RunRecord[];
   ends: EndRecord[];
   batches: number;
+  /** The latest archive upload begun. */
+  upload?: UploadRecord;
+  /** Parts acknowledged, per upload id. */
+  parts: Map<string, Set<number>>;
   /** Lines that could not be parsed (a torn last line after a crash is the usual one). */
   corruptLines: number;
 }
 
 /** Replays a job log. A torn or corrupt line is counted and skipped, never fatal. */
 export function replayJobLog(path: string): JobState {
-  const state: JobState = { latest: new Map(), runs: [], ends: [], batches: 0, corruptLines: 0 };
+  const state: JobState = { latest: new Map(), runs: [], ends: [], batches: 0, parts: new Map(), corruptLines: 0 };
   if (!existsSync(path)) return state;
   const text = readFileSync(path, "utf8");
   for (const line of text.split("\n")) {
@@ -119,6 +142,15 @@ export function replayJobLog(path: string): JobState {
       case "end":
         state.ends.push(record);
         break;
+      case "upload":
+        state.upload = record;
+        break;
+      case "part": {
+        const parts = state.parts.get(record.upload) ?? new Set<number>();
+        parts.add(record.part);
+        state.parts.set(record.upload, parts);
+        break;
+      }
       default:
         state.corruptLines++;
     }

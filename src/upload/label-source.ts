@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { loadAnnotations, type AnnotationFormat } from "../sources/labels/load.js";
 import { normalizeRegions } from "../sources/labels/normalize.js";
-import { readSidecar } from "../sources/labels/sidecar.js";
+import { readSidecar, SidecarError } from "../sources/labels/sidecar.js";
 import type { AnnotationIndex, PixelRegion } from "../sources/labels/types.js";
 import type { Accepted } from "../validate/validate.js";
 import type { AnnotationSource } from "./annotations.js";
@@ -61,7 +61,8 @@ async function* withSidecars(candidates: AsyncIterable<Candidate>, report: Sourc
     try {
       sidecar = await readSidecar(candidate.source);
     } catch (error) {
-      report.rejected(candidate.source, "bad_sidecar", `${candidate.source}: ${(error as Error).message}`);
+      // A SidecarError's message starts with the sidecar's path already.
+      report.rejected(candidate.source, "bad_sidecar", error instanceof SidecarError ? error.message : `${candidate.source}: ${(error as Error).message}`);
       continue;
     }
     if (!sidecar) {

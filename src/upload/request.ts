@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import { Input, type Data, type DeepPartial } from "../gen/clarifai/api/resources.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { PlannedInput } from "../plan/batcher.js";
+import { conceptId } from "../sources/labels/concept-id.js";
 
 /** What every input of a run carries besides its content. */
 export interface InputDefaults {
@@ -40,7 +41,9 @@ export function metadataFor(input: PlannedInput, defaults: InputDefaults): Recor
 export function buildInput(input: PlannedInput, payload: Buffer | undefined, defaults: InputDefaults): Input {
   const { candidate, kind } = input.accepted;
   const data: DeepPartial<Data> = {
-    concepts: conceptsFor(input, defaults).map((id) => ({ id, name: id, value: 1 })),
+    // Labels from folders, sidecars and manifests may hold spaces or accents: the id is
+    // made safe, the label itself stays the concept's name.
+    concepts: conceptsFor(input, defaults).map((name) => ({ id: conceptId(name), name, value: 1 })),
     metadata: metadataFor(input, defaults),
   };
   const geo = candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo);
