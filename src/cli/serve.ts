@@ -13,6 +13,8 @@ interface ServeFlags {
   faultInputFailure?: number;
   latency?: number;
   seed?: number;
+  s3Root?: string;
+  gsRoot?: string;
   quiet?: boolean;
 }
 
@@ -32,6 +34,8 @@ export function serveCommand(): Command {
     )
     .option("--latency <ms>", "delay every response by this many milliseconds", parseNonNegativeInt)
     .option("--seed <n>", "seed of the fault injection (same seed, same faults)", parseNonNegativeInt)
+    .option("--s3-root <dir>", "read data sources s3://BUCKET/KEY from DIR/BUCKET/KEY (offline stand-in for S3)")
+    .option("--gs-root <dir>", "read data sources gs://BUCKET/KEY from DIR/BUCKET/KEY (offline stand-in for GCS)")
     .option("-q, --quiet", "do not log each request")
     .addHelpText(
       "after",
@@ -68,6 +72,8 @@ function serverOptions(flags: ServeFlags, pats: string[], quiet: boolean): Serve
     },
     log: write,
     logRequests: !quiet,
+    ...(flags.s3Root === undefined ? {} : { s3Root: resolve(flags.s3Root) }),
+    ...(flags.gsRoot === undefined ? {} : { gsRoot: resolve(flags.gsRoot) }),
   };
 }
 

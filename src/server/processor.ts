@@ -26,6 +26,7 @@ export class Processor {
   private readonly abort = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
   private results: ProcessingResult[] = [];
+  private started = false;
   private stopped = false;
   private pumpScheduled = false;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -43,14 +44,15 @@ export class Processor {
 
   /** Puts inputs a previous run left in progress back to pending, and starts. */
   start(): void {
+    this.started = true;
     const recovered = this.store.recover();
     if (recovered > 0) this.log(`resuming processing of ${recovered} input(s) left in progress`);
     this.kick();
   }
 
-  /** Tells the processor there may be new pending inputs. */
+  /** Tells the processor there may be new pending inputs (nothing is claimed before start()). */
   kick(): void {
-    if (this.stopped || this.pumpScheduled) return;
+    if (!this.started || this.stopped || this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;

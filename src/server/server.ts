@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { V2Server } from "../gen/clarifai/api/service.js";
 import { GRPC_MAX_MESSAGE_BYTES } from "../validate/limits.js";
@@ -13,11 +14,19 @@ import {
   postDatasetsRoute,
 } from "./handlers/datasets.js";
 import { deleteInputsRoute, getInputCountRoute, getInputRoute, listInputsRoute } from "./handlers/inputs.js";
+import { postInputsDataSourcesRoute } from "./handlers/data-sources.js";
+import {
+  cancelInputsExtractionJobsRoute,
+  getInputsExtractionJobRoute,
+  listInputsExtractionJobsRoute,
+} from "./handlers/extraction-jobs.js";
 import { postInputsRoute } from "./handlers/post-inputs.js";
-import { unimplemented } from "./handlers/uploads.js";
+import { getUploadRoute, postInputsUploadsRoute, putUploadContentPartsRoute } from "./handlers/uploads.js";
+import { Extractor } from "./extraction/extractor.js";
 import { Processor } from "./processor.js";
 import { measuredService } from "./request-sizes.js";
 import { Store } from "./store.js";
+import { UploadService } from "./uploads/upload-service.js";
 
 export type { FaultOptions } from "./faults.js";
 
@@ -39,6 +48,15 @@ export interface ServerOptions {
   processingDelayMs?: number;
   /** Deadline for downloading a URL input (default 15000). */
   downloadTimeoutMs?: number;
+  /**
+   * Folder standing in for Amazon S3: the data source s3://BUCKET/KEY is read
+   * from s3Root/BUCKET/KEY. Without it s3:// data sources are refused.
+   */
+  s3Root?: string;
+  /** Folder standing in for Google Cloud Storage (gs://BUCKET/KEY), as s3Root. */
+  gsRoot?: string;
+  /** An extraction job pauses this long before each file or archive entry (default 0; tests watch jobs run). */
+  extractionDelayMs?: number;
 }
 
 export interface RunningServer {
@@ -62,6 +80,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     downloadTimeoutMs: options.downloadTimeoutMs,
     log,
   });
+  const extractor: Extractor = new Extractor(store, {
+    uploadsRoot: join(options.dataDir, "uploads"),
+    delayMs: options.extractionDelayMs,
+    onCreated: () => processor.kick(),
+    onEnded: (row) => uploads.extractionEnded(row),
+    log,
+  });
+  const uploads = new UploadService(store, options.dataDir, {
+    kickExtractor: () => extractor.kick(),
+    extractionRunning: (seq) => extractor.isRunning(seq),
+    log,
+  });
+  const sweepUploads = (): void => {
+    uploads.sweep().catch((error: unknown) => {
+      log(`could not remove upload folders: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+  const roots = { s3Root: options.s3Root, gsRoot: options.gsRoot };
   const sizes = new WeakMap<object, number>();
   const deps: GateDeps = { auth, faults, log, logRequests: options.logRequests ?? true, sizes };
 
@@ -79,14 +115,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     postDatasetInputs: gate("PostDatasetInputs", postDatasetInputsRoute(store), deps),
     getInputsAddJob: gate("GetInputsAddJob", getInputsAddJobRoute(store), deps),
     listInputsAddJobs: gate("ListInputsAddJobs", listInputsAddJobsRoute(store), deps),
-    cancelInputsAddJob: gate("CancelInputsAddJob", cancelInputsAddJobRoute(store), deps),
-    postInputsDataSources: unimplemented("PostInputsDataSources"),
-    getInputsExtractionJob: unimplemented("GetInputsExtractionJob"),
-    listInputsExtractionJobs: unimplemented("ListInputsExtractionJobs"),
-    cancelInputsExtractionJobs: unimplemented("CancelInputsExtractionJobs"),
-    postInputsUploads: unimplemented("PostInputsUploads"),
-    putUploadContentParts: unimplemented("PutUploadContentParts"),
-    getUpload: unimplemented("GetUpload"),
+    cancelInputsAddJob: gate("CancelInputsAddJob", cancelInputsAddJobRoute(store, sweepUploads), deps),
+    postInputsDataSources: gate(
+      "PostInputsDataSources",
+      postInputsDataSourcesRoute({ store, roots, kick: () => extractor.kick() }),
+      deps,
+    ),
+    getInputsExtractionJob: gate("GetInputsExtractionJob", getInputsExtractionJobRoute(store), deps),
+    listInputsExtractionJobs: gate("ListInputsExtractionJobs", listInputsExtractionJobsRoute(store), deps),
+    cancelInputsExtractionJobs: gate(
+      "CancelInputsExtractionJobs",
+      cancelInputsExtractionJobsRoute(store, sweepUploads),
+      deps,
+    ),
+    postInputsUploads: gate("PostInputsUploads", postInputsUploadsRoute(store, uploads), deps),
+    putUploadContentParts: gate("PutUploadContentParts", putUploadContentPartsRoute(uploads), deps),
+    getUpload: gate("GetUpload", getUploadRoute(store, uploads), deps),
   };
 
   const server = new Server({
@@ -98,6 +142,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let port: number;
   const wanted = `${bracketed(host)}:${options.port ?? 0}`;
   try {
+    await uploads.init();
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  try {
     port = await bind(server, wanted);
   } catch (error) {
     server.forceShutdown();
@@ -106,8 +156,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new Error(`cannot listen on ${wanted}: ${detail}`, { cause: error });
   }
   processor.start();
+  extractor.start();
   const address = `${bracketed(host)}:${port}`;
   if (auth.acceptsAnyKey) log("no PAT configured: accepting any key");
+  if (options.s3Root !== undefined) log(`s3:// data sources are read from ${options.s3Root}`);
+  if (options.gsRoot !== undefined) log(`gs:// data sources are read from ${options.gsRoot}`);
   if (faults.enabled) {
     log(
       `fault injection: throttle ${faults.throttle}, unavailable ${faults.unavailable}, ` +
@@ -123,6 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close() {
       closing ??= (async () => {
         await shutdown(server);
+        await extractor.close();
         await processor.close();
         store.close();
       })();

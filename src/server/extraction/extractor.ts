@@ -30,6 +30,7 @@ export class Extractor {
   private readonly log: (line: string) => void;
   private readonly abort = new AbortController();
   private readonly running = new Map<number, Promise<void>>();
+  private started = false;
   private stopped = false;
   private kickScheduled = false;
 
@@ -42,14 +43,15 @@ export class Extractor {
   }
 
   start(): void {
+    this.started = true;
     const resumed = this.store.extractions.byStatus(StatusCode.JOB_RUNNING).length;
     if (resumed > 0) this.log(`resuming ${resumed} extraction job(s) left running`);
     this.kick();
   }
 
-  /** Tells the extractor there may be queued jobs. */
+  /** Tells the extractor there may be queued jobs (nothing runs before start()). */
   kick(): void {
-    if (this.stopped || this.kickScheduled) return;
+    if (!this.started || this.stopped || this.kickScheduled) return;
     this.kickScheduled = true;
     setImmediate(() => {
       this.kickScheduled = false;

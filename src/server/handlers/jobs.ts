@@ -55,11 +55,15 @@ export function listInputsAddJobsRoute(store: Store): Route<ListInputsAddJobsReq
  * its next file), its open uploads UPLOAD_CANCELED, and the job JOB_CANCELLED;
  * a job with nothing left to do is answered as it is.
  */
-export function cancelInputsAddJobRoute(store: Store): Route<CancelInputsAddJobRequest, SingleInputsAddJobResponse> {
+export function cancelInputsAddJobRoute(
+  store: Store,
+  afterCancel: () => void = () => undefined,
+): Route<CancelInputsAddJobRequest, SingleInputsAddJobResponse> {
   return {
     reply: (s) => SingleInputsAddJobResponse.fromPartial({ status: s }),
     handle({ request, scope }) {
       const job = store.cancelJob(scope, request.id);
+      if (job?.cancelled === 1) afterCancel();
       return job === undefined ? notFound(request.id) : { status: ok(), inputsAddJob: describeJob(store, scope, job) };
     },
   };
