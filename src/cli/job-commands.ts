@@ -13,6 +13,7 @@ import type { GlobalOptions } from "./global-options.js";
 import { runUploadCommand } from "./run-upload.js";
 import { uploadCommandFor, type CommandRunner } from "./upload-commands.js";
 import type { RawUploadOptions } from "./upload-options.js";
+import { runServerExtract, SERVER_EXTRACT_COMMAND, type ServerExtractFlags } from "./server-extract.js";
 
 /** A job name, or a path to a job log file. */
 function openJob(nameOrPath: string): { path: string; state: JobState; header: JobHeader } {
@@ -60,7 +61,9 @@ export function jobCommands(runner: CommandRunner): Command[] {
       await runner(async () => {
         const { header, path } = openJob(job);
         const options = { ...(header.options as unknown as RawUploadOptions), job: header.job, jobLog: path };
-        return runUploadCommand(uploadCommandFor(header.command, header.args, header.options), options, savedGlobals(header, command.optsWithGlobals<GlobalOptions>()));
+        const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
+        if (header.command === SERVER_EXTRACT_COMMAND) return runServerExtract(header.args[0], options as ServerExtractFlags, global);
+        return runUploadCommand(uploadCommandFor(header.command, header.args, header.options), options, global);
       });
     });
 

@@ -13,6 +13,7 @@ import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
+import { runServerExtract, type ServerExtractFlags } from "./server-extract.js";
 import { addUploadOptions, type RawUploadOptions } from "./upload-options.js";
 
 /** Sets the exit code of the action; one place (main) turns it into the process's. */
@@ -175,10 +176,14 @@ export function uploadCommands(runner: CommandRunner): Command[] {
 
   const zip = addUploadOptions(
     new Command("zip")
-      .description("upload every entry of a ZIP archive, streamed: nothing is extracted to disk")
-      .argument("<archive>", "ZIP file"),
-  ).action(async (archive: string, flags: RawUploadOptions, command: Command) => {
-    await runner(() => runUploadCommand(zipSource(archive), flags, command.optsWithGlobals<GlobalOptions>()));
+      .description("upload every entry of a ZIP archive, streamed: nothing is extracted to disk; or, with --server-extract, send the archive for the platform to unpack")
+      .argument("<archive>", "ZIP file")
+      .option("--server-extract", "send the archive itself in parts (PostInputsUploads, PutUploadContentParts); the platform unpacks it")
+      .option("--part-size <size>", "bytes per part with --server-extract", "5MiB")
+      .addOption(new Option("--id-conflict <how>", "with --server-extract: an input id that exists already: skip the input, or suffix the id").choices(["skip", "suffix"]).default("skip")),
+  ).action(async (archive: string, flags: ServerExtractFlags & { serverExtract?: boolean }, command: Command) => {
+    const global = command.optsWithGlobals<GlobalOptions>();
+    await runner(() => (flags.serverExtract ? runServerExtract(archive, flags, global) : runUploadCommand(zipSource(archive), flags, global)));
   });
 
   const manifest = addUploadOptions(
