@@ -3,14 +3,22 @@
  * loopback port, talk to it with the generated V2Client over plaintext gRPC with
  * promisified calls, and make small valid (and broken) media in memory.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { deflateSync } from "node:zlib";
+import { dirname, join } from "node:path";
+import { deflateRawSync, deflateSync } from "node:zlib";
 import { type ClientUnaryCall, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { UserAppIDSet } from "../../src/gen/clarifai/api/resources.js";
 import {
   CancelInputsAddJobRequest,
+  CancelInputsExtractionJobsRequest,
+  GetInputsExtractionJobRequest,
+  ListInputsExtractionJobsRequest,
+  type MultiInputsExtractionJobResponse,
+  PostInputsDataSourcesRequest,
+  PostInputsUploadsRequest,
+  PutUploadContentPartsRequest,
+  type SingleInputsExtractionJobResponse,
   type DeepPartial,
   DeleteInputsRequest,
   GetDatasetRequest,
@@ -77,6 +85,12 @@ export interface Api {
   listInputsAddJobs: Rpc<ListInputsAddJobsRequest, MultiInputsAddJobResponse>;
   cancelInputsAddJob: Rpc<CancelInputsAddJobRequest, SingleInputsAddJobResponse>;
   getUpload: Rpc<GetUploadRequest, SingleUploadResponse>;
+  postInputsDataSources: Rpc<PostInputsDataSourcesRequest, MultiInputsAddJobResponse>;
+  getInputsExtractionJob: Rpc<GetInputsExtractionJobRequest, SingleInputsExtractionJobResponse>;
+  listInputsExtractionJobs: Rpc<ListInputsExtractionJobsRequest, MultiInputsExtractionJobResponse>;
+  cancelInputsExtractionJobs: Rpc<CancelInputsExtractionJobsRequest, MultiInputsExtractionJobResponse>;
+  postInputsUploads: Rpc<PostInputsUploadsRequest, MultiInputsAddJobResponse>;
+  putUploadContentParts: Rpc<PutUploadContentPartsRequest, SingleUploadResponse>;
   close(): void;
 }
 
@@ -137,6 +151,12 @@ export function connectApi(address: string, options: ApiOptions = {}): Api {
     listInputsAddJobs: rpc(ListInputsAddJobsRequest, client.listInputsAddJobs),
     cancelInputsAddJob: rpc(CancelInputsAddJobRequest, client.cancelInputsAddJob),
     getUpload: rpc(GetUploadRequest, client.getUpload),
+    postInputsDataSources: rpc(PostInputsDataSourcesRequest, client.postInputsDataSources),
+    getInputsExtractionJob: rpc(GetInputsExtractionJobRequest, client.getInputsExtractionJob),
+    listInputsExtractionJobs: rpc(ListInputsExtractionJobsRequest, client.listInputsExtractionJobs),
+    cancelInputsExtractionJobs: rpc(CancelInputsExtractionJobsRequest, client.cancelInputsExtractionJobs),
+    postInputsUploads: rpc(PostInputsUploadsRequest, client.postInputsUploads),
+    putUploadContentParts: rpc(PutUploadContentPartsRequest, client.putUploadContentParts),
     close: () => client.close(),
   };
 }
@@ -334,3 +354,64 @@ export function makeMp4(): Buffer {
 
 /** A PDF: a real format that is no kind of input. */
 export const PDF = Buffer.from("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", "latin1");
+
+/** A file to put in an archive made by makeZip. */
+export interface ZipEntrySpec {
+  name: string;
+  data: Buffer;
+  /** Deflate the entry (default: stored). */
+  deflate?: boolean;
+}
+
+/** A ZIP archive of the entries (a name ending in "/" is a folder entry), UTF-8 names. */
+export function makeZip(entries: readonly ZipEntrySpec[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const name = Buffer.from(entry.name, "utf8");
+    const method = entry.deflate === true ? 8 : 0;
+    const stored = method === 8 ? deflateRawSync(entry.data) : entry.data;
+    const crc = crc32(entry.data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(stored.length, 18);
+    local.writeUInt32LE(entry.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x800, 8);
+    central.writeUInt16LE(method, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(stored.length, 20);
+    central.writeUInt32LE(entry.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, stored);
+    centrals.push(central, name);
+    offset += local.length + name.length + stored.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+/** Writes files (relative path -> bytes or text) under root, creating folders. */
+export async function writeFiles(root: string, files: Readonly<Record<string, Buffer | string>>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    const target = join(root, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+}
