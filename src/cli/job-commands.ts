@@ -57,10 +57,12 @@ export function jobCommands(runner: CommandRunner): Command[] {
   const resume = new Command("resume")
     .description("run a job again from its job log: sends only what is new, changed or failed")
     .argument("<job>", "job name (see: log list) or job log path")
-    .action(async (job: string, _flags: object, command: Command) => {
+    .option("--wait", "follow processing (or the platform's extraction) after sending, whatever the job was started with")
+    .action(async (job: string, flags: { wait?: boolean }, command: Command) => {
       await runner(async () => {
         const { header, path } = openJob(job);
-        const options = { ...(header.options as unknown as RawUploadOptions), job: header.job, jobLog: path };
+        const saved = header.options as unknown as RawUploadOptions;
+        const options = { ...saved, wait: flags.wait || saved.wait, job: header.job, jobLog: path };
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
         if (header.command === SERVER_EXTRACT_COMMAND) return runServerExtract(header.args[0], options as ServerExtractFlags, global);
         return runUploadCommand(uploadCommandFor(header.command, header.args, header.options), options, global);

@@ -18,8 +18,8 @@ export interface TestApp {
 let appCounter = 0;
 
 /** A real server on an ephemeral loopback port, and a client of one fresh app on it. */
-export async function startTestApp(options: { faults?: FaultOptions; pats?: string[]; pat?: string; dataDir?: string } = {}): Promise<TestApp> {
-  const server = await startServer({ dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), "cu-server-")), port: 0, faults: options.faults, pats: options.pats });
+export async function startTestApp(options: { faults?: FaultOptions; pats?: string[]; pat?: string; dataDir?: string; s3Root?: string } = {}): Promise<TestApp> {
+  const server = await startServer({ dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), "cu-server-")), port: 0, faults: options.faults, pats: options.pats, s3Root: options.s3Root });
   const user = "tester";
   const app = `app${++appCounter}`;
   const pat = options.pat ?? options.pats?.[0] ?? "test-pat";
