@@ -30,6 +30,8 @@ export class Extractor {
   private readonly log: (line: string) => void;
   private readonly abort = new AbortController();
   private readonly running = new Map<number, Promise<void>>();
+  /** Jobs whose outcome could not even be recorded: not retried before a restart. */
+  private readonly broken = new Set<number>();
   private started = false;
   private stopped = false;
   private kickScheduled = false;
@@ -79,7 +81,7 @@ export class Extractor {
     ];
     for (const row of candidates) {
       if (this.running.size >= this.concurrency) return;
-      if (this.running.has(row.seq)) continue;
+      if (this.running.has(row.seq) || this.broken.has(row.seq)) continue;
       const started = this.begin(row);
       if (started === undefined) continue;
       const task = this.runOne(started).finally(() => {
@@ -116,8 +118,18 @@ export class Extractor {
         onCreated: this.options.onCreated,
       });
     } catch (error) {
-      // Only a failure to record the outcome gets here; the job resumes after a restart.
-      this.log(`${name}: could not record progress: ${error instanceof Error ? error.message : String(error)}`);
+      // Only a failure to record progress (database, disk) gets here: the job fails.
+      const why = `progress could not be recorded: ${error instanceof Error ? error.message : String(error)}`;
+      this.log(`${name}: ${why}`);
+      try {
+        this.store.transaction(() => {
+          if (this.store.extractions.bySeq(row.seq)?.status_code === StatusCode.JOB_RUNNING) {
+            this.store.extractions.setStatus(row.seq, StatusCode.JOB_FAILED, why, Date.now());
+          }
+        });
+      } catch {
+        this.broken.add(row.seq);
+      }
       return;
     }
     if (end === "stopped") {
