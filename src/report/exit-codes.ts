@@ -21,16 +21,9 @@ export const EXIT_CODES_HELP = `Exit codes:
 
 /** One exit code for a whole run: the worst thing that happened wins. */
 export function exitCodeFor(result: RunResult): number {
-  switch (result.outcome) {
-    case "auth":
-      return EXIT.auth;
-    case "unreachable":
-      return EXIT.unreachable;
-    case "interrupted":
-      return EXIT.interrupted;
-    default:
-      return result.totals.rejected + result.totals.failed + result.totals.annotationsFailed > 0 ? EXIT.someFailed : EXIT.ok;
-  }
+  if (result.outcome !== "done") return exitCodeForError(result.outcome);
+  const { rejected, failed, annotationsFailed } = result.totals;
+  return rejected + failed + annotationsFailed > 0 ? EXIT.someFailed : EXIT.ok;
 }
 
 export function exitCodeForError(code: ErrorCode): number {

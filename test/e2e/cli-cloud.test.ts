@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
+import { makeZip } from "../helpers/server.js";
 import { finished, FIXTURES, isolatedEnv, jsonLines, runCli, startCli, summaryOf } from "../helpers/cli.js";
 
 const MEDIA = join(FIXTURES, "media");
@@ -79,6 +80,7 @@ describe("cloud sources and archives the platform extracts", { timeout: 120_000 
       await done;
 
       const resumed = await runCli(["resume", "parts", "--wait", "--json", "--pat", "test-pat"], env);
+      expect(resumed.stdout, resumed.stderr).toContain('"event":"summary"');
       const summary = summaryOf(resumed.stdout);
       expect(summary, resumed.stdout + resumed.stderr).toMatchObject({ outcome: "done" });
       expect(Number(summary.sent_parts)).toBeLessThan(Number(summary.parts));
@@ -93,48 +95,5 @@ describe("cloud sources and archives the platform extracts", { timeout: 120_000 
 
 /** A ZIP of `count` small text files, stored (not compressed) so it is a few KiB. */
 function makeStoredZip(count: number): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (let i = 0; i < count; i++) {
-    const name = Buffer.from(`notes/file-${i}.txt`);
-    const data = Buffer.from(`file number ${i}, some words to read\n`.repeat(4));
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, data);
-    centrals.push(central, name);
-    offset += local.length + name.length + data.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(count, 8);
-  end.writeUInt16LE(count, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
-
-function crc32(data: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
+  return makeZip(Array.from({ length: count }, (_, i) => ({ name: `notes/file-${i}.txt`, data: Buffer.from(`file number ${i}, some words to read\n`.repeat(4)) })));
 }
