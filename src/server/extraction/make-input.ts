@@ -34,7 +34,8 @@ export async function makeInput(
     geo: base?.geo,
   });
   if (kind === "text") {
-    data.text = { raw: decodeText(bytes) ?? "", url: "", allowDuplicateUrl: false, hosted: undefined, textInfo: undefined };
+    const raw = decodeText(bytes) ?? "";
+    data.text = { raw, url: "", allowDuplicateUrl: false, hosted: undefined, textInfo: undefined };
   } else if (kind === "image") {
     data.image = { url: "", base64: bytes, allowDuplicateUrl: false, hosted: undefined, imageInfo: undefined };
   } else if (kind === "video") {

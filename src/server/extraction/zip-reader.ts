@@ -85,8 +85,13 @@ function readEntry(zip: ZipFile, entry: Entry): Promise<Buffer> {
 }
 
 /** Turns yauzl's entry/end/error events into one promise per entry. */
+interface Waiter {
+  resolve: (entry: Entry | undefined) => void;
+  reject: (error: Error) => void;
+}
+
 class EntryLister {
-  private waiter: { resolve: (entry: Entry | undefined) => void; reject: (error: Error) => void } | undefined;
+  private waiter: Waiter | undefined;
   private failure: Error | undefined;
 
   constructor(private readonly zip: ZipFile) {
@@ -107,7 +112,7 @@ class EntryLister {
     });
   }
 
-  private settle(action: (waiter: { resolve: (entry: Entry | undefined) => void; reject: (error: Error) => void }) => void): void {
+  private settle(action: (waiter: Waiter) => void): void {
     const waiter = this.waiter;
     this.waiter = undefined;
     if (waiter !== undefined) action(waiter);

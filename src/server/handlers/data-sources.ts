@@ -1,4 +1,4 @@
-import { type DataSourceCredentials, InputIDConflictResolution } from "../../gen/clarifai/api/resources.js";
+import type { DataSourceCredentials } from "../../gen/clarifai/api/resources.js";
 import { MultiInputsAddJobResponse, type PostInputsDataSourcesRequest } from "../../gen/clarifai/api/service.js";
 import { StatusCode } from "../../gen/clarifai/api/status/status_code.js";
 import { resolveSourceUrl, type FolderSource, type StorageRoots } from "../extraction/source.js";
@@ -9,7 +9,7 @@ import type { Store } from "../store.js";
 import type { CredentialsKind } from "../store/extractions-table.js";
 import type { Scope } from "../store/rows.js";
 import type { Route } from "./route.js";
-import { encodeTemplate, templateProblem } from "./template-checks.js";
+import { conflictRuleText, encodeTemplate, isConflictResolution, templateProblem } from "./template-checks.js";
 
 export interface DataSourcesDeps {
   store: Store;
@@ -99,7 +99,7 @@ function plan(
       return invalid(`${which}: ${idRuleText("inputs_add_job_id", ds.inputsAddJobId)}`);
     }
     if (!isConflictResolution(ds.inputIdConflictResolution)) {
-      return invalid(`${which}: input_id_conflict_resolution ${ds.inputIdConflictResolution} is not one of NOT_SET, SKIP, SUFFIX`);
+      return invalid(`${which}: ${conflictRuleText(ds.inputIdConflictResolution)}`);
     }
     const templateIssue = templateProblem(ds.inputTemplate, known);
     if (templateIssue !== null) return invalid(`${which}: ${templateIssue}`);
@@ -115,14 +115,6 @@ function plan(
     });
   }
   return planned;
-}
-
-export function isConflictResolution(value: number): boolean {
-  return (
-    value === InputIDConflictResolution.INPUT_ID_CONFLICT_RESOLUTION_NOT_SET ||
-    value === InputIDConflictResolution.SKIP ||
-    value === InputIDConflictResolution.SUFFIX
-  );
 }
 
 /** Which kind of credentials came with the URL; the secrets go no further than this function. */

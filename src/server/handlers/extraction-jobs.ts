@@ -43,7 +43,8 @@ export function listInputsExtractionJobsRoute(
     reply: (s) => MultiInputsExtractionJobResponse.fromPartial({ status: s }),
     handle({ request, scope }) {
       const { limit, offset } = pageWindow(request.page, request.perPage);
-      return { status: ok(), inputsExtractionJobs: store.extractions.list(scope, limit, offset).map(extractionFromRow) };
+      const rows = store.extractions.list(scope, limit, offset);
+      return { status: ok(), inputsExtractionJobs: rows.map(extractionFromRow) };
     },
   };
 }
@@ -65,7 +66,9 @@ export function cancelInputsExtractionJobsRoute(
       const reply = (code: StatusCode, details: string): MultiInputsExtractionJobResponse =>
         MultiInputsExtractionJobResponse.fromPartial({ status: status(code, undefined, details) });
       const ids = [...new Set(request.ids)];
-      if (ids.length === 0) return reply(StatusCode.CONN_INVALID_REQUEST, "ids is empty: name the extraction jobs to cancel");
+      if (ids.length === 0) {
+        return reply(StatusCode.CONN_INVALID_REQUEST, "ids is empty: name the extraction jobs to cancel");
+      }
       const result = store.transaction((): { missing: string[] } | { rows: ExtractionRow[] } => {
         const found = ids.map((id) => ({ id, row: store.extractions.get(scope, id) }));
         const missing = found.filter((f) => f.row === undefined).map((f) => `'${f.id}'`);

@@ -1,4 +1,4 @@
-import { Input } from "../../gen/clarifai/api/resources.js";
+import { Input, InputIDConflictResolution } from "../../gen/clarifai/api/resources.js";
 
 /**
  * Why an input_template (of a data source or an upload) cannot be applied, or
@@ -14,7 +14,10 @@ export function templateProblem(template: Input | undefined, knownDatasets: Read
   if (data !== undefined) {
     const carried = (["image", "video", "audio", "text"] as const).filter((k) => data[k] !== undefined);
     if (carried.length > 0) {
-      return `input_template.data.${carried[0] ?? ""} is set: a template carries no content, only dataset_ids, concepts, metadata and geo`;
+      return (
+        `input_template.data.${carried[0] ?? ""} is set: a template carries no content, ` +
+        "only dataset_ids, concepts, metadata and geo"
+      );
     }
     const unnamed = data.concepts.findIndex((c) => c.id === "");
     if (unnamed >= 0) return `concept ${unnamed + 1} of input_template has no id`;
@@ -30,4 +33,17 @@ export function encodeTemplate(template: Input | undefined): Buffer | null {
   if (template === undefined) return null;
   const bytes = Input.encode(template).finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Whether an input_id_conflict_resolution value is one the server knows. */
+export function isConflictResolution(value: number): boolean {
+  return (
+    value === InputIDConflictResolution.INPUT_ID_CONFLICT_RESOLUTION_NOT_SET ||
+    value === InputIDConflictResolution.SKIP ||
+    value === InputIDConflictResolution.SUFFIX
+  );
+}
+
+export function conflictRuleText(value: number): string {
+  return `input_id_conflict_resolution ${value} is not one of NOT_SET (0), SKIP (1), SUFFIX (2)`;
 }

@@ -11,9 +11,8 @@ import { describeJob } from "../job-view.js";
 import { ok, status } from "../status.js";
 import type { Store } from "../store.js";
 import type { NewUploadSpec, UploadService } from "../uploads/upload-service.js";
-import { isConflictResolution } from "./data-sources.js";
 import type { Route } from "./route.js";
-import { encodeTemplate, templateProblem } from "./template-checks.js";
+import { conflictRuleText, encodeTemplate, isConflictResolution, templateProblem } from "./template-checks.js";
 
 /**
  * PostInputsUploads. Each InputsUpload creates an upload (UPLOAD_IN_PROGRESS,
@@ -32,7 +31,9 @@ export function postInputsUploadsRoute(
     reply: (s) => MultiInputsAddJobResponse.fromPartial({ status: s }),
     async handle({ request, scope }) {
       const invalid = (details: string): MultiInputsAddJobResponse =>
-        MultiInputsAddJobResponse.fromPartial({ status: status(StatusCode.INPUT_INVALID_ARGUMENT, undefined, details) });
+        MultiInputsAddJobResponse.fromPartial({
+          status: status(StatusCode.INPUT_INVALID_ARGUMENT, undefined, details),
+        });
       if (request.inputsUploads.length === 0) return invalid("the request has no inputs_uploads");
       const templateDatasets = request.inputsUploads.flatMap((u) => u.inputTemplate?.datasetIds ?? []);
       const known = store.datasets.existing(scope, [...new Set(templateDatasets)]);
@@ -55,7 +56,7 @@ export function postInputsUploadsRoute(
           return invalid(`${which}: ${idRuleText("inputs_add_job_id", item.inputsAddJobId)}`);
         }
         if (!isConflictResolution(item.inputIdConflictResolution)) {
-          return invalid(`${which}: input_id_conflict_resolution ${item.inputIdConflictResolution} is not one of NOT_SET, SKIP, SUFFIX`);
+          return invalid(`${which}: ${conflictRuleText(item.inputIdConflictResolution)}`);
         }
         const templateIssue = templateProblem(item.inputTemplate, known);
         if (templateIssue !== null) return invalid(`${which}: ${templateIssue}`);

@@ -133,9 +133,13 @@ export class UploadService {
   private async put(scope: Scope, uploadId: string, parts: readonly UploadContentPart[]): Promise<PutAnswer> {
     const row = this.store.uploads.get(scope, uploadId);
     if (row === undefined) {
-      return { status: status(StatusCode.CONN_DOES_NOT_EXIST, undefined, `upload '${uploadId}' not found`), upload: undefined };
+      const missing = status(StatusCode.CONN_DOES_NOT_EXIST, undefined, `upload '${uploadId}' not found`);
+      return { status: missing, upload: undefined };
     }
-    const answer = (s: Status): PutAnswer => ({ status: s, upload: this.describe(this.store.uploads.get(scope, uploadId) ?? row) });
+    const answer = (s: Status): PutAnswer => ({
+      status: s,
+      upload: this.describe(this.store.uploads.get(scope, uploadId) ?? row),
+    });
     if (row.status_code === StatusCode.UPLOAD_DONE) {
       return answer(ok("the upload is complete; the parts were not needed"));
     }
@@ -218,7 +222,8 @@ export class UploadService {
     await this.files.assemble(row.dir, parts, row.content_length);
     const scope = { userId: row.user_id, appId: row.app_id };
     const extractionId = randomId();
-    const source: UploadSource = { kind: "upload", dir: row.dir, key: row.content_name !== "" ? row.content_name : row.id };
+    const key = row.content_name !== "" ? row.content_name : row.id;
+    const source: UploadSource = { kind: "upload", dir: row.dir, key };
     const done = this.store.transaction(() => {
       const current = this.store.uploads.get(scope, row.id);
       if (current?.status_code !== StatusCode.UPLOAD_IN_PROGRESS) return false;
@@ -242,7 +247,8 @@ export class UploadService {
       return true;
     });
     if (!done) return;
-    this.deps.log?.(`upload ${row.id} (${row.user_id}/${row.app_id}): ${row.content_length} bytes received; extracting`);
+    const name = `upload ${row.id} (${row.user_id}/${row.app_id})`;
+    this.deps.log?.(`${name}: all ${row.content_length} bytes received; extracting`);
     await this.files.removeParts(row.dir, parts.map((p) => p.part_number)).catch(() => undefined);
     this.deps.kickExtractor();
   }
