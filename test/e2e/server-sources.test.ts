@@ -104,7 +104,11 @@ describe("local server: data sources and extraction jobs", () => {
           },
           inputTemplate: {
             datasetIds: ["cloud-ds"],
-            data: { concepts: [{ id: "cat", value: 1 }], metadata: { origin: "bucket", n: 7 } },
+            data: {
+              concepts: [{ id: "cat", value: 1 }],
+              metadata: { origin: "bucket", n: 7 },
+              geo: { geoPoint: { longitude: 2.5, latitude: 48.5 } },
+            },
           },
         },
       ],
@@ -158,6 +162,7 @@ describe("local server: data sources and extraction jobs", () => {
       expect(input.datasetIds).toEqual(["cloud-ds"]);
       expect(input.data?.metadata).toEqual({ origin: "bucket", n: 7 });
       expect(input.data?.concepts.map((c) => c.id)).toEqual(["cat"]);
+      expect(input.data?.geo?.geoPoint).toEqual({ longitude: 2.5, latitude: 48.5 });
     }
     const text = await t.api.getInput({ inputId: inputIdFromKey("bucket/images/archive.zip/readme.txt") });
     expect(text.input?.data?.text?.raw).toBe("inside the archive");
@@ -208,7 +213,7 @@ describe("local server: data sources and extraction jobs", () => {
     const missing = await t.api.postInputsDataSources({ dataSources: [{ url: { url: "s3://no-such-bucket/x/" } }] });
     const failed = await finished(t.api, missing.inputsAddJobs[0]?.extractionJobs[0]?.id ?? "");
     expect(failed.status?.code).toBe(StatusCode.JOB_FAILED);
-    expect(failed.status?.details).toMatch(/bucket 'no-such-bucket' does not exist/);
+    expect(failed.status?.description).toBe("Job failed: bucket 'no-such-bucket' does not exist");
     expect((await jobDone(t.api, missing.inputsAddJobs[0]?.id ?? "")).progress?.successCount).toBe(0);
   });
 

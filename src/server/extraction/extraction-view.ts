@@ -1,12 +1,12 @@
 import { Input, type InputsExtractionJob } from "../../gen/clarifai/api/resources.js";
-import type { StatusCode } from "../../gen/clarifai/api/status/status_code.js";
+import { StatusCode } from "../../gen/clarifai/api/status/status_code.js";
 import { status } from "../status.js";
 import { type ExtractionRow, parseProblems } from "../store/extractions-table.js";
 
 /** The extraction job as the API shows it; status.details sums up what it did. */
 export function extractionFromRow(row: ExtractionRow): InputsExtractionJob {
   return {
-    status: status(row.status_code as StatusCode, undefined, details(row)),
+    status: status(row.status_code as StatusCode, failure(row), details(row)),
     id: row.id,
     url: row.url,
     progress: {
@@ -24,6 +24,13 @@ export function extractionFromRow(row: ExtractionRow): InputsExtractionJob {
     inputIdConflictResolution: row.conflict,
     inputTemplate: row.template === null ? undefined : Input.decode(row.template),
   };
+}
+
+/** A failed job says why in its description. */
+function failure(row: ExtractionRow): string | undefined {
+  return row.status_code === StatusCode.JOB_FAILED && row.status_details !== ""
+    ? `Job failed: ${row.status_details}`
+    : undefined;
 }
 
 function details(row: ExtractionRow): string {
