@@ -1,4 +1,3 @@
-import { status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StatusCode } from "../../src/gen/clarifai/api/status/status_code.js";
 import { connectApi, startTestServer, TEST_PAT, type TestServer } from "../helpers/server.js";
@@ -76,12 +75,9 @@ describe("local server: authentication", () => {
       expect(noApp.status?.code).toBe(StatusCode.CONN_INVALID_REQUEST);
     });
 
-    it("RPCs not implemented yet answer gRPC UNIMPLEMENTED", async () => {
-      const error = await t.api.getUpload({ uploadId: "x" }).then(
-        () => null,
-        (e: ServiceError) => e,
-      );
-      expect(error?.code).toBe(grpcStatus.UNIMPLEMENTED);
+    it("every RPC answers with no PAT configured: an unknown upload is CONN_DOES_NOT_EXIST", async () => {
+      const res = await t.api.getUpload({ uploadId: "x" });
+      expect(res.status?.code).toBe(StatusCode.CONN_DOES_NOT_EXIST);
     });
   });
 });
