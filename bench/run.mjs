@@ -1,6 +1,7 @@
 // Benchmark: this CLI vs. a minimal pre-built-batch client (the wire ceiling) vs. the
 // official clarifai-nodejs SDK, all against `clarifai-upload serve` on loopback.
-// Usage: node bench/run.mjs [--small N] [--large N] [--large-mib M] [--tree N] [--skip-sdk]
+// Usage: node bench/run.mjs [--small N] [--large N] [--large-mib M] [--tree N] [--concurrency N]
+//                           [--skip-sdk] [--only small,latency,large,tree]
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,8 +20,9 @@ const { values: args } = parseArgs({
     large: { type: "string", default: "50" },
     "large-mib": { type: "string", default: "10" },
     tree: { type: "string", default: "100000" },
-    concurrency: { type: "string", default: "4" },
+    concurrency: { type: "string", default: "8" },
     "skip-sdk": { type: "boolean", default: false },
+    only: { type: "string", default: "small,latency,large,tree" },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -217,7 +219,8 @@ if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("build fi
 log(`building corpora under ${relative(ROOT, CORPUS)}/ (kept between runs)`);
 const small = smallImages(join(CORPUS, `flat${args.small}`), Number(args.small));
 const large = largeImages(join(CORPUS, `large${args.large}x${args["large-mib"]}`), Number(args.large), Number(args["large-mib"]));
-await scenario("small images", small);
-await scenario("small images", small, 50);
-await scenario("large images", large);
-if (Number(args.tree) > 0) await wideTree(Number(args.tree));
+const only = new Set(args.only.split(","));
+if (only.has("small")) await scenario("small images", small);
+if (only.has("latency")) await scenario("small images", small, 50);
+if (only.has("large")) await scenario("large images", large);
+if (only.has("tree") && Number(args.tree) > 0) await wideTree(Number(args.tree));

@@ -197,6 +197,7 @@ async function runCloud(url: string, flags: CloudFlags, global: GlobalOptions): 
     const progress = outcome.job.progress;
     const failedExtraction = outcome.extractions.some((extraction) => extractionEnded(extraction) && extraction.status?.code !== StatusCode.JOB_COMPLETED);
     const summary = { event: "summary", job: outcome.job.id, outcome: failedExtraction ? "failed" : "done", uploaded: progress?.successCount ?? 0, failed: progress?.failedCount ?? 0, extraction_jobs: outcome.extractions.map(extractionJson) };
+    reporter.flush();
     if (global.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else process.stderr.write(`  job       ${summary.job}\n  inputs    ${summary.uploaded} processed, ${summary.failed} failed\n`);
     return failedExtraction || summary.failed > 0 ? EXIT.someFailed : EXIT.ok;

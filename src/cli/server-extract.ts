@@ -96,6 +96,7 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
     writer.append({ type: "end", run, ended: new Date().toISOString(), outcome, summary });
     if (outcome === "interrupted" || outcome === "incomplete") reporter.note(`resume with: clarifai-upload resume ${job}`);
     else if (!flags.wait) reporter.note("the platform extracts it now; follow with: clarifai-upload extraction list");
+    reporter.flush();
     if (global.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else if (!global.quiet) process.stderr.write(`  job       ${job}\n  upload    ${result.uploadId} (${result.parts} parts)\n  outcome   ${outcome}\n`);
     if (outcome === "interrupted") return EXIT.interrupted;

@@ -61,7 +61,7 @@ export interface UploadOptions {
   sidecars: boolean;
 }
 
-export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_CONCURRENCY = 8;
 
 /** Adds the shared upload options to an upload command. Defined once, here. */
 export function addUploadOptions(command: Command): Command {

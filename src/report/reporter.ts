@@ -11,6 +11,8 @@ export interface Reporter {
   /** A message for the user (not an input outcome): resume hints, notices. */
   note(text: string): void;
   finish(summary: Summary, dryRun: boolean): void;
+  /** Writes out what is buffered for stdout (before writing to stdout directly). */
+  flush(): void;
 }
 
 export interface ReporterOptions {
@@ -41,7 +43,7 @@ interface Counters {
 }
 
 export function createReporter(options: ReporterOptions): Reporter {
-  const stdout = options.stdout ?? process.stdout;
+  const stdout = bufferedLines(options.stdout ?? process.stdout);
   const stderr = options.stderr ?? process.stderr;
   const counters: Counters = { discovered: 0, done: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, skipped: 0, bytes: 0, walkDone: false };
   const started = Date.now();
@@ -130,9 +132,10 @@ export function createReporter(options: ReporterOptions): Reporter {
 
   return {
     listener,
+    flush: () => stdout.flush(),
     note(text: string): void {
       if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "note", message: text })}\n`);
-      else say(text);
+      else if (options.mode !== "quiet") say(text);
     },
     finish(summary: Summary, dryRun: boolean): void {
       if (timer) clearInterval(timer);
@@ -142,6 +145,28 @@ export function createReporter(options: ReporterOptions): Reporter {
       }
       if (options.mode === "json") stdout.write(`${JSON.stringify(summary)}\n`);
       else if (options.mode !== "quiet") stderr.write(`${dryRun ? "dry run, nothing sent:\n" : ""}${summaryTable(summary, dryRun)}\n`);
+      stdout.flush();
     },
+  };
+}
+
+/**
+ * Lines for stdout, written together once per turn of the event loop: one line per input
+ * would otherwise be one write (a system call on a pipe) per input.
+ */
+function bufferedLines(stream: NodeJS.WritableStream): { write(text: string): void; flush(): void } {
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    stream.write(text);
+  };
+  return {
+    write(text: string): void {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(text);
+    },
+    flush,
   };
 }

@@ -5,26 +5,39 @@
  */
 export async function* mapConcurrent<T, R>(source: AsyncIterable<T>, limit: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
   const iterator = source[Symbol.asyncIterator]();
-  const running = new Map<number, Promise<{ key: number; result: R }>>();
-  let nextKey = 0;
+  // Finished results wait here in completion order; `wake` resumes the consumer when one arrives.
+  const done: Array<{ ok: true; value: R } | { ok: false; error: unknown }> = [];
+  let wake: (() => void) | undefined;
+  let running = 0;
   let exhausted = false;
+  const settle = (result: (typeof done)[number]): void => {
+    running--;
+    done.push(result);
+    wake?.();
+  };
   const fill = async (): Promise<void> => {
-    while (!exhausted && running.size < limit) {
+    while (!exhausted && running < limit) {
       const step = await iterator.next();
       if (step.done) {
         exhausted = true;
         return;
       }
-      const key = nextKey++;
-      running.set(key, fn(step.value).then((result) => ({ key, result })));
+      running++;
+      fn(step.value).then(
+        (value) => settle({ ok: true, value }),
+        (error: unknown) => settle({ ok: false, error }),
+      );
     }
   };
   try {
     await fill();
-    while (running.size > 0) {
-      const { key, result } = await Promise.race(running.values());
-      running.delete(key);
-      yield result;
+    while (running > 0 || done.length > 0) {
+      if (done.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      const result = done.shift();
+      if (!result) continue;
+      if (!result.ok) throw result.error;
+      yield result.value;
       await fill();
     }
   } finally {
