@@ -32,11 +32,21 @@ function log(line) {
 }
 
 /** Starts `serve` on an ephemeral port in a fresh data folder. */
-async function startServe(latencyMs = 0) {
+async function startServe(latencyMs = 0, onRequestLine = undefined) {
   const data = mkdtempSync(join(tmpdir(), "cu-bench-data-"));
   const latency = latencyMs > 0 ? ["--latency", String(latencyMs)] : [];
-  // -q: no line per request (an unread stderr pipe would fill up and stall the server).
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data", data, "-q", ...latency], { stdio: ["ignore", "pipe", "ignore"] });
+  // Without a reader for its request lines the server runs with -q: an unread stderr pipe
+  // would fill up and stall it.
+  const quiet = onRequestLine ? [] : ["-q"];
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data", data, ...quiet, ...latency], { stdio: ["ignore", "pipe", onRequestLine ? "pipe" : "ignore"] });
+  if (onRequestLine) {
+    let partial = "";
+    child.stderr.on("data", (chunk) => {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop();
+      for (const line of lines) onRequestLine(line);
+    });
+  }
   const address = await new Promise((resolvePromise, reject) => {
     let out = "";
     child.stdout.on("data", (chunk) => {
@@ -192,21 +202,19 @@ async function scenario(name, dir, latencyMs = 0) {
 async function wideTree(count) {
   const dir = smallImages(join(CORPUS, `tree${count}`), count, true);
   log(`\n== tree: ${count} files`);
-  const server = await startServe();
+  let started;
+  let firstPost;
+  // The server logs each request as it answers it: the first PostInputs line tells when
+  // the first request arrived (plus the time the server took to store it).
+  const server = await startServe(0, (line) => {
+    if (started !== undefined && firstPost === undefined && line.includes("PostInputs")) firstPost = (performance.now() - started) / 1000;
+  });
   try {
     const home = mkdtempSync(join(tmpdir(), "cu-bench-home-"));
-    const started = performance.now();
-    const child = spawn(process.execPath, cliArgs(server.address, dir, "tree"), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, XDG_STATE_HOME: home } });
-    child.stderr.resume();
-    let out = "";
-    let firstAck;
-    child.stdout.on("data", (c) => {
-      firstAck ??= (performance.now() - started) / 1000;
-      out += c;
-    });
-    await new Promise((r) => child.on("exit", r));
-    const first = summaryOf(out);
-    log(`first request answered ${firstAck.toFixed(2)} s after start (an upper bound of when it left); full upload ${((performance.now() - started) / 1000).toFixed(1)} s, ${first.uploaded} uploaded`);
+    started = performance.now();
+    const upload = await measure(process.execPath, cliArgs(server.address, dir, "tree"), { XDG_STATE_HOME: home });
+    const first = summaryOf(upload.stdout);
+    log(`first PostInputs answered ${firstPost.toFixed(2)} s after the CLI started; full upload ${upload.seconds.toFixed(1)} s, ${first.uploaded} uploaded, peak RSS ${upload.peakMiB.toFixed(0)} MiB`);
     const rerun = await measure(process.execPath, cliArgs(server.address, dir, "tree"), { XDG_STATE_HOME: home });
     const again = summaryOf(rerun.stdout);
     log(`no-change re-run: ${rerun.seconds.toFixed(2)} s, ${again.uploaded} uploaded, ${again.present} present, ${again.batches} batches, peak RSS ${rerun.peakMiB.toFixed(0)} MiB`);

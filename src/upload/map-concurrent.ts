@@ -15,8 +15,10 @@ export async function* mapConcurrent<T, R>(source: AsyncIterable<T>, limit: numb
     done.push(result);
     wake?.();
   };
+  // Results not yet consumed count against the limit too: fast tasks must not let the
+  // source run ahead of the consumer.
   const fill = async (): Promise<void> => {
-    while (!exhausted && running < limit) {
+    while (!exhausted && running + done.length < limit) {
       const step = await iterator.next();
       if (step.done) {
         exhausted = true;
