@@ -1,5 +1,5 @@
-import { readdir, realpath } from "node:fs";
-import type { Dirent } from "node:fs";
+import { readdir, realpath, statSync } from "node:fs";
+import type { Dirent, Stats } from "node:fs";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import fg from "fast-glob";
@@ -57,16 +57,24 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
     followSymbolicLinks: options.followSymlinks ?? false,
     onlyFiles: true,
     baseNameMatch: true,
-    stats: true,
+    // No stats from fast-glob: it would stat every entry of a folder before emitting any.
+    // Each file is stat'ed here, when it is consumed (a synchronous stat costs microseconds).
+    objectMode: true,
     suppressErrors: true,
     fs: fsAdapter as unknown as fg.FileSystemAdapter,
   }) as Readable;
   for await (const raw of stream) {
     const entry = raw as unknown as fg.Entry;
-    const stats = entry.stats;
-    if (!stats) continue;
     if (!options.followSymlinks && entry.dirent.isSymbolicLink()) continue;
     const absolute = resolve(base, entry.path);
+    let stats: Stats;
+    try {
+      stats = statSync(absolute);
+    } catch (error) {
+      options.onError?.(absolute, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      continue;
+    }
+    if (!stats.isFile()) continue;
     yield {
       source: absolute,
       relPath: entry.path,
