@@ -12,7 +12,6 @@ import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.j
 import { onInterrupt } from "../upload/signals.js";
 import { followProcessing } from "../upload/tracker.js";
 import { loadTransform } from "../upload/transform.js";
-import { loadLabels } from "../upload/label-source.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { FailedOutWriter } from "../report/failed-out.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
@@ -62,7 +61,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
 
   const transform = options.transform ? await loadTransform(options.transform) : undefined;
   const labels = options.annotations || options.sidecars
-    ? await loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
+    ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
     : undefined;
   const reporter = createReporter({ mode: chooseMode(global) });
   const bus = new EventBus();

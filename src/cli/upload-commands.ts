@@ -6,8 +6,7 @@ import { listFiles } from "../sources/files.js";
 import { walkFolder } from "../sources/folder.js";
 import { readRecords } from "../sources/lines.js";
 import { listUrls } from "../sources/urls.js";
-import { readManifest, type CsvType } from "../sources/manifest.js";
-import { readZip } from "../sources/zip.js";
+import type { CsvType } from "../sources/manifest.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
@@ -93,15 +92,23 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
 /** `--expand-zips`: each ZIP found in a folder is read entry by entry, like `zip ARCHIVE`. */
 async function* expandZips(candidates: AsyncIterable<Candidate>, report: SourceReport): AsyncGenerator<Candidate> {
   for await (const candidate of candidates) {
-    if (candidate.content.kind === "bytes" && /\.zip$/i.test(candidate.relPath)) yield* readZip(candidate.source, report, { relPrefix: `${candidate.relPath}/` });
+    if (candidate.content.kind === "bytes" && /\.zip$/i.test(candidate.relPath)) yield* (await import("../sources/zip.js")).readZip(candidate.source, report, { relPrefix: `${candidate.relPath}/` });
     else yield candidate;
   }
+}
+
+/**
+ * The archive and manifest readers (yauzl, csv-parse) load only when such a source is
+ * used, so that other commands start faster.
+ */
+async function* lazily<T>(load: () => Promise<AsyncIterable<T>>): AsyncGenerator<T> {
+  yield* await load();
 }
 
 function zipSource(archive: string): UploadCommand {
   const path = resolve(archive);
   if (!existsSync(path)) throw new UsageError(`${archive}: no such file`);
-  return { name: "zip", args: [path], candidates: (report) => readZip(path, report) };
+  return { name: "zip", args: [path], candidates: (report) => lazily(async () => (await import("../sources/zip.js")).readZip(path, report)) };
 }
 
 function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
@@ -110,7 +117,8 @@ function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
   return {
     name: "manifest",
     args: [path],
-    candidates: (report) => readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type }),
+    candidates: (report) =>
+      lazily(async () => (await import("../sources/manifest.js")).readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type })),
   };
 }
 
