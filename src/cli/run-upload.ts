@@ -40,7 +40,7 @@ export interface UploadCommand {
  * File bytes all batches in flight may hold at once. Each byte is held about three times
  * while it is sent (read, encoded, framed), so this keeps peak memory near 300 MB.
  */
-const MEMORY_BUDGET_BYTES = 32 * MiB;
+const MEMORY_BUDGET_BYTES = 24 * MiB;
 
 /** Runs an upload command from start to summary and returns its exit code. */
 export async function runUploadCommand(command: UploadCommand, raw: RawUploadOptions, global: GlobalOptions): Promise<number> {
