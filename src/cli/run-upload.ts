@@ -38,7 +38,7 @@ export interface UploadCommand {
 
 /**
  * File bytes all batches in flight may hold at once. Each byte is held about three times
- * while it is sent (read, encoded, framed), so this keeps peak memory near 300 MB.
+ * while it is sent (read, encoded, framed), so this keeps peak memory under 300 MB.
  */
 const MEMORY_BUDGET_BYTES = 24 * MiB;
 
