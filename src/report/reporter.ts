@@ -116,6 +116,10 @@ export function createReporter(options: ReporterOptions): Reporter {
         if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "warning", source: event.source, message: event.message })}\n`);
         else if (options.mode !== "quiet") say(`${paint("33", "~")} ${event.message}`);
         break;
+      case "annotation_failed":
+        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "annotation", status: "failed", source: event.source, message: event.message })}\n`);
+        else say(`${paint("31", "!")} annotation refused: ${event.message}`);
+        break;
       case "retry":
         if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "retry", attempt: event.attempt, delay_ms: event.delayMs, message: event.message })}\n`);
         else if (options.mode !== "quiet") say(`${paint("33", "~")} retry ${event.attempt} in ${event.delayMs} ms: ${event.message}`);

@@ -10,6 +10,8 @@ export type InputStatus = "uploaded" | "present" | "rejected" | "failed" | "skip
 export type UploadEvent =
   | { type: "discovered"; source: string }
   | { type: "warning"; source: string; message: string }
+  /** An annotation that could not be read, was refused by its shape, or was refused by the server. */
+  | { type: "annotation_failed"; source: string; message: string }
   /** Acknowledged in an earlier run with the same fingerprint: not sent again. */
   | { type: "skipped"; id: string; source: string }
   | { type: "input"; id?: string; source: string; status: InputStatus; reason?: string; message?: string; bytes: number; candidate?: Candidate }

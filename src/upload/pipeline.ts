@@ -126,7 +126,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
 
   for (const problem of plan.annotations?.problems ?? []) {
     totals.annotationsFailed++;
-    bus.emit({ type: "warning", source: problem.split(":")[0] ?? "", message: problem });
+    bus.emit({ type: "annotation_failed", source: problem.split(":")[0] ?? "", message: problem });
   }
 
   async function* discovered(): AsyncGenerator<{ candidate: Candidate; id?: string }> {
@@ -186,7 +186,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       const { verdict, id } = result;
       for (const problem of result.regionProblems ?? []) {
         totals.annotationsFailed++;
-        bus.emit({ type: "warning", source: verdict.candidate.source, message: problem });
+        bus.emit({ type: "annotation_failed", source: verdict.candidate.source, message: problem });
       }
       if (verdict.status === "rejected") {
         recordRejected(verdict, id);
@@ -257,7 +257,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     const posted = await postAnnotations(context, annotations);
     totals.annotations += posted.posted + posted.present;
     totals.annotationsFailed += posted.failed.length;
-    for (const failure of posted.failed) bus.emit({ type: "warning", source: failure.inputId, message: failure.message });
+    for (const failure of posted.failed) bus.emit({ type: "annotation_failed", source: failure.inputId, message: failure.message });
   };
 
   const worker = async (): Promise<void> => {

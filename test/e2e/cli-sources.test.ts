@@ -126,8 +126,9 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
     const summary = summaryOf(coco.stdout);
     expect(summary.annotations).toBeGreaterThan(0);
     expect(summary.annotations_failed).toBeGreaterThan(0);
-    const warnings = jsonLines(coco.stdout).filter((line) => line.event === "warning");
-    expect(warnings.some((w) => /annotation \d+: degenerate box/.test(String(w.message)))).toBe(true);
+    const refused = jsonLines(coco.stdout).filter((line) => line.event === "annotation" && line.status === "failed");
+    expect(refused.some((w) => /annotation \d+: degenerate box/.test(String(w.message)))).toBe(true);
+    expect(refused).toHaveLength(Number(summary.annotations_failed));
 
     const cat = (await listAllInputs(app.client)).find((input) => input.id.startsWith("coco-cat_jpg"));
     const listed = await app.client.call("listAnnotations", { inputIds: [cat?.id ?? ""], ids: [], listAllAnnotations: true, page: 1, perPage: 100 });
