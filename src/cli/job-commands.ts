@@ -16,10 +16,10 @@ import type { RawUploadOptions } from "./upload-options.js";
 import { runServerExtract, SERVER_EXTRACT_COMMAND, type ServerExtractFlags } from "./server-extract.js";
 
 /** A job name, or a path to a job log file. */
-function openJob(nameOrPath: string): { path: string; state: JobState; header: JobHeader } {
+async function openJob(nameOrPath: string): Promise<{ path: string; state: JobState; header: JobHeader }> {
   const path = existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl") ? resolve(nameOrPath) : jobLogPath(nameOrPath);
   if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);
-  const state = replayJobLog(path);
+  const state = await replayJobLog(path);
   if (!state.header) throw new UsageError(`${path}: no header record; not a job log of this tool`);
   return { path, state, header: state.header };
 }
@@ -60,7 +60,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
     .option("--wait", "follow processing (or the platform's extraction) after sending, whatever the job was started with")
     .action(async (job: string, flags: { wait?: boolean }, command: Command) => {
       await runner(async () => {
-        const { header, path } = openJob(job);
+        const { header, path } = await openJob(job);
         const saved = header.options as unknown as RawUploadOptions;
         const options = { ...saved, wait: flags.wait || saved.wait, job: header.job, jobLog: path };
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
@@ -77,7 +77,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
       await runner(async () => {
         const global = command.optsWithGlobals<GlobalOptions>();
         for (const listing of listJobs()) {
-          const state = replayJobLog(listing.path);
+          const state = await replayJobLog(listing.path);
           const counts = countLatest(state);
           const header = state.header;
           write(
@@ -96,7 +96,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
     .action(async (job: string, _flags: object, command: Command) => {
       await runner(async () => {
         const global = command.optsWithGlobals<GlobalOptions>();
-        const { header, state, path } = openJob(job);
+        const { header, state, path } = await openJob(job);
         const counts = countLatest(state);
         const problems = [...state.latest.values()].filter((record): record is FailRecord => record.type !== "ack");
         if (global.json) {
@@ -125,7 +125,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
     .option("--retry", "re-send the inputs that failed processing or are missing, from their sources")
     .action(async (job: string, flags: { retry?: boolean }, command: Command) => {
       await runner(async () => {
-        const { header, state, path } = openJob(job);
+        const { header, state, path } = await openJob(job);
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
         const saved = header.options as unknown as RawUploadOptions;
         const acked = [...state.latest.values()].filter((record): record is AckRecord => record.type === "ack");

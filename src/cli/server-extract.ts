@@ -48,7 +48,7 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   const job = flags.job ?? deriveJobName(SERVER_EXTRACT_COMMAND, [path], target, { from: "path", prefix: "" });
   const logPath = flags.jobLog ? resolve(flags.jobLog) : jobLogPath(job);
   mkdirSync(dirname(logPath), { recursive: true });
-  const state = replayJobLog(logPath);
+  const state = await replayJobLog(logPath);
   const reporter = createReporter({ mode: chooseMode(global) });
   const bus = new EventBus();
   bus.on(reporter.listener);

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, fsync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, statSync, writeSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 
@@ -94,11 +95,52 @@ export function jobLogPath(job: string, jobsDir = defaultJobsDir()): string {
   return join(jobsDir, `${job}.jsonl`);
 }
 
+/**
+ * The latest outcome per source. An acknowledged input (nearly all of them) is kept as
+ * one short string, not a parsed record, so that replaying the log of a job of millions
+ * of inputs stays within a few hundred bytes per input.
+ */
+export class LatestBySource {
+  private readonly acks = new Map<string, string>();
+  private readonly failures = new Map<string, FailRecord>();
+
+  set(record: AckRecord | FailRecord): void {
+    if (record.type === "ack") {
+      this.acks.set(record.source, `${record.status === "uploaded" ? "u" : "p"}\t${record.fingerprint}\t${record.id}`);
+      this.failures.delete(record.source);
+    } else {
+      this.failures.set(record.source, record);
+      this.acks.delete(record.source);
+    }
+  }
+
+  get(source: string): AckRecord | FailRecord | undefined {
+    const ack = this.acks.get(source);
+    return ack === undefined ? this.failures.get(source) : decodeAck(source, ack);
+  }
+
+  get size(): number {
+    return this.acks.size + this.failures.size;
+  }
+
+  *values(): IterableIterator<AckRecord | FailRecord> {
+    for (const [source, ack] of this.acks) yield decodeAck(source, ack);
+    yield* this.failures.values();
+  }
+}
+
+/** An ack as kept in memory: the fields a re-run and `status` need (batch and run are not kept). */
+function decodeAck(source: string, packed: string): AckRecord {
+  const first = packed.indexOf("\t");
+  const second = packed.indexOf("\t", first + 1);
+  return { type: "ack", source, status: packed[0] === "u" ? "uploaded" : "present", fingerprint: packed.slice(first + 1, second), id: packed.slice(second + 1), batch: 0, run: "" };
+}
+
 /** What replaying a log tells: the header and, per source, its latest outcome. */
 export interface JobState {
   header?: JobHeader;
   /** Latest ack or failure per source. */
-  latest: Map<string, AckRecord | FailRecord>;
+  latest: LatestBySource;
   runs: RunRecord[];
   ends: EndRecord[];
   batches: number;
@@ -110,12 +152,12 @@ export interface JobState {
   corruptLines: number;
 }
 
-/** Replays a job log. A torn or corrupt line is counted and skipped, never fatal. */
-export function replayJobLog(path: string): JobState {
-  const state: JobState = { latest: new Map(), runs: [], ends: [], batches: 0, parts: new Map(), corruptLines: 0 };
+/** Replays a job log, streaming it line by line. A torn or corrupt line is counted and skipped, never fatal. */
+export async function replayJobLog(path: string): Promise<JobState> {
+  const state: JobState = { latest: new LatestBySource(), runs: [], ends: [], batches: 0, parts: new Map(), corruptLines: 0 };
   if (!existsSync(path)) return state;
-  const text = readFileSync(path, "utf8");
-  for (const line of text.split("\n")) {
+  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+  for await (const line of lines) {
     if (line.trim() === "") continue;
     let record: JobRecord;
     try {
@@ -131,7 +173,7 @@ export function replayJobLog(path: string): JobState {
       case "ack":
       case "failed":
       case "rejected":
-        state.latest.set(record.source, record);
+        state.latest.set(record);
         break;
       case "batch":
         state.batches++;

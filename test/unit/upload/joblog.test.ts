@@ -2,10 +2,10 @@ import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { alreadyAcknowledged, JobLogWriter, replayJobLog } from "../../../src/upload/joblog.js";
+import { alreadyAcknowledged, JobLogWriter, LatestBySource, replayJobLog } from "../../../src/upload/joblog.js";
 
 describe("job log", () => {
-  it("replays acks and ignores a torn last line", () => {
+  it("replays acks and ignores a torn last line", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "cu-log-")), "job.jsonl");
     const writer = new JobLogWriter(path);
     writer.append({ type: "header", version: 1, job: "j", created: "now", command: "folder", args: ["/x"], target: { api: "a", user: "u", app: "p" }, options: {} });
@@ -14,7 +14,7 @@ describe("job log", () => {
     writer.close();
     appendFileSync(path, '{"type":"ack","id":"c","sou');
 
-    const state = replayJobLog(path);
+    const state = await replayJobLog(path);
     expect(state.header?.job).toBe("j");
     expect(state.corruptLines).toBe(1);
     expect(alreadyAcknowledged(state, "/x/a.jpg", "1:2")?.id).toBe("a");
@@ -25,9 +25,25 @@ describe("job log", () => {
     const again = new JobLogWriter(path);
     again.append({ type: "ack", id: "b", source: "/x/b.jpg", fingerprint: "3:4", status: "present", batch: 2, run: "r2" });
     again.close();
-    const replayed = replayJobLog(path);
+    const replayed = await replayJobLog(path);
     expect(replayed.corruptLines).toBe(1);
     expect(alreadyAcknowledged(replayed, "/x/b.jpg", "3:4")?.status).toBe("present");
     expect(readFileSync(path, "utf8")).not.toMatch(/pat/i);
+  });
+
+  it("keeps each source's latest outcome compactly, and gives it back whole", () => {
+    const latest = new LatestBySource();
+    latest.set({ type: "ack", id: "a-1", source: "/x/a.jpg", fingerprint: "10:20", status: "uploaded", batch: 3, run: "r" });
+    expect(latest.get("/x/a.jpg")).toMatchObject({ type: "ack", id: "a-1", fingerprint: "10:20", status: "uploaded", source: "/x/a.jpg" });
+    latest.set({ type: "failed", id: "a-1", source: "/x/a.jpg", fingerprint: "11:21", reason: "unreachable", message: "m", run: "r" });
+    expect(latest.get("/x/a.jpg")).toMatchObject({ type: "failed", reason: "unreachable" });
+    latest.set({ type: "ack", id: "a-1", source: "/x/a.jpg", fingerprint: "11:21", status: "present", batch: 4, run: "r" });
+    latest.set({ type: "rejected", source: "/x/b.txt", fingerprint: "1:2", reason: "empty", message: "m", run: "r" });
+    expect(latest.size).toBe(2);
+    expect([...latest.values()].map((record) => [record.source, record.type])).toEqual([
+      ["/x/a.jpg", "ack"],
+      ["/x/b.txt", "rejected"],
+    ]);
+    expect(latest.get("/x/a.jpg")).toMatchObject({ status: "present", fingerprint: "11:21" });
   });
 });
