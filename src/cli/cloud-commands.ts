@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { Command, Option } from "commander";
-import type { DataSourceCredentials, Input } from "../gen/clarifai/api/resources.js";
-import { InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
+import { DataSourceCredentials, Input, InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../report/exit-codes.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
@@ -40,7 +39,7 @@ export function credentialsFor(url: string, flags: CloudFlags, env: NodeJS.Proce
     const secret = env.AWS_SECRET_ACCESS_KEY;
     if (!id && !secret && !flags.awsRegion) return undefined;
     if (Boolean(id) !== Boolean(secret)) throw new UsageError("set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither");
-    return { s3Creds: { region: flags.awsRegion ?? env.AWS_REGION ?? "", id: id ?? "", secret: secret ?? "", token: env.AWS_SESSION_TOKEN ?? "" }, gcpCreds: undefined, azureBlobCreds: undefined };
+    return DataSourceCredentials.fromPartial({ s3Creds: { region: flags.awsRegion ?? env.AWS_REGION ?? "", id: id ?? "", secret: secret ?? "", token: env.AWS_SESSION_TOKEN ?? "" } });
   }
   if (url.startsWith("gs://")) {
     if (!flags.gcpCredentials) return undefined;
@@ -50,13 +49,13 @@ export function credentialsFor(url: string, flags: CloudFlags, env: NodeJS.Proce
     } catch (error) {
       throw new UsageError(`--gcp-credentials ${flags.gcpCredentials}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    return { s3Creds: undefined, gcpCreds: bytes, azureBlobCreds: undefined };
+    return DataSourceCredentials.fromPartial({ gcpCreds: bytes });
   }
   const accountName = flags.azureAccountName ?? env.AZURE_STORAGE_ACCOUNT;
   const accountKey = flags.azureAccountKey ?? env.AZURE_STORAGE_KEY;
   if (accountName || accountKey) {
     if (!accountName || !accountKey) throw new UsageError("Azure needs both an account name (--azure-account-name or AZURE_STORAGE_ACCOUNT) and a key (--azure-account-key or AZURE_STORAGE_KEY)");
-    return { s3Creds: undefined, gcpCreds: undefined, azureBlobCreds: { accountName, accountKey } };
+    return DataSourceCredentials.fromPartial({ azureBlobCreds: { accountName, accountKey } });
   }
   return undefined;
 }
@@ -66,18 +65,10 @@ export function inputTemplate(flags: Pick<CloudFlags, "dataset" | "concepts" | "
   const concepts = parseConcepts(flags.concepts);
   const metadata = flags.metadata === undefined ? undefined : parseMetadata(flags.metadata);
   if (!flags.dataset && concepts.length === 0 && !metadata) return undefined;
-  return {
-    id: "",
-    data: {
-      image: undefined, video: undefined, text: undefined, audio: undefined, geo: undefined, regions: [], parts: [],
-      concepts: concepts.map((id) => ({ id, name: id, value: 1, createdAt: undefined, language: "", appId: "", definition: "", vocabId: "", userId: "", metadata: undefined })),
-      metadata,
-    },
-    createdAt: undefined,
-    modifiedAt: undefined,
-    status: undefined,
+  return Input.fromPartial({
+    data: { concepts: concepts.map((id) => ({ id, name: id, value: 1 })), metadata },
     datasetIds: flags.dataset ? [flags.dataset] : [],
-  };
+  });
 }
 
 function conflictResolution(flag: CloudFlags["idConflict"]): InputIDConflictResolution {

@@ -160,7 +160,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
  * The options a job log header keeps so that `resume` can run the job again: the upload
  * options and where to send them, never the PAT, and not how this run reported (--json, -q).
  */
-function savedOptions(raw: RawUploadOptions, global: GlobalOptions): Record<string, unknown> {
+export function savedOptions(raw: RawUploadOptions, global: GlobalOptions): Record<string, unknown> {
   const { pat: _pat, json: _json, quiet: _quiet, ...rest } = raw as RawUploadOptions & GlobalOptions;
   return { ...rest, api: global.api, user: global.user, app: global.app, context: global.context, insecure: global.insecure };
 }

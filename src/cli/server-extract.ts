@@ -19,6 +19,7 @@ import { inputTemplate } from "./cloud-commands.js";
 import { connect, settingsFor } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
+import { savedOptions } from "./run-upload.js";
 import { parseInteger, parseSize, type RawUploadOptions } from "./upload-options.js";
 
 export interface ServerExtractFlags extends RawUploadOptions {
@@ -63,8 +64,7 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   const started = performance.now();
   try {
     if (!state.header) {
-      const { pat: _pat, json: _json, quiet: _quiet, ...options } = flags as ServerExtractFlags & GlobalOptions;
-      writer.append({ type: "header", version: JOB_LOG_VERSION, job, created: new Date().toISOString(), command: SERVER_EXTRACT_COMMAND, args: [path], target, options: { ...options, api: global.api, user: global.user, app: global.app, context: global.context } });
+      writer.append({ type: "header", version: JOB_LOG_VERSION, job, created: new Date().toISOString(), command: SERVER_EXTRACT_COMMAND, args: [path], target, options: savedOptions(flags, global) });
     }
     if (flags.dataset) await ensureDataset(connection.client, flags.dataset);
     const run = new Date().toISOString();

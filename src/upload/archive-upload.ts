@@ -5,7 +5,7 @@ import { ApiError, describeStatus, type ClarifaiClient } from "../api/client.js"
 import type { RateLimiter } from "../api/rate-limiter.js";
 import { withRetry, type RetryPolicy } from "../api/retry.js";
 import { classifyStatus } from "../api/status.js";
-import type { Input, InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
+import { Upload, type Input, type InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { UploadError } from "../errors.js";
 import type { EventBus } from "./events.js";
@@ -110,7 +110,7 @@ async function createUpload(client: ClarifaiClient, plan: ArchiveUploadPlan, add
     inputsUploads: [
       {
         inputsAddJobId: addJobId,
-        upload: { id: "", createdAt: undefined, modifiedAt: undefined, expiresAt: undefined, status: undefined, contentName: basename(plan.archive), contentLength: plan.size, contentUrl: "" },
+        upload: Upload.fromPartial({ contentName: basename(plan.archive), contentLength: plan.size }),
         inputIdConflictResolution: plan.conflict,
         inputTemplate: plan.template,
       },

@@ -1,4 +1,5 @@
 import { ApiError, type ClarifaiClient } from "../api/client.js";
+import { Dataset } from "../gen/clarifai/api/resources.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 
 /** Makes sure the dataset exists: GetDataset, and PostDatasets when the answer is "does not exist". */
@@ -9,8 +10,6 @@ export async function ensureDataset(client: ClarifaiClient, datasetId: string): 
   } catch (error) {
     if (!(error instanceof ApiError) || error.statusCode !== StatusCode.CONN_DOES_NOT_EXIST) throw error;
   }
-  await client.call("postDatasets", {
-    datasets: [{ id: datasetId, createdAt: undefined, modifiedAt: undefined, appId: "", userId: "", description: "", metadata: undefined, notes: "" }],
-  });
+  await client.call("postDatasets", { datasets: [Dataset.fromPartial({ id: datasetId })] });
   return "created";
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClarifaiClient } from "../api/client.js";
 import { describeStatus } from "../api/client.js";
+import { Status } from "../gen/clarifai/api/status/status.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import type { EventBus } from "./events.js";
 
@@ -27,15 +28,11 @@ export async function followProcessing(client: ClarifaiClient, addJobId: string,
   const failures: ProcessingFailure[] = [];
   const perPage = 1000;
   for (let page = 1; ; page++) {
-    const answer = await client.call("listInputs", { page, perPage, ids: [], status: statusFilter(StatusCode.INPUT_FAILED) });
+    const answer = await client.call("listInputs", { page, perPage, ids: [], status: Status.fromPartial({ code: StatusCode.INPUT_FAILED }) });
     for (const input of answer.inputs) {
       if (ids.has(input.id)) failures.push({ id: input.id, message: describeStatus(input.status) });
     }
     if (answer.inputs.length < perPage) break;
   }
   return failures;
-}
-
-export function statusFilter(code: StatusCode) {
-  return { code, description: "", details: "", percentCompleted: 0, timeRemaining: 0, reqId: "", developerNotes: "" };
 }

@@ -1,4 +1,4 @@
-import type { Annotation } from "../../gen/clarifai/api/resources.js";
+import { Data, type Annotation } from "../../gen/clarifai/api/resources.js";
 import {
   type ListAnnotationsRequest,
   MultiAnnotationResponse,
@@ -42,7 +42,7 @@ export function postAnnotationsRoute(store: Store): Route<PostAnnotationsRequest
         accepted.push({
           id,
           inputId: annotation.inputId,
-          data: annotation.data ?? emptyData(),
+          data: annotation.data ?? Data.fromPartial({}),
           info: annotation.annotationInfo,
           inputLevel: annotation.inputLevel,
         });
@@ -75,19 +75,5 @@ export function listAnnotationsRoute(store: Store): Route<ListAnnotationsRequest
       });
       return { status: ok(), annotations };
     },
-  };
-}
-
-function emptyData(): NonNullable<Annotation["data"]> {
-  return {
-    image: undefined,
-    video: undefined,
-    concepts: [],
-    metadata: undefined,
-    geo: undefined,
-    regions: [],
-    text: undefined,
-    audio: undefined,
-    parts: [],
   };
 }
