@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { posix } from "node:path";
 import { MAX_INPUT_ID_LENGTH } from "../validate/limits.js";
 
@@ -14,7 +14,7 @@ export function isValidInputId(id: string): boolean {
 }
 
 export function shortHash(text: string | Buffer, length = HASH_LENGTH): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, length);
+  return hash("sha256", text, "hex").slice(0, length);
 }
 
 /**
@@ -57,5 +57,5 @@ export class IdRegistry {
 
 /** Shard of an id for `--shard I/N`: a stable hash, so N machines split work with no overlap. */
 export function shardOf(id: string, count: number): number {
-  return createHash("sha256").update(id).digest().readUInt32BE(0) % count;
+  return hash("sha256", id, "buffer").readUInt32BE(0) % count;
 }

@@ -23,12 +23,12 @@ export function fileByteSource(path: string, size: number): ByteSource {
       if (whole) return whole.subarray(0, length);
       // One byte more than the size tells a file that grew since it was found.
       const wanted = size < length ? size + 1 : length;
-      const buffer = wanted <= SYNC_READ_LIMIT ? readSyncFrom(path, wanted) : await readAsyncFrom(path, wanted);
+      const buffer = wanted <= SYNC_READ_LIMIT ? readSyncFrom(path, wanted, size) : await readAsyncFrom(path, wanted);
       if (size < length && buffer.length === size) whole = buffer;
       return buffer.subarray(0, length);
     },
     async all(): Promise<Buffer> {
-      const bytes = whole ?? (size + 1 <= SYNC_READ_LIMIT ? readSyncFrom(path, size + 1) : await readAsyncFrom(path, size + 1));
+      const bytes = whole ?? (size + 1 <= SYNC_READ_LIMIT ? readSyncFrom(path, size + 1, size) : await readAsyncFrom(path, size + 1));
       whole = undefined;
       if (bytes.length !== size) throw new Error(`${path} changed size while being read (expected ${size} bytes, found ${bytes.length}${bytes.length > size ? " or more" : ""})`);
       return bytes;
@@ -36,16 +36,22 @@ export function fileByteSource(path: string, size: number): ByteSource {
   };
 }
 
-/** Up to `length` bytes from the start of the file (fewer when it is shorter). */
-function readSyncFrom(path: string, length: number): Buffer {
+/**
+ * Up to `length` bytes from the start of the file (fewer when it is shorter). A short
+ * read that ends exactly at `expectedSize` is taken as the end of the file, which saves
+ * the second read that would only confirm it.
+ */
+function readSyncFrom(path: string, length: number, expectedSize: number): Buffer {
   const fd = openSync(path, "r");
   try {
     const buffer = Buffer.allocUnsafe(length);
     let offset = 0;
     while (offset < length) {
-      const bytesRead = readSync(fd, buffer, offset, length - offset, offset);
+      const wanted = length - offset;
+      const bytesRead = readSync(fd, buffer, offset, wanted, offset);
       if (bytesRead === 0) break;
       offset += bytesRead;
+      if (bytesRead < wanted && offset === expectedSize) break;
     }
     return buffer.subarray(0, offset);
   } finally {

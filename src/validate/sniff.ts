@@ -10,7 +10,6 @@
  */
 import { isUtf8 } from "node:buffer";
 import { extname } from "node:path";
-import { FileTypeParser } from "file-type";
 import { lookup as lookupMime } from "mime-types";
 import { KIND_LIMITS, type InputKind } from "./limits.js";
 
@@ -140,6 +139,14 @@ interface Magic {
  * the header after "BM" is a real one (file-type trusts those two letters
  * alone, which any text starting with "BM" has).
  */
+let fileType: Promise<typeof import("file-type")> | undefined;
+
+/** file-type, loaded on first use: a folder of PNGs and JPEGs never needs it, and loading it costs start-up time. */
+async function fileTypeParser(): Promise<typeof import("file-type").FileTypeParser> {
+  fileType ??= import("file-type");
+  return (await fileType).FileTypeParser;
+}
+
 async function magic(head: Buffer): Promise<Magic | undefined> {
   // The two formats of nearly every upload, decided without file-type's full scan
   // (for a PNG it walks every chunk to tell APNG apart, which is a PNG to us too).
@@ -153,7 +160,7 @@ async function magic(head: Buffer): Promise<Magic | undefined> {
   try {
     // A parser per call: a FileTypeParser keeps the file being parsed on itself, so
     // concurrent validations sharing one would read each other's bytes.
-    result = await new FileTypeParser().fromBuffer(head);
+    result = await new (await fileTypeParser())().fromBuffer(head);
   } catch {
     return undefined; // a malformed structure inside a known container: treat as unrecognised
   }
@@ -271,20 +278,18 @@ export async function sniff(head: Buffer, fileName: string, options: SniffOption
   const byName = ext.format === undefined ? {} : { extensionKind: ext.kind, extensionFormat: ext.format };
   const wantsText = options.expectText === true || TEXT_EXTENSIONS.has(ext.extension);
   const complete = options.complete === true;
-  const textProblem = findTextProblem(head, complete);
-
-  if (wantsText && textProblem === undefined) {
-    const format = ext.kind === "text" && ext.format !== undefined && isSupported("text", ext.format) ? ext.format : "plain";
-    return { kind: "text", format, mime: TEXT_MIME[format], ...byName };
-  }
-  if (wantsText && hasUtf16Bom(head)) {
-    return { kind: undefined, format: "utf-16", mime: "text/plain; charset=utf-16", ...byName };
+  if (wantsText) {
+    if (findTextProblem(head, complete) === undefined) {
+      const format = ext.kind === "text" && ext.format !== undefined && isSupported("text", ext.format) ? ext.format : "plain";
+      return { kind: "text", format, mime: TEXT_MIME[format], ...byName };
+    }
+    if (hasUtf16Bom(head)) return { kind: undefined, format: "utf-16", mime: "text/plain; charset=utf-16", ...byName };
   }
   const found = await magic(head);
   if (found?.supported !== undefined) {
     return { kind: found.supported.kind, format: found.supported.format, mime: found.mime, ...byName };
   }
   if (found !== undefined) return { kind: undefined, format: found.format, mime: found.mime, ...byName };
-  if (textProblem === undefined) return { kind: undefined, format: "text", mime: "text/plain", ...byName };
+  if (findTextProblem(head, complete) === undefined) return { kind: undefined, format: "text", mime: "text/plain", ...byName };
   return { kind: undefined, format: "binary", ...byName };
 }
