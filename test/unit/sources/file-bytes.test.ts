@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { fileByteSource } from "../../../src/sources/file-bytes.js";
+
+const dir = mkdtempSync(join(tmpdir(), "cu-file-bytes-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, size: number): string {
+  const path = join(dir, name);
+  writeFileSync(path, Buffer.alloc(size, 7));
+  return path;
+}
+
+describe("fileByteSource", () => {
+  for (const size of [100, 300 * 1024]) {
+    const label = size > 256 * 1024 ? "a large file (read through the thread pool)" : "a small file (read synchronously)";
+    it(`reads ${label} whole, with the size it was found with`, async () => {
+      const path = file(`whole-${size}`, size);
+      const bytes = await fileByteSource(path, size).all();
+      expect(bytes.length).toBe(size);
+      expect(bytes.every((byte) => byte === 7)).toBe(true);
+    });
+
+    it(`refuses ${label} that grew since it was found`, async () => {
+      const path = file(`grew-${size}`, size + 10);
+      await expect(fileByteSource(path, size).all()).rejects.toThrow(`changed size while being read (expected ${size} bytes, found ${size + 1} or more)`);
+    });
+
+    it(`refuses ${label} that shrank since it was found`, async () => {
+      const path = file(`shrank-${size}`, size - 10);
+      await expect(fileByteSource(path, size).all()).rejects.toThrow(`changed size while being read (expected ${size} bytes, found ${size - 10})`);
+    });
+  }
+
+  it("keeps a small file's bytes from its head read, so all() does not read it again", async () => {
+    const path = file("kept", 500);
+    const source = fileByteSource(path, 500);
+    expect((await source.head(4100)).length).toBe(500);
+    rmSync(path);
+    expect((await source.all()).length).toBe(500);
+  });
+});
