@@ -12,6 +12,7 @@ interface ServeFlags {
   faultUnavailable?: number;
   faultInputFailure?: number;
   latency?: number;
+  processingDelay?: number;
   seed?: number;
   s3Root?: string;
   gsRoot?: string;
@@ -33,6 +34,11 @@ export function serveCommand(): Command {
       parseProbability,
     )
     .option("--latency <ms>", "delay every response by this many milliseconds", parseNonNegativeInt)
+    .option(
+      "--processing-delay <ms>",
+      "start processing an input only this many milliseconds after it arrived (the platform takes seconds)",
+      parseNonNegativeInt,
+    )
     .option("--seed <n>", "seed of the fault injection (same seed, same faults)", parseNonNegativeInt)
     .option("--s3-root <dir>", "read data sources s3://BUCKET/KEY from DIR/BUCKET/KEY (offline stand-in for S3)")
     .option("--gs-root <dir>", "read data sources gs://BUCKET/KEY from DIR/BUCKET/KEY (offline stand-in for GCS)")
@@ -70,6 +76,7 @@ function serverOptions(flags: ServeFlags, pats: string[], quiet: boolean): Serve
       latencyMs: flags.latency,
       seed: flags.seed,
     },
+    ...(flags.processingDelay === undefined ? {} : { processingDelayMs: flags.processingDelay }),
     log: write,
     logRequests: !quiet,
     ...(flags.s3Root === undefined ? {} : { s3Root: resolve(flags.s3Root) }),

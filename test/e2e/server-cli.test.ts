@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StatusCode } from "../../src/gen/clarifai/api/status/status_code.js";
-import { connectApi } from "../helpers/server.js";
+import { connectApi, waitFor } from "../helpers/server.js";
 
 const BIN = resolve("bin", "clarifai-upload");
 const built = existsSync(resolve("dist", "cli", "main.js"));
@@ -116,6 +116,23 @@ describe.skipIf(!built)("clarifai-upload serve (built CLI)", { timeout: 30_000 }
       api.close();
     }
     expect(s.stderr()).toMatch(/fault injection: throttle 1, .*seed 3/);
+    s.child.kill("SIGTERM");
+    expect(await s.exit).toBe(0);
+  });
+
+  it("--processing-delay keeps inputs pending until they are that old", async () => {
+    const s = await serve(["--port", "0", "--data", dataDir, "--processing-delay", "1500"]);
+    const api = connectApi(s.address);
+    try {
+      const posted = await api.postInputs({ inputs: [{ id: "processed-later", data: { text: { raw: "later" } } }] });
+      expect(posted.status?.code).toBe(StatusCode.SUCCESS);
+      const statusOf = async (): Promise<number | undefined> => (await api.getInput({ inputId: "processed-later" })).input?.status?.code;
+      await new Promise((wait) => setTimeout(wait, 500));
+      expect(await statusOf()).toBe(StatusCode.INPUT_DOWNLOAD_PENDING);
+      await waitFor(statusOf, (code) => code === StatusCode.INPUT_DOWNLOAD_SUCCESS, 5000);
+    } finally {
+      api.close();
+    }
     s.child.kill("SIGTERM");
     expect(await s.exit).toBe(0);
   });
