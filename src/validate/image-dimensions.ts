@@ -1,14 +1,14 @@
 /**
  * Image dimensions from the header alone: no image is ever decoded.
  *
- * PNG, GIF and WEBP keep their dimensions in the first 30 bytes; image-size
- * reads them. JPEG and TIFF may keep them far into the file (a JPEG's frame
+ * PNG, GIF and WEBP keep their dimensions in the first 40 bytes; image-size
+ * reads GIF and WEBP (PNG, the common case, is read here). JPEG and TIFF may keep them far into the file (a JPEG's frame
  * header comes after its EXIF, ICC and XMP segments; a TIFF's first directory
  * can be anywhere), so they are walked here: the walk says exactly how many
  * leading bytes it needs next, which image-size cannot tell apart from a
  * corrupt file, and it knows every SOFn marker (image-size only SOF0 to SOF2).
  */
-import { imageSize } from "image-size";
+import { createRequire } from "node:module";
 
 export type DimensionsResult =
   | { readonly status: "ok"; readonly width: number; readonly height: number }
@@ -42,7 +42,7 @@ function dimensionsOf(format: string, head: Buffer): DimensionsResult {
     case "bmp":
       return bmpDimensions(head);
     case "png":
-      return withImageSize(head, head.length >= 16 && head.toString("latin1", 12, 16) === "CgBI" ? 40 : 24);
+      return pngDimensions(head);
     case "gif":
       return withImageSize(head, 10);
     case "webp":
@@ -60,9 +60,21 @@ function invalid(problem: string): DimensionsResult {
   return { status: "invalid", problem };
 }
 
+/** The IHDR chunk comes first, after the signature (and after Apple's CgBI chunk in an iOS-optimised PNG). */
+function pngDimensions(buf: Buffer): DimensionsResult {
+  const ihdrType = buf.length >= 16 && buf.toString("latin1", 12, 16) === "CgBI" ? 28 : 12;
+  if (buf.length < ihdrType + 12) return need(ihdrType + 12);
+  if (buf.toString("latin1", ihdrType, ihdrType + 4) !== "IHDR") return invalid("its first chunk is not IHDR");
+  return { status: "ok", width: buf.readUInt32BE(ihdrType + 4), height: buf.readUInt32BE(ihdrType + 8) };
+}
+
+/** image-size, loaded on first use: folders of PNGs and JPEGs never need it. */
+let imageSize: typeof import("image-size").imageSize | undefined;
+
 function withImageSize(head: Buffer, headerBytes: number): DimensionsResult {
   if (head.length < headerBytes) return need(headerBytes);
   try {
+    imageSize ??= (createRequire(import.meta.url)("image-size") as typeof import("image-size")).imageSize;
     const { width, height } = imageSize(head);
     return { status: "ok", width, height };
   } catch (error) {

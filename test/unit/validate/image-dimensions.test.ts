@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { imageDimensions } from "../../../src/validate/image-dimensions.js";
-import { fixture, jpegSegment, jpegWithSegments, pngHeader, sofPayload, tiffWithIfdAt } from "./helpers.js";
+import { fixture, jpegSegment, jpegWithSegments, pngChunk, pngHeader, sofPayload, tiffWithIfdAt } from "./helpers.js";
 
 describe("imageDimensions: the fixtures", () => {
   it.each([
@@ -123,6 +123,20 @@ describe("imageDimensions: PNG, GIF, BMP, WEBP", () => {
     expect(imageDimensions("png", png.subarray(0, 12), false)).toEqual({ status: "need", bytes: 24 });
     expect(imageDimensions("png", png.subarray(0, 12), true)).toMatchObject({ status: "invalid" });
     expect(imageDimensions("gif", Buffer.from("GIF89a", "latin1"), true)).toMatchObject({ status: "invalid" });
+  });
+
+  it("reads the IHDR of an iOS-optimised PNG after its CgBI chunk, and refuses a PNG that does not start with IHDR", () => {
+    const png = pngHeader(300, 200);
+    const crushed = Buffer.concat([png.subarray(0, 8), pngChunk("CgBI", Buffer.from([0x50, 0x00, 0x20, 0x06])), png.subarray(8)]);
+    expect(imageDimensions("png", crushed.subarray(0, 39), false)).toEqual({ status: "need", bytes: 40 });
+    expect(imageDimensions("png", crushed, true)).toEqual({ status: "ok", width: 300, height: 200 });
+    const noHeader = Buffer.concat([png.subarray(0, 8), pngChunk("IDAT", Buffer.alloc(13))]);
+    expect(imageDimensions("png", noHeader, true)).toEqual({ status: "invalid", problem: "its first chunk is not IHDR" });
+  });
+
+  it("reads a GIF header (through image-size)", () => {
+    const gif = Buffer.from("GIF89a\x40\x01\xf0\x00\x00\x00\x00", "latin1");
+    expect(imageDimensions("gif", gif, true)).toEqual({ status: "ok", width: 320, height: 240 });
   });
 
   it("reads an OS/2 BMP core header and a top-down BMP", () => {
