@@ -1,7 +1,7 @@
 // Benchmark: this CLI vs. a minimal pre-built-batch client (the wire ceiling) vs. the
 // official clarifai-nodejs SDK, all against `clarifai-upload serve` on loopback.
-// Usage: node bench/run.mjs [--small N] [--large N] [--large-mib M] [--tree N] [--concurrency N]
-//                           [--skip-sdk] [--only small,latency,large,tree]
+// Usage: node bench/run.mjs [--small N] [--platform N] [--large N] [--large-mib M] [--tree N]
+//                           [--concurrency N] [--skip-sdk] [--only small,latency,platform,large,tree]
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,12 +17,13 @@ const CORPUS = join(ROOT, "bench", "corpus");
 const { values: args } = parseArgs({
   options: {
     small: { type: "string", default: "20000" },
+    platform: { type: "string", default: "2000" },
     large: { type: "string", default: "50" },
     "large-mib": { type: "string", default: "10" },
     tree: { type: "string", default: "100000" },
     concurrency: { type: "string", default: "8" },
     "skip-sdk": { type: "boolean", default: false },
-    only: { type: "string", default: "small,latency,large,tree" },
+    only: { type: "string", default: "small,latency,platform,large,tree" },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -31,14 +32,18 @@ function log(line) {
   process.stderr.write(`${line}\n`);
 }
 
-/** Starts `serve` on an ephemeral port in a fresh data folder. */
-async function startServe(latencyMs = 0, onRequestLine = undefined) {
+/**
+ * Starts `serve` on an ephemeral port in a fresh data folder. `latencyMs` delays every
+ * answer; `processingDelayMs` keeps inputs pending that long, as the platform does while
+ * it processes them.
+ */
+async function startServe({ latencyMs = 0, processingDelayMs = 0, onRequestLine } = {}) {
   const data = mkdtempSync(join(tmpdir(), "cu-bench-data-"));
-  const latency = latencyMs > 0 ? ["--latency", String(latencyMs)] : [];
+  const conditionFlags = [...(latencyMs > 0 ? ["--latency", String(latencyMs)] : []), ...(processingDelayMs > 0 ? ["--processing-delay", String(processingDelayMs)] : [])];
   // Without a reader for its request lines the server runs with -q: an unread stderr pipe
   // would fill up and stall it.
   const quiet = onRequestLine ? [] : ["-q"];
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data", data, ...quiet, ...latency], { stdio: ["ignore", "pipe", onRequestLine ? "pipe" : "ignore"] });
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data", data, ...quiet, ...conditionFlags], { stdio: ["ignore", "pipe", onRequestLine ? "pipe" : "ignore"] });
   if (onRequestLine) {
     let partial = "";
     child.stderr.on("data", (chunk) => {
@@ -66,8 +71,8 @@ async function startServe(latencyMs = 0, onRequestLine = undefined) {
   };
 }
 
-async function withServe(work, latencyMs = 0) {
-  const server = await startServe(latencyMs);
+async function withServe(work, conditions) {
+  const server = await startServe(conditions);
   try {
     return await work(server.address);
   } finally {
@@ -164,21 +169,28 @@ function summaryOf(stdout) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-async function scenario(name, dir, latencyMs = 0) {
+function describeConditions({ latencyMs = 0, processingDelayMs = 0 } = {}) {
+  const parts = [];
+  if (latencyMs) parts.push(`server answers after ${latencyMs} ms`);
+  if (processingDelayMs) parts.push(`inputs processed ${processingDelayMs} ms after they arrive`);
+  return parts.length ? parts.join(", ") : "loopback";
+}
+
+async function scenario(name, dir, conditions = {}) {
   const files = listFiles(dir);
   const totalBytes = files.reduce((sum, path) => sum + readFileSync(path).length, 0);
   const mb = totalBytes / 1e6;
-  log(`\n== ${name}: ${files.length} files, ${mb.toFixed(1)} MB${latencyMs ? `, server answers after ${latencyMs} ms` : ", loopback"}`);
+  log(`\n== ${name}: ${files.length} files, ${mb.toFixed(1)} MB, ${describeConditions(conditions)}`);
   // Each client gets a fresh server, so none pays for another's stored inputs or processing.
   const results = {};
-  results.ceiling = await withServe((address) => ceiling(address, dir, `ceiling-${name}`), latencyMs);
+  results.ceiling = await withServe((address) => ceiling(address, dir, `ceiling-${name}`), conditions);
   results.cli = await withServe(async (address) => {
     const home = mkdtempSync(join(tmpdir(), "cu-bench-home-"));
     const cli = await measure(process.execPath, cliArgs(address, dir, `cli-${name}`), { XDG_STATE_HOME: home });
     const summary = summaryOf(cli.stdout);
     if (summary.uploaded !== files.length) throw new Error(`CLI uploaded ${summary.uploaded} of ${files.length}: ${cli.stderr}`);
     return { seconds: cli.seconds, peakMiB: cli.peakMiB };
-  }, latencyMs);
+  }, conditions);
   if (!args["skip-sdk"]) {
     results.sdk = await withServe(async (address) => {
       const sdk = await measure(process.execPath, [join(ROOT, "bench", "sdk-upload.mjs"), address, dir, `sdk-${name}`]);
@@ -188,7 +200,7 @@ async function scenario(name, dir, latencyMs = 0) {
         return undefined;
       }
       return { seconds: sdk.seconds, peakMiB: sdk.peakMiB };
-    }, latencyMs);
+    }, conditions);
   }
   const row = (label, r) => r && log(`${label.padEnd(22)} ${(files.length / r.seconds).toFixed(0).padStart(8)} inputs/s ${(mb / r.seconds).toFixed(1).padStart(8)} MB/s ${r.seconds.toFixed(2).padStart(8)} s${r.peakMiB ? `  peak RSS ${r.peakMiB.toFixed(0)} MiB` : ""}`);
   row("clarifai-upload", results.cli);
@@ -203,18 +215,25 @@ async function wideTree(count) {
   const dir = smallImages(join(CORPUS, `tree${count}`), count, true);
   log(`\n== tree: ${count} files`);
   let started;
-  let firstPost;
-  // The server logs each request as it answers it: the first PostInputs line tells when
-  // the first request arrived (plus the time the server took to store it).
-  const server = await startServe(0, (line) => {
-    if (started !== undefined && firstPost === undefined && line.includes("PostInputs")) firstPost = (performance.now() - started) / 1000;
+  let firstArrived;
+  let firstAnswered;
+  // The server logs each request as it answers it, with the time it spent on it: the
+  // first PostInputs line, less that time, is when the whole first request had arrived.
+  const server = await startServe({
+    onRequestLine(line) {
+      const handled = /PostInputs .*\((\d+) ms\)/.exec(line);
+      if (started === undefined || !handled) return;
+      const answered = (performance.now() - started) / 1000;
+      firstArrived = Math.min(firstArrived ?? Infinity, answered - Number(handled[1]) / 1000);
+      firstAnswered ??= answered;
+    },
   });
   try {
     const home = mkdtempSync(join(tmpdir(), "cu-bench-home-"));
     started = performance.now();
     const upload = await measure(process.execPath, cliArgs(server.address, dir, "tree"), { XDG_STATE_HOME: home });
     const first = summaryOf(upload.stdout);
-    log(`first PostInputs answered ${firstPost.toFixed(2)} s after the CLI started; full upload ${upload.seconds.toFixed(1)} s, ${first.uploaded} uploaded, peak RSS ${upload.peakMiB.toFixed(0)} MiB`);
+    log(`first PostInputs received by the server ${firstArrived.toFixed(2)} s after the CLI started (answered after ${firstAnswered.toFixed(2)} s); full upload ${upload.seconds.toFixed(1)} s, ${first.uploaded} uploaded, peak RSS ${upload.peakMiB.toFixed(0)} MiB`);
     const rerun = await measure(process.execPath, cliArgs(server.address, dir, "tree"), { XDG_STATE_HOME: home });
     const again = summaryOf(rerun.stdout);
     log(`no-change re-run: ${rerun.seconds.toFixed(2)} s, ${again.uploaded} uploaded, ${again.present} present, ${again.batches} batches, peak RSS ${rerun.peakMiB.toFixed(0)} MiB`);
@@ -226,9 +245,12 @@ async function wideTree(count) {
 if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("build first: npm run build");
 log(`building corpora under ${relative(ROOT, CORPUS)}/ (kept between runs)`);
 const small = smallImages(join(CORPUS, `flat${args.small}`), Number(args.small));
+const fewSmall = smallImages(join(CORPUS, `flat${args.platform}`), Number(args.platform));
 const large = largeImages(join(CORPUS, `large${args.large}x${args["large-mib"]}`), Number(args.large), Number(args["large-mib"]));
 const only = new Set(args.only.split(","));
 if (only.has("small")) await scenario("small images", small);
-if (only.has("latency")) await scenario("small images", small, 50);
+if (only.has("latency")) await scenario("small images", small, { latencyMs: 50 });
+// Like the platform: answers take a round trip, and inputs stay pending while they are processed.
+if (only.has("platform")) await scenario("small images", fewSmall, { latencyMs: 50, processingDelayMs: 1000 });
 if (only.has("large")) await scenario("large images", large);
 if (only.has("tree") && Number(args.tree) > 0) await wideTree(Number(args.tree));
