@@ -15,6 +15,7 @@ import { GRPC_MAX_MESSAGE_BYTES } from "../validate/limits.js";
 import { UploadError, UsageError } from "../errors.js";
 import type { Settings } from "../config/settings.js";
 import { parseEndpoint, type Endpoint } from "./endpoint.js";
+import { decodePostInputsAnswer } from "./post-inputs-answer.js";
 import { classifyGrpcError, classifyStatus, statusName, type RequestVerdict } from "./status.js";
 
 /** A call that failed, with what the failure means for the caller. */
@@ -139,9 +140,10 @@ export class ClarifaiClient {
 }
 
 /**
- * The generated client, except that PostInputs requests are serialized without the extra
- * copy the generated serializer makes (`Buffer.from` of the encoded bytes): requests carry
- * tens of megabytes of file content, and each copy is memory held while it is sent.
+ * The generated client, except for PostInputs: requests are serialized without the extra
+ * copy the generated serializer makes (`Buffer.from` of the encoded bytes), since they
+ * carry tens of megabytes of file content and each copy is memory held while it is sent;
+ * answers are decoded down to each input's id and status (see decodePostInputsAnswer).
  */
 const UploadV2Client = makeGenericClientConstructor(
   {
@@ -152,6 +154,7 @@ const UploadV2Client = makeGenericClientConstructor(
         const bytes = PostInputsRequest.encode(value).finish();
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       },
+      responseDeserialize: decodePostInputsAnswer,
     },
   },
   "clarifai.api.V2",
