@@ -86,6 +86,9 @@ export class ClarifaiClient {
       "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
       "grpc.keepalive_time_ms": 60_000,
     });
+    // Connect now: the handshakes then overlap with the walk and validation that come
+    // before the first call, instead of delaying that call.
+    this.stub.getChannel().getConnectivityState(true);
   }
 
   /**
