@@ -12,6 +12,7 @@ import { ByteBudget } from "./byte-budget.js";
 import { ensureDataset } from "./dataset.js";
 import type { EventBus } from "./events.js";
 import { alreadyAcknowledged, type JobLogWriter, type JobState } from "./joblog.js";
+import { IoBreaks } from "./io-breaks.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { buildInput, metadataFor, type InputDefaults } from "./request.js";
 import { sendBatch, UnreachableError, type InputOutcome, type SenderContext } from "./sender.js";
@@ -91,6 +92,12 @@ export interface RunResult {
 }
 
 const VALIDATION_CONCURRENCY = 16;
+/**
+ * Longest stretch of discovery and validation between two turns of the event loop.
+ * Measured with the server on its own core (mean of four runs each): without breaks the
+ * CLI reached 71% of the wire ceiling, with a break every 1 ms 88%, every 0.1 ms 100%.
+ */
+const IO_BREAK_MS = 0.1;
 
 /** A candidate after validation (and the transform): a verdict, or left out on purpose. */
 type Checked =
@@ -129,8 +136,10 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     bus.emit({ type: "annotation_failed", source: problem.split(":")[0] ?? "", message: problem });
   }
 
+  const breaks = new IoBreaks(IO_BREAK_MS);
   async function* discovered(): AsyncGenerator<{ candidate: Candidate; id?: string }> {
     for await (const candidate of plan.candidates(report)) {
+      await breaks.pause();
       if (stopped()) break;
       const provisional = candidate.id ?? (plan.idFrom === "hash" ? undefined : idFromName(idSourceText(candidate.relPath, plan.idFrom), plan.idPrefix));
       if (plan.shard && shardOf(provisional ?? candidate.relPath, plan.shard.count) !== plan.shard.index) continue;

@@ -1,0 +1,21 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+
+/**
+ * Breaks long runs of synchronous work so that pending I/O gets its turn. Validating
+ * small files is a chain of promises that resolve at once (their reads are synchronous),
+ * so without breaks the event loop can stay in it for tens of milliseconds while the
+ * answers and flow-control updates of the requests in flight wait, and the server, with
+ * nothing complete to work on, waits too.
+ */
+export class IoBreaks {
+  private lastBreak = performance.now();
+
+  constructor(private readonly maxSyncMs: number) {}
+
+  /** Resolves at once, unless `maxSyncMs` have gone by since the last break: then after pending I/O. */
+  async pause(): Promise<void> {
+    if (performance.now() - this.lastBreak < this.maxSyncMs) return;
+    await nextTurn();
+    this.lastBreak = performance.now();
+  }
+}
