@@ -1,10 +1,11 @@
 // Benchmark: this CLI vs. a minimal pre-built-batch client (the wire ceiling) vs. the
 // official clarifai-nodejs SDK, all against `clarifai-upload serve` on loopback.
 // Usage: node bench/run.mjs [--small N] [--platform N] [--large N] [--large-mib M] [--tree N]
-//                           [--concurrency N] [--runs N] [--skip-sdk] [--only small,latency,platform,large,tree]
-import { spawn } from "node:child_process";
+//                           [--concurrency N] [--runs N] [--shared-cores] [--skip-sdk]
+//                           [--only small,latency,platform,large,tree]
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { credentials, Metadata } from "@grpc/grpc-js";
@@ -17,18 +18,35 @@ const CORPUS = join(ROOT, "bench", "corpus");
 const { values: args } = parseArgs({
   options: {
     small: { type: "string", default: "20000" },
-    platform: { type: "string", default: "2000" },
+    platform: { type: "string", default: "5000" },
     large: { type: "string", default: "50" },
     "large-mib": { type: "string", default: "10" },
     tree: { type: "string", default: "100000" },
     concurrency: { type: "string", default: "8" },
     runs: { type: "string", default: "3" },
     "skip-sdk": { type: "boolean", default: false },
+    "shared-cores": { type: "boolean", default: false },
     only: { type: "string", default: "small,latency,platform,large,tree" },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
 const RUNS = Math.max(1, Number(args.runs));
+
+/**
+ * Against the platform, the server's work does not come out of the client's CPU. Here both
+ * run on one machine, so the server gets CPU 0 and every client (this process, which runs
+ * the ceiling, and the CLI and SDK it starts) CPU 1, unless --shared-cores.
+ */
+const PINNED = !args["shared-cores"] && availableParallelism() >= 2 && pinSelfToCpu1();
+
+function pinSelfToCpu1() {
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false; // no taskset: the cores stay shared
+  }
+}
 
 function log(line) {
   process.stderr.write(`${line}\n`);
@@ -45,7 +63,9 @@ async function startServe({ latencyMs = 0, processingDelayMs = 0, onRequestLine 
   // Without a reader for its request lines the server runs with -q: an unread stderr pipe
   // would fill up and stall it.
   const quiet = onRequestLine ? [] : ["-q"];
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data", data, ...quiet, ...conditionFlags], { stdio: ["ignore", "pipe", onRequestLine ? "pipe" : "ignore"] });
+  const serve = [process.execPath, BIN, "serve", "--port", "0", "--data", data, ...quiet, ...conditionFlags];
+  const command = PINNED ? ["taskset", "-c", "0", ...serve] : serve;
+  const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", onRequestLine ? "pipe" : "ignore"] });
   if (onRequestLine) {
     let partial = "";
     child.stderr.on("data", (chunk) => {
@@ -260,6 +280,7 @@ async function wideTree(count) {
 
 if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("build first: npm run build");
 log(`building corpora under ${relative(ROOT, CORPUS)}/ (kept between runs)`);
+log(PINNED ? "the server runs on CPU 0, the clients on CPU 1 (--shared-cores to let them share)" : "the server and the clients share the CPUs");
 const small = smallImages(join(CORPUS, `flat${args.small}`), Number(args.small));
 const fewSmall = smallImages(join(CORPUS, `flat${args.platform}`), Number(args.platform));
 const large = largeImages(join(CORPUS, `large${args.large}x${args["large-mib"]}`), Number(args.large), Number(args["large-mib"]));
