@@ -61,6 +61,9 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
     // Each file is stat'ed here, when it is consumed (a synchronous stat costs microseconds).
     objectMode: true,
     suppressErrors: true,
+    // fast-glob dedupes through a set of every path it has found: memory that grows with
+    // the tree. Only patterns with different bases can find a file twice.
+    unique: (options.include?.length ?? 0) > 1,
     fs: fsAdapter as unknown as fg.FileSystemAdapter,
   }) as Readable;
   for await (const raw of stream) {
