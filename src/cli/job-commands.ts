@@ -4,13 +4,13 @@ import { Command } from "commander";
 import { UsageError } from "../errors.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
-import type { Candidate } from "../sources/candidate.js";
+import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { jobLogPath, listJobs, replayJobLog, type AckRecord, type FailRecord, type JobHeader, type JobState } from "../upload/joblog.js";
 import { EXIT } from "../report/exit-codes.js";
 import { statSync } from "node:fs";
 import { connect } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
-import { runUploadCommand } from "./run-upload.js";
+import { runUploadCommand, type UploadCommand } from "./run-upload.js";
 import { uploadCommandFor, type CommandRunner } from "./upload-commands.js";
 import type { RawUploadOptions } from "./upload-options.js";
 import { runServerExtract, SERVER_EXTRACT_COMMAND, type ServerExtractFlags } from "./server-extract.js";
@@ -168,15 +168,55 @@ export function jobCommands(runner: CommandRunner): Command[] {
         if (!flags.retry) return counts.failed + counts.missing > 0 ? EXIT.someFailed : EXIT.ok;
         if (toResend.length === 0) return EXIT.ok;
         const options = { ...saved, job: header.job, jobLog: path };
-        return runUploadCommand({ name: header.command, args: header.args, candidates: () => resendCandidates(toResend), resend: true }, options, global);
+        return runUploadCommand(resendCommand(header, toResend), options, global);
       });
     });
 
   return [resume, log, status];
 }
 
+/**
+ * What `status --retry` sends: the given inputs, under their old ids, made as the job
+ * made them: its folder, file list, URL list, archive or manifest is read again and only
+ * those inputs are kept (so entries of archives and rows of manifests can be re-sent
+ * too). A job that read its list from stdin cannot be read again: its files and URLs are
+ * taken from the sources the log recorded.
+ */
+function resendCommand(header: JobHeader, records: readonly AckRecord[]): UploadCommand {
+  let original: UploadCommand;
+  try {
+    original = uploadCommandFor(header.command, header.args, header.options);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return { name: header.command, args: header.args, candidates: () => recordedSources(records), resend: true };
+  }
+  return { ...original, candidates: (report) => onlyThese(records, original.candidates, report), resend: true };
+}
+
+/** The candidates of `records` among those `source` makes; a record whose source is gone is rejected, not lost. */
+async function* onlyThese(records: readonly AckRecord[], source: UploadCommand["candidates"], report: SourceReport): AsyncGenerator<Candidate> {
+  const wanted = new Map(records.map((record) => [record.source, record]));
+  // What the source says of the inputs not being re-sent was said by the runs that sent them.
+  const quiet: SourceReport = {
+    rejected(from, reason, message) {
+      if (!wanted.delete(from)) return;
+      report.rejected(from, reason, message);
+    },
+    warning(from, message) {
+      if (wanted.has(from)) report.warning(from, message);
+    },
+  };
+  for await (const candidate of source(quiet)) {
+    const record = wanted.get(candidate.source);
+    if (record === undefined) continue;
+    wanted.delete(candidate.source);
+    yield { ...candidate, id: record.id };
+  }
+  for (const gone of wanted.keys()) report.rejected(gone, "source_gone", `${gone}: no longer found in the job's source; it cannot be sent again`);
+}
+
 /** Candidates for inputs to send again under their old ids, from the sources the log recorded. */
-async function* resendCandidates(records: readonly AckRecord[]): AsyncGenerator<Candidate> {
+async function* recordedSources(records: readonly AckRecord[]): AsyncGenerator<Candidate> {
   for (const record of records) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(record.source)) {
       yield { source: record.source, relPath: record.source, id: record.id, content: { kind: "url", url: record.source }, fingerprint: record.fingerprint };

@@ -41,7 +41,7 @@ export interface UploadPlan {
   transform?: TransformFunction;
   /** `--annotations`, `--sidecars`: regions posted for each input once it is accepted. */
   annotations?: AnnotationSource;
-  /** Send even inputs the job log says were acknowledged (status --retry after deleting them). */
+  /** Send even inputs the job log says were acknowledged, and whatever shard their ids fall in (status --retry after deleting them). */
   resend?: boolean;
 }
 
@@ -142,7 +142,8 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       await breaks.pause();
       if (stopped()) break;
       const provisional = candidate.id ?? (plan.idFrom === "hash" ? undefined : idFromName(idSourceText(candidate.relPath, plan.idFrom), plan.idPrefix));
-      if (plan.shard && shardOf(provisional ?? candidate.relPath, plan.shard.count) !== plan.shard.index) continue;
+      // Inputs re-sent by `status --retry` are this shard's already, whatever their ids hash to.
+      if (plan.shard && !plan.resend && shardOf(provisional ?? candidate.relPath, plan.shard.count) !== plan.shard.index) continue;
       totals.discovered++;
       bus.emit({ type: "discovered", source: candidate.source });
       const earlier = log && !plan.resend ? alreadyAcknowledged(log.state, candidate.source, candidate.fingerprint) : undefined;

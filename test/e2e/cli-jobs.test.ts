@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +44,56 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(summaryOf(retried.stdout)).toMatchObject({ discovered: 2, uploaded: 1, failed: 1 });
     const after = await listAllInputs(app.client);
     expect(after.map((input) => input.id).sort()).toEqual(stored.map((input) => input.id).sort());
+  });
+
+  it("status --retry sends lost archive entries and manifest rows again, as they were first sent", async () => {
+    const jobs = [
+      { job: "zipped", args: ["zip", join(FIXTURES, "archives", "mixed.zip"), "--id-prefix", "retry-zip-", "--concepts", "zipped"] },
+      { job: "listed", args: ["manifest", join(FIXTURES, "manifests", "simple.csv"), "--id-prefix", "retry-row-"] },
+    ];
+    for (const { job, args } of jobs) {
+      const first = await runCli([...args, "--json", "--job", job, ...app.flags], env);
+      const sent = jsonLines(first.stdout).filter((line) => line.event === "input" && line.status === "uploaded");
+      expect(sent.length).toBeGreaterThan(1);
+      const ids = sent.map((line) => String(line.id));
+      const before = (await listAllInputs(app.client)).filter((input) => ids.includes(input.id));
+      expect(before).toHaveLength(ids.length);
+
+      const lost = before[1];
+      await app.client.call("deleteInputs", { ids: [lost?.id ?? ""] });
+      const retried = await runCli(["status", job, "--retry", "--json", "--pat", "test-pat"], env);
+      const status = jsonLines(retried.stdout)[0] as { event: string; missing: number; failed: number };
+      expect(status).toMatchObject({ event: "status", missing: 1 });
+      // Only the lost one and any that failed processing (the manifest's URL cannot be
+      // fetched offline) are read and sent; what the source said of the others is not said again.
+      const resent = status.missing + status.failed;
+      expect(summaryOf(retried.stdout)).toMatchObject({ discovered: resent, uploaded: resent, rejected: 0, failed: 0 });
+      expect(retried.code).toBe(0);
+
+      const after = (await listAllInputs(app.client)).filter((input) => ids.includes(input.id));
+      expect(after.map((input) => input.id).sort()).toEqual([...ids].sort());
+      const again = after.find((input) => input.id === lost?.id);
+      expect(again?.data?.metadata).toEqual(lost?.data?.metadata);
+      expect(again?.data?.concepts).toEqual(lost?.data?.concepts);
+      expect(again?.datasetIds).toEqual(lost?.datasetIds);
+    }
+  });
+
+  it("status --retry reports an input whose file is gone, and sends the rest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-gone-"));
+    copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "kept.jpg"));
+    copyFileSync(join(FIXTURES, "media", "image.png"), join(dir, "gone.png"));
+    const first = await runCli(["folder", dir, "--json", "--job", "gone", "--id-prefix", "gone-", ...app.flags], env);
+    expect(summaryOf(first.stdout)).toMatchObject({ uploaded: 2 });
+    const ids = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("gone-")).map((input) => input.id);
+    await app.client.call("deleteInputs", { ids });
+    rmSync(join(dir, "gone.png"));
+    const retried = await runCli(["status", "gone", "--retry", "--json", "--pat", "test-pat"], env);
+    expect(retried.code).toBe(1);
+    expect(summaryOf(retried.stdout)).toMatchObject({ uploaded: 1, rejected: 1 });
+    const rejected = jsonLines(retried.stdout).find((line) => line.event === "input" && line.status === "rejected");
+    expect(rejected).toMatchObject({ reason: "source_gone", source: join(dir, "gone.png") });
+    expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("gone-")).map((input) => input.id)).toEqual(ids.filter((id) => id.startsWith("gone-kept")));
   });
 
   it("log list and log show describe jobs", async () => {
