@@ -8,7 +8,7 @@ import {
   type ClientUnaryCall,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { PostInputsRequest, V2Service, type V2Client } from "../gen/clarifai/api/service.js";
+import { V2Service, type V2Client } from "../gen/clarifai/api/service.js";
 import type { UserAppIDSet } from "../gen/clarifai/api/resources.js";
 import type { Status } from "../gen/clarifai/api/status/status.js";
 import { GRPC_MAX_MESSAGE_BYTES } from "../validate/limits.js";
@@ -16,6 +16,7 @@ import { UploadError, UsageError } from "../errors.js";
 import type { Settings } from "../config/settings.js";
 import { parseEndpoint, type Endpoint } from "./endpoint.js";
 import { decodePostInputsAnswer } from "./post-inputs-answer.js";
+import { encodePostInputsRequest } from "./post-inputs-request.js";
 import { classifyGrpcError, classifyStatus, statusName, type RequestVerdict } from "./status.js";
 
 /** A call that failed, with what the failure means for the caller. */
@@ -143,20 +144,17 @@ export class ClarifaiClient {
 }
 
 /**
- * The generated client, except for PostInputs: requests are serialized without the extra
- * copy the generated serializer makes (`Buffer.from` of the encoded bytes), since they
- * carry tens of megabytes of file content and each copy is memory held while it is sent;
- * answers are decoded down to each input's id and status (see decodePostInputsAnswer).
+ * The generated client, except for PostInputs, whose requests carry tens of megabytes of
+ * file content: they are encoded with each file's bytes copied once (see
+ * encodePostInputsRequest), and answers are decoded down to each input's id and status
+ * (see decodePostInputsAnswer).
  */
 const UploadV2Client = makeGenericClientConstructor(
   {
     ...V2Service,
     postInputs: {
       ...V2Service.postInputs,
-      requestSerialize: (value: PostInputsRequest): Buffer => {
-        const bytes = PostInputsRequest.encode(value).finish();
-        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      },
+      requestSerialize: encodePostInputsRequest,
       responseDeserialize: decodePostInputsAnswer,
     },
   },

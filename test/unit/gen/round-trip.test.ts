@@ -13,6 +13,7 @@ import {
   InputIDConflictResolution,
   InputsDataSource,
 } from "../../../src/gen/clarifai/api/resources.js";
+import { encodePostInputsRequest } from "../../../src/api/post-inputs-request.js";
 import { MultiInputResponse, PostInputsRequest } from "../../../src/gen/clarifai/api/service.js";
 import { StatusCode } from "../../../src/gen/clarifai/api/status/status_code.js";
 import {
@@ -385,10 +386,24 @@ function defineCase<T>(c: Case<T>): Case<T> {
   return c;
 }
 
+/** The uploader's own PostInputs encoding (media bytes copied once), decoded by the generated code. */
+const uploadEncoding: OurCodec<PostInputsRequest> = {
+  encode: (message) => ({ finish: () => encodePostInputsRequest(message) }),
+  decode: (bytes) => PostInputsRequest.decode(bytes),
+};
+
 const cases = [
   defineCase({
     name: "clarifai.api.PostInputsRequest",
     ours: PostInputsRequest,
+    sample: postInputs,
+    officialObject: postInputsOfficial,
+    jspbClass: servicePb.PostInputsRequest,
+    jspbBuild: jspbPostInputs,
+  }),
+  defineCase({
+    name: "clarifai.api.PostInputsRequest",
+    ours: uploadEncoding,
     sample: postInputs,
     officialObject: postInputsOfficial,
     jspbClass: servicePb.PostInputsRequest,
