@@ -39,7 +39,7 @@ export interface UploadCommand {
 /**
  * File bytes all batches in flight may hold at once (at least one batch's worth). Each
  * byte is held about three times while it is sent (read, encoded, framed), and the copies
- * are freed only when the garbage collector runs: 10 MiB images peak at about 250 MB.
+ * are freed only when the garbage collector runs: 10 MiB images peak at 245-276 MiB.
  */
 const MEMORY_BUDGET_BYTES = 24 * MiB;
 
