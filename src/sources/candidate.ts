@@ -10,6 +10,8 @@ export interface ByteSource {
   head(length: number): Promise<Buffer>;
   /** Every byte. Fails when the bytes read differ in length from `size`. */
   all(): Promise<Buffer>;
+  /** Every byte, into `target` (exactly `size` long), failing as `all()` does. */
+  readInto(target: Buffer): Promise<void>;
 }
 
 /** What an input is made of. */

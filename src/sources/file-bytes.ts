@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readvSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { ByteSource } from "./candidate.js";
 
@@ -11,65 +11,84 @@ const SYNC_READ_LIMIT = 256 * 1024;
 
 /**
  * A file's bytes, opened only when read. When a head read already covered the whole
- * file (most small images), those bytes are kept for `all()`, so the file is opened and
- * read once, not twice.
+ * file (most small images), those bytes are kept for the whole read, so the file is
+ * opened and read once, not twice.
  */
 export function fileByteSource(path: string, size: number): ByteSource {
   let whole: Buffer | undefined;
-  return {
+  const source: ByteSource = {
     size,
     path,
     async head(length: number): Promise<Buffer> {
       if (whole) return whole.subarray(0, length);
       // One byte more than the size tells a file that grew since it was found.
       const wanted = size < length ? size + 1 : length;
-      const buffer = wanted <= SYNC_READ_LIMIT ? readSyncFrom(path, wanted, size) : await readAsyncFrom(path, wanted);
+      const target = Buffer.allocUnsafe(wanted);
+      const found = wanted <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
+      const buffer = target.subarray(0, Math.min(found, wanted));
       if (size < length && buffer.length === size) whole = buffer;
       return buffer.subarray(0, length);
     },
     async all(): Promise<Buffer> {
-      const bytes = whole ?? (size + 1 <= SYNC_READ_LIMIT ? readSyncFrom(path, size + 1, size) : await readAsyncFrom(path, size + 1));
-      whole = undefined;
-      if (bytes.length !== size) throw new Error(`${path} changed size while being read (expected ${size} bytes, found ${bytes.length}${bytes.length > size ? " or more" : ""})`);
-      return bytes;
+      if (whole) {
+        const bytes = whole;
+        whole = undefined;
+        return bytes;
+      }
+      const target = Buffer.allocUnsafe(size);
+      await source.readInto(target);
+      return target;
+    },
+    async readInto(target: Buffer): Promise<void> {
+      if (target.length !== size) throw new RangeError(`${path}: a buffer of ${target.length} bytes cannot hold its ${size}`);
+      if (whole) {
+        whole.copy(target);
+        whole = undefined;
+        return;
+      }
+      const found = size + 1 <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
+      if (found !== size) throw new Error(`${path} changed size while being read (expected ${size} bytes, found ${found}${found > size ? " or more" : ""})`);
     },
   };
+  return source;
 }
 
 /**
- * Up to `length` bytes from the start of the file (fewer when it is shorter). A short
- * read that ends exactly at `expectedSize` is taken as the end of the file, which saves
- * the second read that would only confirm it.
+ * Fills `target` from the start of the file and returns how many bytes the file has, up
+ * to one more than fits (so a file longer than expected shows). A short read that ends
+ * exactly at `expectedSize` is taken as the end of the file, which saves the read that
+ * would only confirm it.
  */
-function readSyncFrom(path: string, length: number, expectedSize: number): Buffer {
+function readSyncInto(path: string, target: Buffer, expectedSize: number): number {
   const fd = openSync(path, "r");
   try {
-    const buffer = Buffer.allocUnsafe(length);
+    const extra = Buffer.allocUnsafe(1);
     let offset = 0;
-    while (offset < length) {
-      const wanted = length - offset;
-      const bytesRead = readSync(fd, buffer, offset, wanted, offset);
-      if (bytesRead === 0) break;
+    for (;;) {
+      const buffers = offset < target.length ? [target.subarray(offset), extra] : [extra];
+      const wanted = target.length + 1 - offset;
+      const bytesRead = readvSync(fd, buffers, offset);
       offset += bytesRead;
-      if (bytesRead < wanted && offset === expectedSize) break;
+      if (bytesRead === 0 || offset > target.length) return offset;
+      if (bytesRead < wanted && offset === expectedSize) return offset;
     }
-    return buffer.subarray(0, offset);
   } finally {
     closeSync(fd);
   }
 }
 
-async function readAsyncFrom(path: string, length: number): Promise<Buffer> {
+/** `readSyncInto` through the thread pool, for large files. */
+async function readAsyncInto(path: string, target: Buffer): Promise<number> {
   const handle = await open(path, "r");
   try {
-    const buffer = Buffer.allocUnsafe(length);
+    const extra = Buffer.allocUnsafe(1);
     let offset = 0;
-    while (offset < length) {
-      const { bytesRead } = await handle.read(buffer, offset, length - offset, offset);
-      if (bytesRead === 0) break;
+    for (;;) {
+      const buffers = offset < target.length ? [target.subarray(offset), extra] : [extra];
+      const { bytesRead } = await handle.readv(buffers, offset);
       offset += bytesRead;
+      if (bytesRead === 0 || offset > target.length) return offset;
     }
-    return buffer.subarray(0, offset);
   } finally {
     await handle.close();
   }

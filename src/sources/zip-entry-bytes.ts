@@ -31,7 +31,7 @@ export function entryByteSource(handle: ZipHandle, entry: Entry): ByteSource {
   const size = entry.uncompressedSize;
   let prefix: Buffer | undefined;
   let whole: Buffer | undefined;
-  return {
+  const source: ByteSource = {
     size,
     async head(length: number): Promise<Buffer> {
       if (whole) return whole.subarray(0, length);
@@ -49,7 +49,11 @@ export function entryByteSource(handle: ZipHandle, entry: Entry): ByteSource {
       prefix = undefined;
       return bytes;
     },
+    async readInto(target: Buffer): Promise<void> {
+      (await source.all()).copy(target);
+    },
   };
+  return source;
 }
 
 /** Fails unless `bytes` (a read of up to `wanted` bytes) agrees with the declared size and, when whole, the CRC-32. */

@@ -81,5 +81,10 @@ function contentOf(output: TransformInput, original: Candidate): Candidate["cont
 }
 
 function memoryBytes(bytes: Buffer): ByteSource {
-  return { size: bytes.length, head: async (length) => bytes.subarray(0, length), all: async () => bytes };
+  return {
+    size: bytes.length,
+    head: async (length) => bytes.subarray(0, length),
+    all: async () => bytes,
+    readInto: async (target) => void bytes.copy(target),
+  };
 }

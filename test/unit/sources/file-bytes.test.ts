@@ -32,6 +32,18 @@ describe("fileByteSource", () => {
       const path = file(`shrank-${size}`, size - 10);
       await expect(fileByteSource(path, size).all()).rejects.toThrow(`changed size while being read (expected ${size} bytes, found ${size - 10})`);
     });
+
+    it(`reads ${label} into a buffer of its size, and refuses it once it changed size`, async () => {
+      const path = file(`into-${size}`, size);
+      const target = Buffer.alloc(size, 0);
+      await fileByteSource(path, size).readInto(target);
+      expect(target.every((byte) => byte === 7)).toBe(true);
+      writeFileSync(path, Buffer.alloc(size + 1, 7));
+      await expect(fileByteSource(path, size).readInto(target)).rejects.toThrow(`expected ${size} bytes, found ${size + 1} or more`);
+      writeFileSync(path, Buffer.alloc(size - 1, 7));
+      await expect(fileByteSource(path, size).readInto(target)).rejects.toThrow(`expected ${size} bytes, found ${size - 1})`);
+      await expect(fileByteSource(path, size - 1).readInto(target)).rejects.toThrow(RangeError);
+    });
   }
 
   it("keeps a small file's bytes from its head read, so all() does not read it again", async () => {
@@ -40,5 +52,21 @@ describe("fileByteSource", () => {
     expect((await source.head(4100)).length).toBe(500);
     rmSync(path);
     expect((await source.all()).length).toBe(500);
+  });
+
+  it("copies a small file's bytes from its head read into a buffer", async () => {
+    const path = file("kept-into", 500);
+    const source = fileByteSource(path, 500);
+    await source.head(4100);
+    rmSync(path);
+    const target = Buffer.alloc(500, 0);
+    await source.readInto(target);
+    expect(target.every((byte) => byte === 7)).toBe(true);
+  });
+
+  it("reads the head of a large file without reading it all", async () => {
+    const path = file("head", 300 * 1024);
+    const head = await fileByteSource(path, 300 * 1024).head(4100);
+    expect(head.length).toBe(4100);
   });
 });

@@ -42,6 +42,9 @@ export async function fileByteSource(path: string, log?: ReadLog): Promise<ByteS
       if (buf.length !== size) throw new Error(`${path}: read ${buf.length} bytes, expected ${size}`);
       return buf;
     },
+    async readInto(target: Buffer): Promise<void> {
+      (await this.all()).copy(target);
+    },
   };
 }
 
@@ -56,6 +59,9 @@ export function bufferByteSource(bytes: Buffer, log?: ReadLog): ByteSource {
     async all(): Promise<Buffer> {
       if (log !== undefined) log.alls++;
       return bytes;
+    },
+    async readInto(target: Buffer): Promise<void> {
+      (await this.all()).copy(target);
     },
   };
 }
