@@ -1,14 +1,13 @@
 import { readFileSync } from "node:fs";
 import {
   credentials as grpcCredentials,
-  makeGenericClientConstructor,
   Metadata,
   type CallOptions,
   type ChannelCredentials,
   type ClientUnaryCall,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { V2Service, type V2Client } from "../gen/clarifai/api/service.js";
+import { V2Client, V2Service, type MultiInputResponse } from "../gen/clarifai/api/service.js";
 import type { UserAppIDSet } from "../gen/clarifai/api/resources.js";
 import type { Status } from "../gen/clarifai/api/status/status.js";
 import { GRPC_MAX_MESSAGE_BYTES } from "../validate/limits.js";
@@ -16,7 +15,6 @@ import { UploadError, UsageError } from "../errors.js";
 import type { Settings } from "../config/settings.js";
 import { parseEndpoint, type Endpoint } from "./endpoint.js";
 import { decodePostInputsAnswer } from "./post-inputs-answer.js";
-import { encodePostInputsRequest } from "./post-inputs-request.js";
 import { classifyGrpcError, classifyStatus, statusName, type RequestVerdict } from "./status.js";
 
 /** A call that failed, with what the failure means for the caller. */
@@ -82,7 +80,7 @@ export class ClarifaiClient {
     this.secret = settings.pat;
     this.metadata = new Metadata();
     if (settings.pat) this.metadata.set("authorization", `Key ${settings.pat}`);
-    this.stub = new UploadV2Client(this.endpoint.address, channelCredentials(this.endpoint, settings), {
+    this.stub = new V2Client(this.endpoint.address, channelCredentials(this.endpoint, settings), {
       "grpc.max_send_message_length": GRPC_MAX_MESSAGE_BYTES,
       "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
       "grpc.keepalive_time_ms": 60_000,
@@ -100,15 +98,38 @@ export class ClarifaiClient {
     const method = this.stub[rpc] as unknown as UnaryMethod<RequestOf<K>, ResponseOf<K>>;
     const full = { ...request, userAppId: this.userAppId } as RequestOf<K>;
     return new Promise((resolve, reject) => {
-      method.call(this.stub, full, this.metadata, { deadline: Date.now() + deadlineMs }, (error, response) => {
-        if (error) {
-          const verdict = classifyGrpcError(error.code);
-          reject(new ApiError(this.redact(`${rpc}: ${error.details || error.message}`), verdict, undefined, error.code));
-        } else {
-          resolve(response);
-        }
-      });
+      method.call(this.stub, full, this.metadata, { deadline: Date.now() + deadlineMs }, this.settle(rpc, resolve, reject));
     });
+  }
+
+  /**
+   * PostInputs with a request encoded beforehand (see layOutPostInputsRequest), which
+   * must carry this client's user_app_id. The answer is decoded down to each input's id
+   * and status (see decodePostInputsAnswer) and returned as is.
+   */
+  postEncodedInputs(request: Buffer, deadlineMs = this.deadlineMs): Promise<MultiInputResponse> {
+    return new Promise((resolve, reject) => {
+      this.stub.makeUnaryRequest(
+        V2Service.postInputs.path,
+        (bytes: Buffer) => bytes,
+        decodePostInputsAnswer,
+        request,
+        this.metadata,
+        { deadline: Date.now() + deadlineMs },
+        this.settle("postInputs", resolve, reject),
+      );
+    });
+  }
+
+  private settle<T>(rpc: string, resolve: (answer: T) => void, reject: (error: ApiError) => void): (error: ServiceError | null, answer?: T) => void {
+    return (error, answer) => {
+      if (error) {
+        const verdict = classifyGrpcError(error.code);
+        reject(new ApiError(this.redact(`${rpc}: ${error.details || error.message}`), verdict, undefined, error.code));
+      } else {
+        resolve(answer as T);
+      }
+    };
   }
 
   /** Like `raw`, but an answer whose status is not SUCCESS throws ApiError. */
@@ -142,24 +163,6 @@ export class ClarifaiClient {
     return this.secret ? text.split(this.secret).join("***") : text;
   }
 }
-
-/**
- * The generated client, except for PostInputs, whose requests carry tens of megabytes of
- * file content: they are encoded with each file's bytes copied once (see
- * encodePostInputsRequest), and answers are decoded down to each input's id and status
- * (see decodePostInputsAnswer).
- */
-const UploadV2Client = makeGenericClientConstructor(
-  {
-    ...V2Service,
-    postInputs: {
-      ...V2Service.postInputs,
-      requestSerialize: encodePostInputsRequest,
-      responseDeserialize: decodePostInputsAnswer,
-    },
-  },
-  "clarifai.api.V2",
-) as unknown as new (address: string, credentials: ChannelCredentials, options?: object) => V2Client;
 
 export function describeStatus(status: Status | undefined): string {
   if (!status) return "no status in the answer";

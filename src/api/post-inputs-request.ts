@@ -7,56 +7,100 @@ const LENGTH_DELIMITED = 2;
 const INPUTS_FIELD = 2;
 const DATA_FIELD = 2;
 const BASE64_FIELD = 2;
+const MEDIA_FIELDS = { image: 1, video: 2, audio: 14 } as const;
 const EMPTY = Buffer.alloc(0);
 
+export type MediaKind = keyof typeof MEDIA_FIELDS;
+
+/** One input of a request to lay out: its message, and the size of media bytes to leave room for. */
+export interface InputLayout {
+  /** The input; the `base64` of its media, if any, is not used (the media may also be absent). */
+  message: Input;
+  media?: { kind: MediaKind; size: number };
+}
+
 /**
- * Encodes a PostInputs request copying each input's media bytes once, into the finished
- * message. The generated writer copies a nested message into its parent at every level
- * (the bytes into Image, Image into Data, Data into Input, Input into the request): four
- * copies of every file, all garbage at once, which dominated memory and garbage
- * collection with large files. Here the generated code encodes everything but the media
- * bytes, and each message's media field is appended after its other fields (protobuf
- * reads fields in any order), with the lengths of the enclosing messages computed.
+ * A PostInputs request encoded into one buffer, with each input's media bytes still to be
+ * written into their slots. Reading files straight into the request is what keeps one
+ * copy of each file in memory: the generated writer copies a nested message into its
+ * parent at every level (the bytes into Image, Image into Data, Data into Input, Input
+ * into the request), four copies of every file.
+ *
+ * Each message's media field is written after its other fields (protobuf reads fields in
+ * any order), so an input's bytes end its encoding, and each input is one contiguous
+ * range: a request with fewer inputs, for a retry, is the header and those ranges.
  */
-export function encodePostInputsRequest(request: PostInputsRequest): Buffer {
-  const chunks: Uint8Array[] = [PostInputsRequest.encode({ ...request, inputs: [] }).finish()];
-  for (const input of request.inputs) chunks.push(...field(INPUTS_FIELD, inputParts(input)));
-  return Buffer.concat(chunks);
+export class EncodedPostInputs {
+  constructor(
+    readonly buffer: Buffer,
+    private readonly headerLength: number,
+    private readonly ranges: ReadonlyArray<{ start: number; end: number; mediaSize: number }>,
+  ) {}
+
+  /** Where input `index`'s media bytes go: exactly as long as the size it was laid out with. */
+  mediaSlot(index: number): Buffer {
+    const range = this.ranges[index];
+    if (!range) throw new RangeError(`no input ${index} in this request`);
+    return this.buffer.subarray(range.end - range.mediaSize, range.end);
+  }
+
+  /** The request with only the inputs at `indices`: the whole buffer when that is all of them. */
+  only(indices: readonly number[]): Buffer {
+    if (indices.length === this.ranges.length && indices.every((index, position) => index === position)) return this.buffer;
+    const parts = [this.buffer.subarray(0, this.headerLength)];
+    for (const index of indices) {
+      const range = this.ranges[index];
+      if (!range) throw new RangeError(`no input ${index} in this request`);
+      parts.push(this.buffer.subarray(range.start, range.end));
+    }
+    return Buffer.concat(parts);
+  }
 }
 
-function inputParts(input: Input): Uint8Array[] {
-  const data = input.data;
-  const media = data === undefined ? undefined : mediaOf(data);
-  if (data === undefined || media === undefined) return [Input.encode(input).finish()];
-  const mediaParts = [media.encodeWithoutBytes(), ...field(BASE64_FIELD, [media.bytes])];
-  const dataParts = [Data.encode({ ...data, [media.key]: undefined }).finish(), ...field(media.field, mediaParts)];
-  return [Input.encode({ ...input, data: undefined }).finish(), ...field(DATA_FIELD, dataParts)];
+/** Encodes `request` with its inputs as laid out; the media slots are left unwritten. */
+export function layOutPostInputsRequest(request: Omit<PostInputsRequest, "inputs">, inputs: readonly InputLayout[]): EncodedPostInputs {
+  const header = PostInputsRequest.encode({ ...request, inputs: [] }).finish();
+  const encoded = inputs.map((input) => field(INPUTS_FIELD, inputParts(input)));
+  const total = header.byteLength + encoded.reduce((sum, parts) => sum + lengthOf(parts), 0);
+  const buffer = Buffer.allocUnsafe(total);
+  buffer.set(header, 0);
+  let offset = header.byteLength;
+  const ranges = encoded.map((parts, index) => {
+    const start = offset;
+    for (const part of parts) {
+      if (typeof part === "number") offset += part;
+      else {
+        buffer.set(part, offset);
+        offset += part.byteLength;
+      }
+    }
+    return { start, end: offset, mediaSize: inputs[index]?.media?.size ?? 0 };
+  });
+  return new EncodedPostInputs(buffer, header.byteLength, ranges);
 }
 
-interface Media {
-  key: "image" | "video" | "audio";
-  /** The field number in Data. */
-  field: number;
-  bytes: Uint8Array;
-  encodeWithoutBytes: () => Uint8Array;
+/** Encoded bytes, or the length of a media slot, whose bytes are written later. */
+type Part = Uint8Array | number;
+
+function inputParts({ message, media }: InputLayout): Part[] {
+  if (!media) return [Input.encode(message).finish()];
+  const data = message.data ?? Data.fromPartial({});
+  const mediaParts = [encodeWithoutBytes(media.kind, data), ...field(BASE64_FIELD, [media.size])];
+  const dataParts = [Data.encode({ ...data, [media.kind]: undefined }).finish(), ...field(MEDIA_FIELDS[media.kind], mediaParts)];
+  return [Input.encode({ ...message, data: undefined }).finish(), ...field(DATA_FIELD, dataParts)];
 }
 
-function mediaOf(data: Data): Media | undefined {
-  const { image, video, audio } = data;
-  if (image && image.base64.byteLength > 0) {
-    return { key: "image", field: 1, bytes: image.base64, encodeWithoutBytes: () => Image.encode({ ...image, base64: EMPTY }).finish() };
-  }
-  if (video && video.base64.byteLength > 0) {
-    return { key: "video", field: 2, bytes: video.base64, encodeWithoutBytes: () => Video.encode({ ...video, base64: EMPTY }).finish() };
-  }
-  if (audio && audio.base64.byteLength > 0) {
-    return { key: "audio", field: 14, bytes: audio.base64, encodeWithoutBytes: () => Audio.encode({ ...audio, base64: EMPTY }).finish() };
-  }
-  return undefined;
+function encodeWithoutBytes(kind: MediaKind, data: Data): Uint8Array {
+  if (kind === "image") return Image.encode({ ...Image.fromPartial(data.image ?? {}), base64: EMPTY }).finish();
+  if (kind === "video") return Video.encode({ ...Video.fromPartial(data.video ?? {}), base64: EMPTY }).finish();
+  return Audio.encode({ ...Audio.fromPartial(data.audio ?? {}), base64: EMPTY }).finish();
 }
 
 /** A length-delimited field: its tag and length, then the parts that make its value. */
-function field(number: number, parts: Uint8Array[]): Uint8Array[] {
-  const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
-  return [new BinaryWriter().uint32((number << 3) | LENGTH_DELIMITED).uint32(length).finish(), ...parts];
+function field(number: number, parts: Part[]): Part[] {
+  return [new BinaryWriter().uint32((number << 3) | LENGTH_DELIMITED).uint32(lengthOf(parts)).finish(), ...parts];
+}
+
+function lengthOf(parts: readonly Part[]): number {
+  return parts.reduce((sum: number, part) => sum + (typeof part === "number" ? part : part.byteLength), 0);
 }

@@ -14,7 +14,7 @@ import type { EventBus } from "./events.js";
 import { alreadyAcknowledged, type JobLogWriter, type JobState } from "./joblog.js";
 import { IoBreaks } from "./io-breaks.js";
 import { mapConcurrent } from "./map-concurrent.js";
-import { buildInput, metadataFor, type InputDefaults } from "./request.js";
+import { encodeBatch, metadataFor, type InputDefaults } from "./request.js";
 import { sendBatch, UnreachableError, type InputOutcome, type SenderContext } from "./sender.js";
 import { applyTransform, type TransformFunction } from "./transform.js";
 import { annotationsOf, postAnnotations, type AnnotationSource } from "./annotations.js";
@@ -287,20 +287,11 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       }
       const held = await budget.acquire(payloadBytes(batch));
       try {
-        const payloads = await Promise.all(batch.inputs.map((input) => readPayload(input)));
-        const readable: PlannedInput[] = [];
-        const messages = [];
-        const unreadable: InputOutcome[] = [];
-        for (const [index, input] of batch.inputs.entries()) {
-          const payload = payloads[index];
-          if (payload instanceof Error) unreadable.push({ input, status: "failed", reason: "unreadable", message: `${input.accepted.candidate.source}: ${payload.message}` });
-          else {
-            readable.push(input);
-            messages.push(buildInput(input, payload, plan.defaults));
-          }
-        }
-        await ensureDatasets(sender.client, readable);
-        const outcomes = readable.length > 0 ? await sendBatch(sender, readable, messages) : [];
+        const header = { userAppId: sender.client.userAppId, inputsAddJobId: addJobId, inputIdConflictResolution: 0 };
+        const encoded = await encodeBatch(batch.inputs, plan.defaults, header);
+        const unreadable = encoded.unreadable.map(({ input, message }): InputOutcome => ({ input, status: "failed", reason: "unreadable", message }));
+        await ensureDatasets(sender.client, encoded.entries.map((entry) => entry.input));
+        const outcomes = encoded.entries.length > 0 ? await sendBatch(sender, encoded) : [];
         await annotate(sender, outcomes);
         record(batch, [...unreadable, ...outcomes]);
       } catch (error) {
@@ -343,16 +334,6 @@ function requestBytesOf(accepted: Accepted, id: string, defaults: InputDefaults)
 
 function payloadBytes(batch: Batch): number {
   return batch.inputs.reduce((sum, input) => sum + (input.accepted.candidate.content.kind === "bytes" ? input.accepted.size : 0), 0);
-}
-
-async function readPayload(input: PlannedInput): Promise<Buffer | undefined | Error> {
-  const content = input.accepted.candidate.content;
-  if (content.kind !== "bytes") return undefined;
-  try {
-    return await content.bytes.all();
-  } catch (error) {
-    return error as Error;
-  }
 }
 
 async function contentHash(accepted: Accepted): Promise<string> {

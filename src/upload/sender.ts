@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Input } from "../gen/clarifai/api/resources.js";
 import { ApiError, describeStatus, type ClarifaiClient } from "../api/client.js";
 import type { RateLimiter } from "../api/rate-limiter.js";
 import { backoffDelay, type RetryPolicy } from "../api/retry.js";
 import { classifyInputStatus, classifyStatus, statusName } from "../api/status.js";
 import { UploadError } from "../errors.js";
 import type { PlannedInput } from "../plan/batcher.js";
+import type { EncodedBatch } from "./request.js";
 
 export interface InputOutcome {
   input: PlannedInput;
@@ -28,9 +28,9 @@ export interface SenderContext {
  * inputs that failed transiently. Authentication failures and an API that stays
  * unreachable after every retry throw UploadError (they end the run).
  */
-export async function sendBatch(context: SenderContext, inputs: readonly PlannedInput[], messages: readonly Input[]): Promise<InputOutcome[]> {
+export async function sendBatch(context: SenderContext, batch: EncodedBatch): Promise<InputOutcome[]> {
   const outcomes: InputOutcome[] = [];
-  let pending = inputs.map((input, index) => ({ input, message: messages[index] }));
+  let pending = batch.entries;
   let lastProblem = "";
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 0) {
@@ -42,11 +42,7 @@ export async function sendBatch(context: SenderContext, inputs: readonly Planned
     await context.limiter.acquire();
     let response;
     try {
-      response = await context.client.raw("postInputs", {
-        inputs: pending.map((entry) => entry.message),
-        inputsAddJobId: context.addJobId,
-        inputIdConflictResolution: 0,
-      });
+      response = await context.client.postEncodedInputs(batch.request.only(pending.map((entry) => entry.index)));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.verdict === "auth") throw new UploadError("auth", error.message);

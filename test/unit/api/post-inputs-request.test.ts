@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { encodePostInputsRequest } from "../../../src/api/post-inputs-request.js";
+import { layOutPostInputsRequest } from "../../../src/api/post-inputs-request.js";
+import { encodeThroughSlots } from "../../helpers/slotted-encoding.js";
+import { Input } from "../../../src/gen/clarifai/api/resources.js";
 import { PostInputsRequest } from "../../../src/gen/clarifai/api/service.js";
 
 const bytes = (size: number, seed: number): Buffer => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) % 256));
@@ -27,14 +29,40 @@ const request = PostInputsRequest.fromPartial({
   ],
 });
 
-describe("encodePostInputsRequest", () => {
-  it("decodes to the same request as the generated encoding, for every kind of input", () => {
-    const ours = encodePostInputsRequest(request);
+describe("layOutPostInputsRequest", () => {
+  const { inputs: _, ...header } = request;
+
+  it("decodes, once the media are written into their slots, to the same request as the generated encoding", () => {
+    const ours = encodeThroughSlots(request).buffer;
+    expect(ours.byteLength).toBe(PostInputsRequest.encode(request).finish().byteLength);
     expect(PostInputsRequest.decode(ours)).toEqual(PostInputsRequest.decode(PostInputsRequest.encode(request).finish()));
     expect(PostInputsRequest.decode(ours)).toEqual(request);
   });
 
-  it("has the same size as the generated encoding", () => {
-    expect(encodePostInputsRequest(request).byteLength).toBe(PostInputsRequest.encode(request).finish().byteLength);
+  it("leaves slots exactly as long as the media, and none for inputs without media", () => {
+    const encoded = layOutPostInputsRequest(header, [
+      { message: Input.fromPartial({ id: "clip", data: { video: {} } }), media: { kind: "video", size: 70_000 } },
+      { message: Input.fromPartial({ id: "note", data: { text: { raw: "just text" } } }) },
+    ]);
+    expect(encoded.mediaSlot(0).byteLength).toBe(70_000);
+    expect(encoded.mediaSlot(1).byteLength).toBe(0);
+    expect(() => encoded.mediaSlot(2)).toThrow(RangeError);
+  });
+
+  it("gives the request of any subset of its inputs, for retries", () => {
+    const encoded = encodeThroughSlots(request);
+    expect(encoded.only([0, 1, 2, 3, 4, 5])).toBe(encoded.buffer);
+    expect(PostInputsRequest.decode(encoded.only([2, 0]))).toEqual({ ...request, inputs: [request.inputs[2], request.inputs[0]] });
+    expect(PostInputsRequest.decode(encoded.only([1]))).toEqual({ ...request, inputs: [request.inputs[1]] });
+    expect(PostInputsRequest.decode(encoded.only([]))).toEqual({ ...request, inputs: [] });
+    expect(() => encoded.only([6])).toThrow(RangeError);
+  });
+
+  it("reserves a slot for media the message does not hold at all", () => {
+    const encoded = layOutPostInputsRequest(header, [{ message: Input.fromPartial({ id: "bare" }), media: { kind: "audio", size: 3 } }]);
+    encoded.mediaSlot(0).set([7, 8, 9]);
+    const decoded = PostInputsRequest.decode(encoded.buffer);
+    expect(decoded.inputs[0]?.id).toBe("bare");
+    expect([...(decoded.inputs[0]?.data?.audio?.base64 ?? [])]).toEqual([7, 8, 9]);
   });
 });

@@ -13,7 +13,7 @@ import {
   InputIDConflictResolution,
   InputsDataSource,
 } from "../../../src/gen/clarifai/api/resources.js";
-import { encodePostInputsRequest } from "../../../src/api/post-inputs-request.js";
+import { encodeThroughSlots } from "../../helpers/slotted-encoding.js";
 import { MultiInputResponse, PostInputsRequest } from "../../../src/gen/clarifai/api/service.js";
 import { StatusCode } from "../../../src/gen/clarifai/api/status/status_code.js";
 import {
@@ -386,9 +386,9 @@ function defineCase<T>(c: Case<T>): Case<T> {
   return c;
 }
 
-/** The uploader's own PostInputs encoding (media bytes copied once), decoded by the generated code. */
+/** The uploader's own PostInputs encoding (media bytes read into their slots), decoded by the generated code. */
 const uploadEncoding: OurCodec<PostInputsRequest> = {
-  encode: (message) => ({ finish: () => encodePostInputsRequest(message) }),
+  encode: (message) => ({ finish: () => encodeThroughSlots(message).buffer }),
   decode: (bytes) => PostInputsRequest.decode(bytes),
 };
 
