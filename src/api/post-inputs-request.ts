@@ -58,11 +58,15 @@ export class EncodedPostInputs {
 }
 
 /** Encodes `request` with its inputs as laid out; the media slots are left unwritten. */
-export function layOutPostInputsRequest(request: Omit<PostInputsRequest, "inputs">, inputs: readonly InputLayout[]): EncodedPostInputs {
+export function layOutPostInputsRequest(
+  request: Omit<PostInputsRequest, "inputs">,
+  inputs: readonly InputLayout[],
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): EncodedPostInputs {
   const header = PostInputsRequest.encode({ ...request, inputs: [] }).finish();
   const encoded = inputs.map((input) => field(INPUTS_FIELD, inputParts(input)));
   const total = header.byteLength + encoded.reduce((sum, parts) => sum + lengthOf(parts), 0);
-  const buffer = Buffer.allocUnsafe(total);
+  const buffer = allocate(total);
   buffer.set(header, 0);
   let offset = header.byteLength;
   const ranges = encoded.map((parts, index) => {

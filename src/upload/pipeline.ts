@@ -14,7 +14,8 @@ import type { EventBus } from "./events.js";
 import { alreadyAcknowledged, type JobLogWriter, type JobState } from "./joblog.js";
 import { IoBreaks } from "./io-breaks.js";
 import { mapConcurrent } from "./map-concurrent.js";
-import { encodeBatch, metadataFor, type InputDefaults } from "./request.js";
+import { encodeBatch, metadataFor, type EncodedBatch, type InputDefaults } from "./request.js";
+import { RequestBuffers } from "./request-buffers.js";
 import { sendBatch, UnreachableError, type InputOutcome, type SenderContext } from "./sender.js";
 import { applyTransform, type TransformFunction } from "./transform.js";
 import { annotationsOf, postAnnotations, type AnnotationSource } from "./annotations.js";
@@ -219,6 +220,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
 
   const batches = planBatches(planned(), plan.batchLimits);
   const budget = new ByteBudget(plan.memoryBudgetBytes);
+  const buffers = new RequestBuffers(plan.memoryBudgetBytes);
   const sender: SenderContext | undefined = services.client && {
     client: services.client,
     limiter: services.limiter,
@@ -286,9 +288,10 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         continue;
       }
       const held = await budget.acquire(payloadBytes(batch));
+      let encoded: EncodedBatch | undefined;
       try {
         const header = { userAppId: sender.client.userAppId, inputsAddJobId: addJobId, inputIdConflictResolution: 0 };
-        const encoded = await encodeBatch(batch.inputs, plan.defaults, header);
+        encoded = await encodeBatch(batch.inputs, plan.defaults, header, (size) => buffers.take(size));
         const unreadable = encoded.unreadable.map(({ input, message }): InputOutcome => ({ input, status: "failed", reason: "unreadable", message }));
         await ensureDatasets(sender.client, encoded.entries.map((entry) => entry.input));
         const outcomes = encoded.entries.length > 0 ? await sendBatch(sender, encoded) : [];
@@ -307,6 +310,8 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         message = error.message;
         halt.abort();
       } finally {
+        // The call is over: grpc-js sent its own framed copy of the request, if anything.
+        if (encoded) buffers.give(encoded.request.buffer);
         budget.release(held);
       }
     }

@@ -73,7 +73,12 @@ export interface EncodedBatch {
  * request is the only copy of the files in memory. An input whose file cannot be read
  * is left out of the request, not the batch's other inputs.
  */
-export async function encodeBatch(inputs: readonly PlannedInput[], defaults: InputDefaults, header: Omit<PostInputsRequest, "inputs">): Promise<EncodedBatch> {
+export async function encodeBatch(
+  inputs: readonly PlannedInput[],
+  defaults: InputDefaults,
+  header: Omit<PostInputsRequest, "inputs">,
+  allocate?: (size: number) => Buffer,
+): Promise<EncodedBatch> {
   // Text files become a string in the message, so they are read before it is built.
   const mediaKinds = inputs.map(mediaKindOf);
   const texts = await Promise.all(inputs.map((input, index) => (mediaKinds[index] ? undefined : readText(input))));
@@ -83,7 +88,7 @@ export async function encodeBatch(inputs: readonly PlannedInput[], defaults: Inp
     const kind = mediaKinds[index];
     return kind ? { message, media: { kind, size: input.accepted.size } } : { message };
   });
-  const request = layOutPostInputsRequest(header, layouts);
+  const request = layOutPostInputsRequest(header, layouts, allocate);
   const reads = await Promise.all(inputs.map((input, index) => (mediaKinds[index] ? readInto(input, request.mediaSlot(index)) : texts[index])));
   const batch: EncodedBatch = { request, entries: [], unreadable: [] };
   inputs.forEach((input, index) => {
