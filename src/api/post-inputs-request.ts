@@ -63,8 +63,10 @@ export function layOutPostInputsRequest(
   inputs: readonly InputLayout[],
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): EncodedPostInputs {
-  const header = PostInputsRequest.encode({ ...request, inputs: [] }).finish();
-  const encoded = inputs.map((input) => field(INPUTS_FIELD, inputParts(input)));
+  // One writer for every generated encoding: its buffer, once grown, serves them all.
+  const writer = new BinaryWriter();
+  const header = PostInputsRequest.encode({ ...request, inputs: [] }, writer).finish();
+  const encoded = inputs.map((input) => field(INPUTS_FIELD, inputParts(input, writer)));
   const total = header.byteLength + encoded.reduce((sum, parts) => sum + lengthOf(parts), 0);
   const buffer = allocate(total);
   buffer.set(header, 0);
@@ -86,23 +88,36 @@ export function layOutPostInputsRequest(
 /** Encoded bytes, or the length of a media slot, whose bytes are written later. */
 type Part = Uint8Array | number;
 
-function inputParts({ message, media }: InputLayout): Part[] {
-  if (!media) return [Input.encode(message).finish()];
+function inputParts({ message, media }: InputLayout, writer: BinaryWriter): Part[] {
+  if (!media) return [Input.encode(message, writer).finish()];
   const data = message.data ?? Data.fromPartial({});
-  const mediaParts = [encodeWithoutBytes(media.kind, data), ...field(BASE64_FIELD, [media.size])];
-  const dataParts = [Data.encode({ ...data, [media.kind]: undefined }).finish(), ...field(MEDIA_FIELDS[media.kind], mediaParts)];
-  return [Input.encode({ ...message, data: undefined }).finish(), ...field(DATA_FIELD, dataParts)];
+  const mediaParts = [encodeWithoutBytes(media.kind, data, writer), ...field(BASE64_FIELD, [media.size])];
+  const dataParts = [Data.encode({ ...data, [media.kind]: undefined }, writer).finish(), ...field(MEDIA_FIELDS[media.kind], mediaParts)];
+  return [Input.encode({ ...message, data: undefined }, writer).finish(), ...field(DATA_FIELD, dataParts)];
 }
 
-function encodeWithoutBytes(kind: MediaKind, data: Data): Uint8Array {
-  if (kind === "image") return Image.encode({ ...Image.fromPartial(data.image ?? {}), base64: EMPTY }).finish();
-  if (kind === "video") return Video.encode({ ...Video.fromPartial(data.video ?? {}), base64: EMPTY }).finish();
-  return Audio.encode({ ...Audio.fromPartial(data.audio ?? {}), base64: EMPTY }).finish();
+function encodeWithoutBytes(kind: MediaKind, data: Data, writer: BinaryWriter): Uint8Array {
+  if (kind === "image") return Image.encode({ ...Image.fromPartial(data.image ?? {}), base64: EMPTY }, writer).finish();
+  if (kind === "video") return Video.encode({ ...Video.fromPartial(data.video ?? {}), base64: EMPTY }, writer).finish();
+  return Audio.encode({ ...Audio.fromPartial(data.audio ?? {}), base64: EMPTY }, writer).finish();
 }
 
 /** A length-delimited field: its tag and length, then the parts that make its value. */
 function field(number: number, parts: Part[]): Part[] {
-  return [new BinaryWriter().uint32((number << 3) | LENGTH_DELIMITED).uint32(lengthOf(parts)).finish(), ...parts];
+  return [varints((number << 3) | LENGTH_DELIMITED, lengthOf(parts)), ...parts];
+}
+
+/** Protobuf varints of non-negative numbers under 2^32. */
+function varints(...values: number[]): Uint8Array {
+  const bytes: number[] = [];
+  for (let value of values) {
+    while (value > 0x7f) {
+      bytes.push((value & 0x7f) | 0x80);
+      value >>>= 7;
+    }
+    bytes.push(value);
+  }
+  return Uint8Array.from(bytes);
 }
 
 function lengthOf(parts: readonly Part[]): number {
