@@ -66,34 +66,60 @@ export function layOutPostInputsRequest(
   // One writer for every generated encoding: its buffer, once grown, serves them all.
   const writer = new BinaryWriter();
   const header = PostInputsRequest.encode({ ...request, inputs: [] }, writer).finish();
-  const encoded = inputs.map((input) => field(INPUTS_FIELD, inputParts(input, writer)));
-  const total = header.byteLength + encoded.reduce((sum, parts) => sum + lengthOf(parts), 0);
+  const pieces = inputs.map((input) => piecesOf(input, writer));
+  const total = pieces.reduce((sum, piece) => sum + fieldLength(INPUTS_FIELD, piece.length), header.byteLength);
   const buffer = allocate(total);
   buffer.set(header, 0);
   let offset = header.byteLength;
-  const ranges = encoded.map((parts, index) => {
+  const ranges = pieces.map((piece) => {
     const start = offset;
-    for (const part of parts) {
-      if (typeof part === "number") offset += part;
-      else {
-        buffer.set(part, offset);
-        offset += part.byteLength;
-      }
+    offset = writeHeader(buffer, offset, INPUTS_FIELD, piece.length);
+    offset = writeBytes(buffer, offset, piece.input);
+    if (piece.media) {
+      const { data, media } = piece;
+      offset = writeHeader(buffer, offset, DATA_FIELD, data.length);
+      offset = writeBytes(buffer, offset, data.fields);
+      offset = writeHeader(buffer, offset, media.field, media.length);
+      offset = writeBytes(buffer, offset, media.fields);
+      offset = writeHeader(buffer, offset, BASE64_FIELD, media.size);
+      offset += media.size;
     }
-    return { start, end: offset, mediaSize: inputs[index]?.media?.size ?? 0 };
+    return { start, end: offset, mediaSize: piece.media?.size ?? 0 };
   });
   return new EncodedPostInputs(buffer, header.byteLength, ranges);
 }
 
-/** Encoded bytes, or the length of a media slot, whose bytes are written later. */
-type Part = Uint8Array | number;
+/**
+ * One input's encoding, outside in: the input's fields but `data`, then the data's fields
+ * but the media, then the media's fields but the bytes, then the bytes (only their size
+ * here). `length` is the encoded input's length.
+ */
+type InputPieces =
+  | { length: number; input: Uint8Array; data?: undefined; media?: undefined }
+  | {
+      length: number;
+      input: Uint8Array;
+      data: { fields: Uint8Array; length: number };
+      media: { field: number; fields: Uint8Array; size: number; length: number };
+    };
 
-function inputParts({ message, media }: InputLayout, writer: BinaryWriter): Part[] {
-  if (!media) return [Input.encode(message, writer).finish()];
+function piecesOf({ message, media }: InputLayout, writer: BinaryWriter): InputPieces {
+  if (!media) {
+    const input = Input.encode(message, writer).finish();
+    return { length: input.byteLength, input };
+  }
   const data = message.data ?? Data.fromPartial({});
-  const mediaParts = [encodeWithoutBytes(media.kind, data, writer), ...field(BASE64_FIELD, [media.size])];
-  const dataParts = [Data.encode({ ...data, [media.kind]: undefined }, writer).finish(), ...field(MEDIA_FIELDS[media.kind], mediaParts)];
-  return [Input.encode({ ...message, data: undefined }, writer).finish(), ...field(DATA_FIELD, dataParts)];
+  const mediaFields = encodeWithoutBytes(media.kind, data, writer);
+  const mediaLength = mediaFields.byteLength + fieldLength(BASE64_FIELD, media.size);
+  const dataFields = Data.encode({ ...data, [media.kind]: undefined }, writer).finish();
+  const dataLength = dataFields.byteLength + fieldLength(MEDIA_FIELDS[media.kind], mediaLength);
+  const input = Input.encode({ ...message, data: undefined }, writer).finish();
+  return {
+    length: input.byteLength + fieldLength(DATA_FIELD, dataLength),
+    input,
+    data: { fields: dataFields, length: dataLength },
+    media: { field: MEDIA_FIELDS[media.kind], fields: mediaFields, size: media.size, length: mediaLength },
+  };
 }
 
 function encodeWithoutBytes(kind: MediaKind, data: Data, writer: BinaryWriter): Uint8Array {
@@ -102,24 +128,35 @@ function encodeWithoutBytes(kind: MediaKind, data: Data, writer: BinaryWriter): 
   return Audio.encode({ ...Audio.fromPartial(data.audio ?? {}), base64: EMPTY }, writer).finish();
 }
 
-/** A length-delimited field: its tag and length, then the parts that make its value. */
-function field(number: number, parts: Part[]): Part[] {
-  return [varints((number << 3) | LENGTH_DELIMITED, lengthOf(parts)), ...parts];
+/** The encoded length of a length-delimited field holding `length` bytes. */
+function fieldLength(field: number, length: number): number {
+  return varintLength((field << 3) | LENGTH_DELIMITED) + varintLength(length) + length;
 }
 
-/** Protobuf varints of non-negative numbers under 2^32. */
-function varints(...values: number[]): Uint8Array {
-  const bytes: number[] = [];
-  for (let value of values) {
-    while (value > 0x7f) {
-      bytes.push((value & 0x7f) | 0x80);
-      value >>>= 7;
-    }
-    bytes.push(value);
+function varintLength(value: number): number {
+  let length = 1;
+  while (value > 0x7f) {
+    value = Math.floor(value / 128);
+    length++;
   }
-  return Uint8Array.from(bytes);
+  return length;
 }
 
-function lengthOf(parts: readonly Part[]): number {
-  return parts.reduce((sum: number, part) => sum + (typeof part === "number" ? part : part.byteLength), 0);
+/** Writes a length-delimited field's tag and length at `offset`; returns the offset after them. */
+function writeHeader(buffer: Buffer, offset: number, field: number, length: number): number {
+  return writeVarint(buffer, writeVarint(buffer, offset, (field << 3) | LENGTH_DELIMITED), length);
+}
+
+function writeVarint(buffer: Buffer, offset: number, value: number): number {
+  while (value > 0x7f) {
+    buffer[offset++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  buffer[offset++] = value;
+  return offset;
+}
+
+function writeBytes(buffer: Buffer, offset: number, bytes: Uint8Array): number {
+  buffer.set(bytes, offset);
+  return offset + bytes.byteLength;
 }

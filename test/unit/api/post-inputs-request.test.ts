@@ -58,6 +58,16 @@ describe("layOutPostInputsRequest", () => {
     expect(() => encoded.only([6])).toThrow(RangeError);
   });
 
+  it("encodes lengths of every varint size, up to media of several MiB", () => {
+    for (const size of [1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152 + 5]) {
+      const encoded = layOutPostInputsRequest(header, [{ message: Input.fromPartial({ id: `v${size}`, data: { video: {} } }), media: { kind: "video", size } }]);
+      encoded.mediaSlot(0).fill(9);
+      const decoded = PostInputsRequest.decode(encoded.buffer);
+      expect(decoded.inputs[0]?.id).toBe(`v${size}`);
+      expect(decoded.inputs[0]?.data?.video?.base64.byteLength).toBe(size);
+    }
+  });
+
   it("reserves a slot for media the message does not hold at all", () => {
     const encoded = layOutPostInputsRequest(header, [{ message: Input.fromPartial({ id: "bare" }), media: { kind: "audio", size: 3 } }]);
     encoded.mediaSlot(0).set([7, 8, 9]);
