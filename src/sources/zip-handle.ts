@@ -40,6 +40,8 @@ export class ZipHandle {
   private opening: Promise<ZipFile> | undefined;
   /** The listing counts as one user from the start. */
   private users = 1;
+  /** The read that runs now, or the last one: the next waits for it. */
+  private reading: Promise<unknown> = Promise.resolve();
   private readonly identity: string;
 
   constructor(
@@ -50,11 +52,19 @@ export class ZipHandle {
     this.identity = identityOf(listing);
   }
 
-  /** Runs `read` with the archive open; it stays open until `read` settles. */
+  /**
+   * Runs `read` with the archive open; it stays open until `read` settles. Reads of one
+   * archive run one at a time: yauzl reads every entry through one queue, and when an
+   * entry's stream is stopped early (a head read) while its next read waits in that queue
+   * behind another entry's, yauzl later runs that read on the stopped stream and throws
+   * where nothing can catch it, which ends the process.
+   */
   async use<T>(read: (zipfile: ZipFile) => Promise<T>): Promise<T> {
     this.users++;
+    const turn = this.reading.then(async () => read(await this.open()));
+    this.reading = turn.catch(() => undefined);
     try {
-      return await read(await this.open());
+      return await turn;
     } finally {
       this.release();
     }

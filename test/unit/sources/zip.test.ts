@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Candidate, SourceReport } from "../../../src/sources/candidate.js";
 import { readZip, type ZipOptions } from "../../../src/sources/zip.js";
 import { validate } from "../../../src/validate/validate.js";
+import { makeZip, pngOfSize } from "../../helpers/server.js";
 
 const ARCHIVES = join(import.meta.dirname, "../../../fixtures/archives");
 const MEDIA = join(import.meta.dirname, "../../../fixtures/media");
@@ -378,5 +379,22 @@ describe("readZip: the archive's file descriptor", () => {
     expect(await other.all()).toEqual(Buffer.from("other\n"));
     copyFileSync(archive("encrypted.zip"), path);
     await expect(other.all()).rejects.toThrow("the archive changed on disk after its entries were listed");
+  });
+});
+
+describe("reading many entries of one archive at once", () => {
+  it("survives head reads that stop early while other entries are read", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "cu-zip-many-")), "big.zip");
+    const entries = Array.from({ length: 12 }, (_, i) => ({ name: `big${i}.png`, data: pngOfSize(400_000 + i), deflate: i % 3 === 0 }));
+    writeFileSync(path, makeZip(entries));
+    const sources = (await list(path)).candidates.map(bytesOf);
+    // Stopped early, each stream leaves reads behind; before reads were taken one at a
+    // time, yauzl then threw from its read queue and the process died.
+    for (const length of [4100, 74_100, 144_100]) {
+      const heads = await Promise.all(sources.map((bytes) => bytes.head(length)));
+      expect(heads.map((head) => head.length)).toEqual(entries.map(() => length));
+    }
+    const whole = await Promise.all(sources.map((bytes) => bytes.all()));
+    expect(whole.map((bytes, i) => bytes.equals(entries[i]!.data))).toEqual(entries.map(() => true));
   });
 });
