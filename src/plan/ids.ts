@@ -1,4 +1,4 @@
-import { hash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { posix } from "node:path";
 import { MAX_INPUT_ID_LENGTH } from "../validate/limits.js";
 
@@ -15,6 +15,13 @@ export function isValidInputId(id: string): boolean {
 
 export function shortHash(text: string | Buffer, length = HASH_LENGTH): string {
   return hash("sha256", text, "hex").slice(0, length);
+}
+
+/** `shortHash` of bytes that come in chunks. */
+export async function shortHashOfChunks(chunks: AsyncIterable<Uint8Array>, length = HASH_LENGTH): Promise<string> {
+  const digest = createHash("sha256");
+  for await (const chunk of chunks) digest.update(chunk);
+  return digest.digest("hex").slice(0, length);
 }
 
 /**

@@ -12,6 +12,8 @@ export interface ByteSource {
   all(): Promise<Buffer>;
   /** Every byte, into `target` (exactly `size` long), failing as `all()` does. */
   readInto(target: Buffer): Promise<void>;
+  /** Every byte, a chunk at a time, each valid only until the next is asked for; fails as `all()` does. */
+  chunks(): AsyncIterable<Uint8Array>;
 }
 
 /** What an input is made of. */

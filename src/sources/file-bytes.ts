@@ -8,6 +8,7 @@ import type { ByteSource } from "./candidate.js";
  * round trips, which dominates when tens of thousands of small files are uploaded.
  */
 const SYNC_READ_LIMIT = 256 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
 
 /**
  * A file's bytes, opened only when read. When a head read already covered the whole
@@ -47,10 +48,43 @@ export function fileByteSource(path: string, size: number): ByteSource {
         return;
       }
       const found = size + 1 <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
-      if (found !== size) throw new Error(`${path} changed size while being read (expected ${size} bytes, found ${found}${found > size ? " or more" : ""})`);
+      if (found !== size) throw changedSize(path, size, found);
+    },
+    async *chunks(): AsyncGenerator<Uint8Array> {
+      if (whole || size + 1 <= SYNC_READ_LIMIT) {
+        // Kept, as the head read keeps it, for the read that sends it.
+        const bytes = await source.head(size + 1);
+        if (bytes.length !== size) throw changedSize(path, size, bytes.length);
+        yield bytes;
+        return;
+      }
+      yield* chunksOf(path, size);
     },
   };
   return source;
+}
+
+/** A large file read a chunk at a time into one buffer, so that hashing it takes no more memory than that. */
+async function* chunksOf(path: string, size: number): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let offset = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+      if (offset > size) throw changedSize(path, size, offset);
+      yield buffer.subarray(0, bytesRead);
+    }
+    if (offset !== size) throw changedSize(path, size, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+function changedSize(path: string, expected: number, found: number): Error {
+  return new Error(`${path} changed size while being read (expected ${expected} bytes, found ${found}${found > expected ? " or more" : ""})`);
 }
 
 /**

@@ -52,6 +52,10 @@ export function entryByteSource(handle: ZipHandle, entry: Entry): ByteSource {
     async readInto(target: Buffer): Promise<void> {
       (await source.all()).copy(target);
     },
+    // Whole: reads of one archive take turns, so few entries are held at once.
+    async *chunks(): AsyncGenerator<Uint8Array> {
+      yield await source.all();
+    },
   };
   return source;
 }

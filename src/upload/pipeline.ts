@@ -4,7 +4,7 @@ import type { RateLimiter } from "../api/rate-limiter.js";
 import type { RetryPolicy } from "../api/retry.js";
 import { UploadError } from "../errors.js";
 import { INPUT_OVERHEAD_BYTES, planBatches, type Batch, type BatchLimits, type PlannedInput } from "../plan/batcher.js";
-import { IdRegistry, idFromName, idSourceText, shardOf, shortHash, type IdFrom } from "../plan/ids.js";
+import { IdRegistry, idFromName, idSourceText, shardOf, shortHash, shortHashOfChunks, type IdFrom } from "../plan/ids.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { MAX_REQUEST_BYTES_EXCLUSIVE, MiB } from "../validate/limits.js";
 import { validate, type Accepted, type Rejected } from "../validate/validate.js";
@@ -345,5 +345,6 @@ async function contentHash(accepted: Accepted): Promise<string> {
   const content = accepted.candidate.content;
   if (content.kind === "url") return shortHash(content.url, 32);
   if (content.kind === "text") return shortHash(content.text, 32);
-  return shortHash(await content.bytes.all(), 32);
+  // In chunks: validation runs 16 at a time, and 16 large files read whole for their hash would not fit in memory.
+  return shortHashOfChunks(content.bytes.chunks(), 32);
 }

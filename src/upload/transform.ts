@@ -86,5 +86,8 @@ function memoryBytes(bytes: Buffer): ByteSource {
     head: async (length) => bytes.subarray(0, length),
     all: async () => bytes,
     readInto: async (target) => void bytes.copy(target),
+    async *chunks() {
+      yield bytes;
+    },
   };
 }

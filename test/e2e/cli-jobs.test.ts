@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
 import { FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
+import { pngOfSize } from "../helpers/server.js";
 
 describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
   let app: TestApp;
@@ -155,6 +157,18 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     const ids = (await listAllInputs(app.client)).map((input) => input.id).filter((id) => id.startsWith("col-"));
     expect(new Set(ids).size).toBe(2);
     for (const id of ids) expect(id.startsWith("col-same_png-")).toBe(true);
+  });
+
+  it("--id-from hash names each input after its content, large files included", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-hash-"));
+    const files = { "small.png": pngOfSize(2_000), "medium.png": pngOfSize(300_000), "large.png": pngOfSize(3 * 1024 * 1024 + 5) };
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+    const result = await runCli(["folder", dir, "--id-from", "hash", "--id-prefix", "h-", "--json", ...app.flags], env);
+    expect(result.code).toBe(0);
+    expect(summaryOf(result.stdout)).toMatchObject({ uploaded: 3 });
+    const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("h-"));
+    const expected = Object.values(files).map((bytes) => `h-${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`);
+    expect(stored.map((input) => input.id).sort()).toEqual(expected.sort());
   });
 
   it("runs the quick start against the embedded server with --local", async () => {

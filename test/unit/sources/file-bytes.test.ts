@@ -54,6 +54,21 @@ describe("fileByteSource", () => {
     expect((await source.all()).length).toBe(500);
   });
 
+  for (const size of [100, 300 * 1024, 2 * 1024 * 1024 + 3]) {
+    it(`gives the ${size} bytes of a file in chunks, and fails once it changed size`, async () => {
+      const path = file(`chunks-${size}`, size);
+      const chunks: Buffer[] = [];
+      for await (const chunk of fileByteSource(path, size).chunks()) chunks.push(Buffer.from(chunk));
+      expect(Buffer.concat(chunks).equals(Buffer.alloc(size, 7))).toBe(true);
+      if (size > 1024 * 1024) expect(chunks.length).toBeGreaterThan(1);
+      const drain = async (expected: number): Promise<void> => {
+        for await (const _ of fileByteSource(path, expected).chunks());
+      };
+      await expect(drain(size - 1)).rejects.toThrow(`expected ${size - 1} bytes, found ${size} or more`);
+      await expect(drain(size + 1)).rejects.toThrow(`expected ${size + 1} bytes, found ${size})`);
+    });
+  }
+
   it("copies a small file's bytes from its head read into a buffer", async () => {
     const path = file("kept-into", 500);
     const source = fileByteSource(path, 500);

@@ -45,6 +45,9 @@ export async function fileByteSource(path: string, log?: ReadLog): Promise<ByteS
     async readInto(target: Buffer): Promise<void> {
       (await this.all()).copy(target);
     },
+    async *chunks(): AsyncGenerator<Uint8Array> {
+      yield await this.all();
+    },
   };
 }
 
@@ -62,6 +65,9 @@ export function bufferByteSource(bytes: Buffer, log?: ReadLog): ByteSource {
     },
     async readInto(target: Buffer): Promise<void> {
       (await this.all()).copy(target);
+    },
+    async *chunks(): AsyncGenerator<Uint8Array> {
+      yield await this.all();
     },
   };
 }
