@@ -198,16 +198,36 @@ function looksLikeBmp(head: Buffer): boolean {
  * undefined when it is all text. When `complete` is false a multi-byte
  * character cut by the end of the buffer is not an error.
  */
-export function findTextProblem(buf: Buffer, complete: boolean): string | undefined {
-  if (hasUtf16Bom(buf)) return `a UTF-16 byte order mark (${hex(buf[0] ?? 0)} ${hex(buf[1] ?? 0)})`;
+export function findTextProblem(buf: Buffer, complete: boolean, offset = 0): string | undefined {
+  if (offset === 0 && hasUtf16Bom(buf)) return `a UTF-16 byte order mark (${hex(buf[0] ?? 0)} ${hex(buf[1] ?? 0)})`;
   const nul = buf.indexOf(0);
   const end = complete ? buf.length : endOfWholeCharacters(buf);
   if (!isUtf8(buf.subarray(0, end))) {
     const at = firstInvalidUtf8(buf, end);
-    if (nul < 0 || at < nul) return `invalid UTF-8 byte ${hex(buf[at] ?? 0)} at offset ${at}`;
+    if (nul < 0 || at < nul) return `invalid UTF-8 byte ${hex(buf[at] ?? 0)} at offset ${offset + at}`;
   }
-  if (nul >= 0) return `a NUL byte at offset ${nul} (binary data)`;
+  if (nul >= 0) return `a NUL byte at offset ${offset + nul} (binary data)`;
   return undefined;
+}
+
+/**
+ * `findTextProblem` of bytes that come in chunks (each valid only until the next), so
+ * that a large text is checked without holding it whole. A character cut by the end of a
+ * chunk is checked with the next one.
+ */
+export async function findTextProblemInChunks(chunks: AsyncIterable<Uint8Array>): Promise<string | undefined> {
+  let cut = Buffer.alloc(0);
+  let offset = 0;
+  for await (const chunk of chunks) {
+    const bytes = cut.length > 0 ? Buffer.concat([cut, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const end = endOfWholeCharacters(bytes);
+    const problem = findTextProblem(bytes.subarray(0, end), true, offset);
+    if (problem !== undefined) return problem;
+    // A copy: the chunk's memory is reused for the next one.
+    cut = Buffer.from(bytes.subarray(end));
+    offset += end;
+  }
+  return cut.length > 0 ? findTextProblem(cut, true, offset) : undefined;
 }
 
 function hasUtf16Bom(buf: Buffer): boolean {

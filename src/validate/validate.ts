@@ -13,6 +13,7 @@ import { KIND_LIMITS, MAX_IMAGE_PIXELS, MiB, type InputKind } from "./limits.js"
 import {
   SNIFF_HEAD_BYTES,
   findTextProblem,
+  findTextProblemInChunks,
   isSupported,
   kindOfMime,
   sniff,
@@ -95,7 +96,7 @@ class ReadFailure {
   constructor(readonly message: string) {}
 }
 
-async function attempt(read: () => Promise<Buffer>): Promise<Buffer | ReadFailure> {
+async function attempt<T>(read: () => Promise<T>): Promise<T | ReadFailure> {
   try {
     return await read();
   } catch (error) {
@@ -146,9 +147,8 @@ async function validateBytes(
   }
 
   if (kind === "text" && !complete) {
-    const all = await attempt(() => bytes.all());
-    if (all instanceof ReadFailure) return unreadable(candidate, all);
-    const problem = findTextProblem(all, true);
+    const problem = await attempt(() => findTextProblemInChunks(bytes.chunks()));
+    if (problem instanceof ReadFailure) return unreadable(candidate, problem);
     if (problem !== undefined) return notUtf8(candidate, problem);
   }
   return { status: "accepted", candidate, kind, format, size, warnings };

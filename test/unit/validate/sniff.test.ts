@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { SNIFF_HEAD_BYTES, findTextProblem, kindOfMime, sniff, sniffExtension } from "../../../src/validate/sniff.js";
+import { SNIFF_HEAD_BYTES, findTextProblem, findTextProblemInChunks, kindOfMime, sniff, sniffExtension } from "../../../src/validate/sniff.js";
 import { fixture, pngHeader, tiffWithIfdAt } from "./helpers.js";
 
 async function sniffFixture(path: string): Promise<Awaited<ReturnType<typeof sniff>>> {
@@ -148,6 +148,39 @@ describe("findTextProblem", () => {
     expect(findTextProblem(Buffer.from([0x61, 0xe6, 0x97]), true)).toBe("invalid UTF-8 byte 0xE6 at offset 1"); // cut at the end
     expect(findTextProblem(Buffer.from([0x61, 0xe6, 0x97]), false)).toBeUndefined();
     expect(findTextProblem(Buffer.from([0x61, 0xe6, 0x97, 0x41]), false)).toBe("invalid UTF-8 byte 0xE6 at offset 1");
+  });
+});
+
+describe("findTextProblemInChunks", () => {
+  /** The bytes cut into chunks at `cuts`, each chunk's memory overwritten once the next is asked for, as file chunks are. */
+  async function* chunked(bytes: Buffer, cuts: number[]): AsyncGenerator<Uint8Array> {
+    const scratch = Buffer.alloc(bytes.length);
+    let start = 0;
+    for (const end of [...cuts, bytes.length]) {
+      const chunk = scratch.subarray(0, end - start);
+      bytes.copy(chunk, 0, start, end);
+      yield chunk;
+      chunk.fill(0xff);
+      start = end;
+    }
+  }
+  const check = (bytes: Buffer | number[], cuts: number[]) => findTextProblemInChunks(chunked(Buffer.from(bytes), cuts));
+
+  it("finds what findTextProblem finds in the whole, wherever the chunks end", async () => {
+    const text = Buffer.from("añb世c😀d", "utf8");
+    for (let cut = 1; cut < text.length; cut++) {
+      expect(await check(text, [cut])).toBeUndefined();
+      expect(await check(text, [1, cut].filter((value, index, all) => all.indexOf(value) === index).sort((a, b) => a - b))).toBeUndefined();
+    }
+    const bad = Buffer.concat([Buffer.from("ab世"), Buffer.from([0xe9]), Buffer.from("z")]);
+    for (let cut = 1; cut < bad.length; cut++) expect(await check(bad, [cut])).toBe("invalid UTF-8 byte 0xE9 at offset 5");
+  });
+
+  it("reports NUL bytes, a character cut by the end and a UTF-16 byte order mark at their offsets in the whole", async () => {
+    expect(await check(Buffer.from("abcdef\0gh"), [3])).toBe("a NUL byte at offset 6 (binary data)");
+    expect(await check([0x61, 0x62, 0xe6, 0x97], [3])).toBe("invalid UTF-8 byte 0xE6 at offset 2");
+    expect(await check([0xff, 0xfe, 0x61, 0x00], [3])).toBe("a UTF-16 byte order mark (0xFF 0xFE)");
+    expect(await check(Buffer.from("only text"), [])).toBeUndefined();
   });
 });
 
