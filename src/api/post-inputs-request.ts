@@ -1,47 +1,54 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Audio, Data, Image, Input, Video } from "../gen/clarifai/api/resources.js";
+import { Audio, Data, Image, Input, Text, Video } from "../gen/clarifai/api/resources.js";
 import { PostInputsRequest } from "../gen/clarifai/api/service.js";
 
 const LENGTH_DELIMITED = 2;
-/** Field numbers: PostInputsRequest.inputs, Input.data, and `base64` in Image, Video and Audio. */
+/** Field numbers: PostInputsRequest.inputs and Input.data. */
 const INPUTS_FIELD = 2;
 const DATA_FIELD = 2;
-const BASE64_FIELD = 2;
-const MEDIA_FIELDS = { image: 1, video: 2, audio: 14 } as const;
+/** Where a file's bytes go: the message's field in Data, and the bytes' field in it (`base64`, or the text's `raw`). */
+const CONTENT_FIELDS = {
+  image: { inData: 1, bytes: 2 },
+  video: { inData: 2, bytes: 2 },
+  audio: { inData: 14, bytes: 2 },
+  text: { inData: 13, bytes: 1 },
+} as const;
 const EMPTY = Buffer.alloc(0);
 
-export type MediaKind = keyof typeof MEDIA_FIELDS;
+export type ContentKind = keyof typeof CONTENT_FIELDS;
 
-/** One input of a request to lay out: its message, and the size of media bytes to leave room for. */
+/** One input of a request to lay out: its message, and the size of the file's bytes to leave room for. */
 export interface InputLayout {
-  /** The input; the `base64` of its media, if any, is not used (the media may also be absent). */
+  /** The input; the bytes of its content message, if any, are not used (the message may also be absent). */
   message: Input;
-  media?: { kind: MediaKind; size: number };
+  content?: { kind: ContentKind; size: number };
 }
 
 /**
- * A PostInputs request encoded into one buffer, with each input's media bytes still to be
- * written into their slots. Reading files straight into the request is what keeps one
- * copy of each file in memory: the generated writer copies a nested message into its
- * parent at every level (the bytes into Image, Image into Data, Data into Input, Input
- * into the request), four copies of every file.
+ * A PostInputs request encoded into one buffer, with each input's file bytes (an image's,
+ * video's or audio's `base64`, a text's UTF-8 `raw`) still to be written into their
+ * slots. Reading files straight into the request is what keeps one copy of each file in
+ * memory: the generated writer copies a nested message into its parent at every level
+ * (the bytes into Image, Image into Data, Data into Input, Input into the request), four
+ * copies of every file.
  *
- * Each message's media field is written after its other fields (protobuf reads fields in
- * any order), so an input's bytes end its encoding, and each input is one contiguous
- * range: a request with fewer inputs, for a retry, is the header and those ranges.
+ * The field holding the bytes is written after the other fields of each message
+ * (protobuf reads fields in any order), so an input's bytes end its encoding, and each
+ * input is one contiguous range: a request with fewer inputs, for a retry, is the header
+ * and those ranges.
  */
 export class EncodedPostInputs {
   constructor(
     readonly buffer: Buffer,
     private readonly headerLength: number,
-    private readonly ranges: ReadonlyArray<{ start: number; end: number; mediaSize: number }>,
+    private readonly ranges: ReadonlyArray<{ start: number; end: number; slotSize: number }>,
   ) {}
 
-  /** Where input `index`'s media bytes go: exactly as long as the size it was laid out with. */
-  mediaSlot(index: number): Buffer {
+  /** Where input `index`'s file bytes go: exactly as long as the size it was laid out with. */
+  slot(index: number): Buffer {
     const range = this.ranges[index];
     if (!range) throw new RangeError(`no input ${index} in this request`);
-    return this.buffer.subarray(range.end - range.mediaSize, range.end);
+    return this.buffer.subarray(range.end - range.slotSize, range.end);
   }
 
   /** The request with only the inputs at `indices`: the whole buffer when that is all of them. */
@@ -57,7 +64,7 @@ export class EncodedPostInputs {
   }
 }
 
-/** Encodes `request` with its inputs as laid out; the media slots are left unwritten. */
+/** Encodes `request` with its inputs as laid out; the slots are left unwritten. */
 export function layOutPostInputsRequest(
   request: Omit<PostInputsRequest, "inputs">,
   inputs: readonly InputLayout[],
@@ -75,57 +82,59 @@ export function layOutPostInputsRequest(
     const start = offset;
     offset = writeHeader(buffer, offset, INPUTS_FIELD, piece.length);
     offset = writeBytes(buffer, offset, piece.input);
-    if (piece.media) {
-      const { data, media } = piece;
+    if (piece.content) {
+      const { data, content } = piece;
       offset = writeHeader(buffer, offset, DATA_FIELD, data.length);
       offset = writeBytes(buffer, offset, data.fields);
-      offset = writeHeader(buffer, offset, media.field, media.length);
-      offset = writeBytes(buffer, offset, media.fields);
-      offset = writeHeader(buffer, offset, BASE64_FIELD, media.size);
-      offset += media.size;
+      offset = writeHeader(buffer, offset, content.field, content.length);
+      offset = writeBytes(buffer, offset, content.fields);
+      offset = writeHeader(buffer, offset, content.bytesField, content.size);
+      offset += content.size;
     }
-    return { start, end: offset, mediaSize: piece.media?.size ?? 0 };
+    return { start, end: offset, slotSize: piece.content?.size ?? 0 };
   });
   return new EncodedPostInputs(buffer, header.byteLength, ranges);
 }
 
 /**
  * One input's encoding, outside in: the input's fields but `data`, then the data's fields
- * but the media, then the media's fields but the bytes, then the bytes (only their size
- * here). `length` is the encoded input's length.
+ * but the content message, then that message's fields but the bytes, then the bytes (only
+ * their size here). `length` is the encoded input's length.
  */
 type InputPieces =
-  | { length: number; input: Uint8Array; data?: undefined; media?: undefined }
+  | { length: number; input: Uint8Array; data?: undefined; content?: undefined }
   | {
       length: number;
       input: Uint8Array;
       data: { fields: Uint8Array; length: number };
-      media: { field: number; fields: Uint8Array; size: number; length: number };
+      content: { field: number; fields: Uint8Array; bytesField: number; size: number; length: number };
     };
 
-function piecesOf({ message, media }: InputLayout, writer: BinaryWriter): InputPieces {
-  if (!media) {
+function piecesOf({ message, content }: InputLayout, writer: BinaryWriter): InputPieces {
+  if (!content) {
     const input = Input.encode(message, writer).finish();
     return { length: input.byteLength, input };
   }
+  const fields = CONTENT_FIELDS[content.kind];
   const data = message.data ?? Data.fromPartial({});
-  const mediaFields = encodeWithoutBytes(media.kind, data, writer);
-  const mediaLength = mediaFields.byteLength + fieldLength(BASE64_FIELD, media.size);
-  const dataFields = Data.encode({ ...data, [media.kind]: undefined }, writer).finish();
-  const dataLength = dataFields.byteLength + fieldLength(MEDIA_FIELDS[media.kind], mediaLength);
+  const contentFields = encodeWithoutBytes(content.kind, data, writer);
+  const contentLength = contentFields.byteLength + fieldLength(fields.bytes, content.size);
+  const dataFields = Data.encode({ ...data, [content.kind]: undefined }, writer).finish();
+  const dataLength = dataFields.byteLength + fieldLength(fields.inData, contentLength);
   const input = Input.encode({ ...message, data: undefined }, writer).finish();
   return {
     length: input.byteLength + fieldLength(DATA_FIELD, dataLength),
     input,
     data: { fields: dataFields, length: dataLength },
-    media: { field: MEDIA_FIELDS[media.kind], fields: mediaFields, size: media.size, length: mediaLength },
+    content: { field: fields.inData, fields: contentFields, bytesField: fields.bytes, size: content.size, length: contentLength },
   };
 }
 
-function encodeWithoutBytes(kind: MediaKind, data: Data, writer: BinaryWriter): Uint8Array {
+function encodeWithoutBytes(kind: ContentKind, data: Data, writer: BinaryWriter): Uint8Array {
   if (kind === "image") return Image.encode({ ...Image.fromPartial(data.image ?? {}), base64: EMPTY }, writer).finish();
   if (kind === "video") return Video.encode({ ...Video.fromPartial(data.video ?? {}), base64: EMPTY }, writer).finish();
-  return Audio.encode({ ...Audio.fromPartial(data.audio ?? {}), base64: EMPTY }, writer).finish();
+  if (kind === "audio") return Audio.encode({ ...Audio.fromPartial(data.audio ?? {}), base64: EMPTY }, writer).finish();
+  return Text.encode({ ...Text.fromPartial(data.text ?? {}), raw: "" }, writer).finish();
 }
 
 /** The encoded length of a length-delimited field holding `length` bytes. */

@@ -1,5 +1,6 @@
 import { posix } from "node:path";
-import { layOutPostInputsRequest, type EncodedPostInputs, type InputLayout, type MediaKind } from "../api/post-inputs-request.js";
+import { isUtf8 } from "node:buffer";
+import { layOutPostInputsRequest, type EncodedPostInputs, type InputLayout } from "../api/post-inputs-request.js";
 import { Input, type Data, type DeepPartial } from "../gen/clarifai/api/resources.js";
 import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
 import type { GeoPoint } from "../sources/candidate.js";
@@ -37,10 +38,10 @@ export function metadataFor(input: PlannedInput, defaults: InputDefaults): Recor
 }
 
 /**
- * The PostInputs message for one input, without its media bytes: they are read into the
- * encoded request (see `encodeBatch`). `fileText` is the content of a text file.
+ * The PostInputs message for one input, without the bytes of its file: they are read into
+ * the encoded request (see `encodeBatch`).
  */
-function buildInput(input: PlannedInput, defaults: InputDefaults, fileText = ""): Input {
+function buildInput(input: PlannedInput, defaults: InputDefaults): Input {
   const { candidate, kind } = input.accepted;
   const data: DeepPartial<Data> = {
     // Labels from folders, sidecars and manifests may hold spaces or accents: the id is
@@ -53,7 +54,6 @@ function buildInput(input: PlannedInput, defaults: InputDefaults, fileText = "")
   const content = candidate.content;
   if (content.kind === "url") data[kind] = { url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl };
   else if (content.kind === "text") data.text = { raw: content.text };
-  else if (kind === "text") data.text = { raw: fileText };
   else data[kind] = {};
   if (candidate.prompt !== undefined && kind !== "text") data.text = { raw: candidate.prompt };
   const datasetIds = [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...(candidate.datasetIds ?? [])])];
@@ -79,17 +79,13 @@ export async function encodeBatch(
   header: Omit<PostInputsRequest, "inputs">,
   allocate?: (size: number) => Buffer,
 ): Promise<EncodedBatch> {
-  // Text files become a string in the message, so they are read before it is built.
-  const mediaKinds = inputs.map(mediaKindOf);
-  const texts = await Promise.all(inputs.map((input, index) => (mediaKinds[index] ? undefined : readText(input))));
-  const layouts = inputs.map((input, index): InputLayout => {
-    const text = texts[index];
-    const message = buildInput(input, defaults, typeof text === "string" ? text : "");
-    const kind = mediaKinds[index];
-    return kind ? { message, media: { kind, size: input.accepted.size } } : { message };
+  const layouts = inputs.map((input): InputLayout => {
+    const message = buildInput(input, defaults);
+    const { candidate, kind, size } = input.accepted;
+    return candidate.content.kind === "bytes" ? { message, content: { kind, size } } : { message };
   });
   const request = layOutPostInputsRequest(header, layouts, allocate);
-  const reads = await Promise.all(inputs.map((input, index) => (mediaKinds[index] ? readInto(input, request.mediaSlot(index)) : texts[index])));
+  const reads = await Promise.all(inputs.map((input, index) => (layouts[index]?.content ? readInto(input, request.slot(index)) : undefined)));
   const batch: EncodedBatch = { request, entries: [], unreadable: [] };
   inputs.forEach((input, index) => {
     const problem = reads[index];
@@ -99,27 +95,14 @@ export async function encodeBatch(
   return batch;
 }
 
-/** The kind of an image, video or audio file: bytes that go into the request as they are. */
-function mediaKindOf(input: PlannedInput): MediaKind | undefined {
-  const kind = input.accepted.kind;
-  return input.accepted.candidate.content.kind === "bytes" && kind !== "text" ? kind : undefined;
-}
-
-async function readText(input: PlannedInput): Promise<string | Error | undefined> {
-  const content = input.accepted.candidate.content;
-  if (content.kind !== "bytes") return undefined;
-  try {
-    return (await content.bytes.all()).toString("utf8");
-  } catch (error) {
-    return error as Error;
-  }
-}
-
 async function readInto(input: PlannedInput, slot: Buffer): Promise<Error | undefined> {
   const content = input.accepted.candidate.content;
   if (content.kind !== "bytes") return undefined;
   try {
     await content.bytes.readInto(slot);
+    // A text goes as a protobuf string, which must be UTF-8: a file changed since it was
+    // checked would otherwise make the platform refuse the whole request.
+    if (input.accepted.kind === "text" && !isUtf8(slot)) return new Error("it is no longer valid UTF-8 text (it changed after it was checked)");
     return undefined;
   } catch (error) {
     return error as Error;

@@ -32,21 +32,21 @@ const request = PostInputsRequest.fromPartial({
 describe("layOutPostInputsRequest", () => {
   const { inputs: _, ...header } = request;
 
-  it("decodes, once the media are written into their slots, to the same request as the generated encoding", () => {
+  it("decodes, once the files' bytes are written into their slots, to the same request as the generated encoding", () => {
     const ours = encodeThroughSlots(request).buffer;
     expect(ours.byteLength).toBe(PostInputsRequest.encode(request).finish().byteLength);
     expect(PostInputsRequest.decode(ours)).toEqual(PostInputsRequest.decode(PostInputsRequest.encode(request).finish()));
     expect(PostInputsRequest.decode(ours)).toEqual(request);
   });
 
-  it("leaves slots exactly as long as the media, and none for inputs without media", () => {
+  it("leaves slots exactly as long as the files, and none for inputs without one", () => {
     const encoded = layOutPostInputsRequest(header, [
-      { message: Input.fromPartial({ id: "clip", data: { video: {} } }), media: { kind: "video", size: 70_000 } },
+      { message: Input.fromPartial({ id: "clip", data: { video: {} } }), content: { kind: "video", size: 70_000 } },
       { message: Input.fromPartial({ id: "note", data: { text: { raw: "just text" } } }) },
     ]);
-    expect(encoded.mediaSlot(0).byteLength).toBe(70_000);
-    expect(encoded.mediaSlot(1).byteLength).toBe(0);
-    expect(() => encoded.mediaSlot(2)).toThrow(RangeError);
+    expect(encoded.slot(0).byteLength).toBe(70_000);
+    expect(encoded.slot(1).byteLength).toBe(0);
+    expect(() => encoded.slot(2)).toThrow(RangeError);
   });
 
   it("gives the request of any subset of its inputs, for retries", () => {
@@ -58,19 +58,30 @@ describe("layOutPostInputsRequest", () => {
     expect(() => encoded.only([6])).toThrow(RangeError);
   });
 
-  it("encodes lengths of every varint size, up to media of several MiB", () => {
+  it("encodes lengths of every varint size, up to files of several MiB", () => {
     for (const size of [1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152 + 5]) {
-      const encoded = layOutPostInputsRequest(header, [{ message: Input.fromPartial({ id: `v${size}`, data: { video: {} } }), media: { kind: "video", size } }]);
-      encoded.mediaSlot(0).fill(9);
+      const encoded = layOutPostInputsRequest(header, [{ message: Input.fromPartial({ id: `v${size}`, data: { video: {} } }), content: { kind: "video", size } }]);
+      encoded.slot(0).fill(9);
       const decoded = PostInputsRequest.decode(encoded.buffer);
       expect(decoded.inputs[0]?.id).toBe(`v${size}`);
       expect(decoded.inputs[0]?.data?.video?.base64.byteLength).toBe(size);
     }
   });
 
-  it("reserves a slot for media the message does not hold at all", () => {
-    const encoded = layOutPostInputsRequest(header, [{ message: Input.fromPartial({ id: "bare" }), media: { kind: "audio", size: 3 } }]);
-    encoded.mediaSlot(0).set([7, 8, 9]);
+  it("puts a text file's bytes into the text's raw field, next to the text's other fields", () => {
+    const text = "Grüße, 世界\n";
+    const bytes = Buffer.from(text, "utf8");
+    const message = Input.fromPartial({ id: "note", data: { text: { url: "", allowDuplicateUrl: true }, metadata: { filename: "note.txt" } } });
+    const encoded = layOutPostInputsRequest(header, [{ message, content: { kind: "text", size: bytes.length } }]);
+    encoded.slot(0).set(bytes);
+    const decoded = PostInputsRequest.decode(encoded.buffer).inputs[0];
+    expect(decoded?.data?.text).toMatchObject({ raw: text, allowDuplicateUrl: true });
+    expect(decoded?.data?.metadata).toEqual({ filename: "note.txt" });
+  });
+
+  it("reserves a slot for content the message does not hold at all", () => {
+    const encoded = layOutPostInputsRequest(header, [{ message: Input.fromPartial({ id: "bare" }), content: { kind: "audio", size: 3 } }]);
+    encoded.slot(0).set([7, 8, 9]);
     const decoded = PostInputsRequest.decode(encoded.buffer);
     expect(decoded.inputs[0]?.id).toBe("bare");
     expect([...(decoded.inputs[0]?.data?.audio?.base64 ?? [])]).toEqual([7, 8, 9]);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { PostInputsRequest } from "../../../src/gen/clarifai/api/service.js";
+import type { PlannedInput } from "../../../src/plan/batcher.js";
+import type { ByteSource, Candidate } from "../../../src/sources/candidate.js";
+import { encodeBatch, type InputDefaults } from "../../../src/upload/request.js";
+import type { InputKind } from "../../../src/validate/limits.js";
+
+const defaults: InputDefaults = { concepts: ["animal"], labelsFromFolder: true, metadata: { batch: 7 }, allowDuplicateUrl: false };
+const header = { userAppId: { userId: "me", appId: "app" }, inputsAddJobId: "job", inputIdConflictResolution: 0 };
+
+/** Bytes as a source whose whole read may give other bytes than were checked (a file changed since). */
+function bytesSource(checked: Buffer, read: Buffer = checked): ByteSource {
+  return {
+    size: checked.length,
+    head: async (length) => checked.subarray(0, length),
+    all: async () => read,
+    readInto: async (target) => void read.copy(target),
+    async *chunks() {
+      yield read;
+    },
+  };
+}
+
+function planned(relPath: string, kind: InputKind, checked: Buffer, read?: Buffer): PlannedInput {
+  const candidate: Candidate = { source: `/data/${relPath}`, relPath, content: { kind: "bytes", bytes: bytesSource(checked, read) }, fingerprint: "f" };
+  return { id: relPath.replace(/\W/g, "_"), accepted: { status: "accepted", candidate, kind, format: "x", size: checked.length, warnings: [] }, requestBytes: 0 };
+}
+
+describe("encodeBatch", () => {
+  it("reads every file into the request, texts as their UTF-8 raw text", async () => {
+    const image = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const text = Buffer.from("Grüße aus Köln\n", "utf8");
+    const batch = await encodeBatch([planned("cats/a.png", "image", image), planned("notes/b.txt", "text", text)], defaults, header);
+    expect(batch.unreadable).toEqual([]);
+    expect(batch.entries.map((entry) => entry.index)).toEqual([0, 1]);
+    const request = PostInputsRequest.decode(batch.request.buffer);
+    expect(request.inputsAddJobId).toBe("job");
+    const [a, b] = request.inputs;
+    expect(Buffer.from(a?.data?.image?.base64 ?? []).equals(image)).toBe(true);
+    expect(a?.data?.concepts.map((concept) => concept.name)).toEqual(["animal", "cats"]);
+    expect(a?.data?.metadata).toEqual({ filename: "a.png", path: "cats/a.png", batch: 7 });
+    expect(b?.data?.text?.raw).toBe("Grüße aus Köln\n");
+    expect(b?.id).toBe("notes_b_txt");
+  });
+
+  it("leaves out a file that cannot be read, or a text that is no longer UTF-8, and keeps the others", async () => {
+    const gone: PlannedInput = planned("gone.png", "image", Buffer.from([1, 2]));
+    const content = gone.accepted.candidate.content;
+    if (content.kind === "bytes") content.bytes.readInto = async () => Promise.reject(new Error("ENOENT: no such file"));
+    const changed = planned("changed.txt", "text", Buffer.from("fine"), Buffer.from([0x66, 0xff, 0x6e, 0x65]));
+    const good = planned("good.txt", "text", Buffer.from("good"));
+    const batch = await encodeBatch([gone, changed, good], defaults, header);
+    expect(batch.unreadable.map((entry) => entry.message)).toEqual([
+      "/data/gone.png: ENOENT: no such file",
+      "/data/changed.txt: it is no longer valid UTF-8 text (it changed after it was checked)",
+    ]);
+    expect(batch.entries.map((entry) => entry.input.id)).toEqual(["good_txt"]);
+    const request = PostInputsRequest.decode(batch.request.only(batch.entries.map((entry) => entry.index)));
+    expect(request.inputs.map((input) => input.data?.text?.raw)).toEqual(["good"]);
+  });
+});
