@@ -225,7 +225,6 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     client: services.client,
     limiter: services.limiter,
     retry: services.retry,
-    addJobId,
     onRetry: (problem, attempt, delayMs) => bus.emit({ type: "retry", message: problem, attempt, delayMs }),
   };
 

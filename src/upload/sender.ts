@@ -18,7 +18,6 @@ export interface SenderContext {
   client: ClarifaiClient;
   limiter: RateLimiter;
   retry: RetryPolicy;
-  addJobId: string;
   onRetry: (message: string, attempt: number, delayMs: number) => void;
 }
 
