@@ -38,19 +38,22 @@ export function entryByteSource(handle: ZipHandle, entry: Entry): ByteSource {
       if (prefix && prefix.length >= length) return prefix.subarray(0, length);
       // One byte more than the declared size tells an entry that lies about it.
       const wanted = length >= size ? size + 1 : length;
-      const bytes = checked(entry, await read(handle, entry, wanted), wanted);
+      const bytes = await readChecked(handle, entry, wanted, Buffer.allocUnsafe(wanted));
       if (bytes.length === size && wanted > size) whole = bytes;
       else if (bytes.length <= KEPT_PREFIX_BYTES) prefix = bytes;
       return bytes.subarray(0, length);
     },
     async all(): Promise<Buffer> {
-      const bytes = whole ?? checked(entry, await read(handle, entry, size + 1), size + 1);
+      const bytes = whole ?? (await readChecked(handle, entry, size + 1, Buffer.allocUnsafe(size + 1)));
       whole = undefined;
       prefix = undefined;
       return bytes;
     },
     async readInto(target: Buffer): Promise<void> {
-      (await source.all()).copy(target);
+      if (whole) whole.copy(target);
+      else await readChecked(handle, entry, size + 1, target);
+      whole = undefined;
+      prefix = undefined;
     },
     // Whole: reads of one archive take turns, so few entries are held at once.
     async *chunks(): AsyncGenerator<Uint8Array> {
@@ -60,16 +63,22 @@ export function entryByteSource(handle: ZipHandle, entry: Entry): ByteSource {
   return source;
 }
 
-/** Fails unless `bytes` (a read of up to `wanted` bytes) agrees with the declared size and, when whole, the CRC-32. */
-function checked(entry: Entry, bytes: Buffer, wanted: number): Buffer {
+/**
+ * Reads up to `wanted` bytes of the entry into `target` (what does not fit is only
+ * counted) and returns those read, failing unless they agree with the declared size and,
+ * when whole, the CRC-32.
+ */
+async function readChecked(handle: ZipHandle, entry: Entry, wanted: number, target: Buffer): Promise<Buffer> {
+  const count = await read(handle, entry, wanted, target);
+  const bytes = target.subarray(0, Math.min(count, target.length));
   const size = entry.uncompressedSize;
-  if (bytes.length > size) {
+  if (count > size) {
     throw sizeMismatch(`it holds more than the ${size} bytes the archive declares`);
   }
-  if (bytes.length < Math.min(wanted, size)) {
-    throw sizeMismatch(`it holds only ${bytes.length} bytes, but the archive declares ${size}`);
+  if (count < Math.min(wanted, size)) {
+    throw sizeMismatch(`it holds only ${count} bytes, but the archive declares ${size}`);
   }
-  if (bytes.length === size && wanted > size && crc32(bytes) !== entry.crc32) {
+  if (count === size && wanted > size && crc32(bytes) !== entry.crc32) {
     throw new ZipEntryError(
       "corrupt_entry",
       `the entry's data is corrupt: its CRC-32 is ${hex(crc32(bytes))}, the archive declares ${hex(entry.crc32)}`,
@@ -86,17 +95,17 @@ function hex(crc: number): string {
   return crc.toString(16).padStart(8, "0");
 }
 
-/** Up to `wanted` bytes from the start of the entry (fewer when its data ends first). */
-function read(handle: ZipHandle, entry: Entry, wanted: number): Promise<Buffer> {
+/** Reads up to `wanted` bytes from the start of the entry into `target`, keeping what fits; returns how many it gave. */
+function read(handle: ZipHandle, entry: Entry, wanted: number, target: Buffer): Promise<number> {
   return handle.use(async (zipfile) => {
     const stream = await openStream(zipfile, entry);
     // Errors after reading stopped concern nobody; those before reach the loop below.
     stream.on("error", () => undefined);
-    const buffer = Buffer.allocUnsafe(wanted);
     let filled = 0;
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const taken = chunk.copy(buffer, filled, 0, Math.min(chunk.length, wanted - filled));
+        const taken = Math.min(chunk.length, wanted - filled);
+        if (filled < target.length) chunk.copy(target, filled, 0, Math.min(taken, target.length - filled));
         filled += taken;
         if (filled === wanted) break;
       }
@@ -105,7 +114,7 @@ function read(handle: ZipHandle, entry: Entry, wanted: number): Promise<Buffer> 
     } finally {
       release(stream);
     }
-    return buffer.subarray(0, filled);
+    return filled;
   });
 }
 

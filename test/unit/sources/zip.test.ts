@@ -108,6 +108,9 @@ describe("readZip: a mixed archive", () => {
       expect(await bytes.all()).toEqual(original);
       // A second read after all() reads the archive again and still agrees.
       expect(await bytes.head(10)).toEqual(original.subarray(0, 10));
+      const target = Buffer.alloc(original.length);
+      await bytes.readInto(target);
+      expect(target).toEqual(original);
     }
   });
 
@@ -237,6 +240,13 @@ describe("readZip: hostile archives", () => {
     // size plus one byte, and the archive's own read chunks).
     expect(allocations).toContain(20_001);
     expect(Math.max(...allocations)).toBeLessThan(64 * 1024);
+  });
+
+  it("fails readInto() of an entry that inflates past its declared size as all() does", async () => {
+    const liar = bytesOf(byPath(await list(archive("lying-sizes.zip")), "grows-large.txt"));
+    await expect(liar.readInto(Buffer.alloc(liar.size))).rejects.toThrow(
+      "the entry's real size differs from its declared size (entry_size_mismatch): it holds more than the 20000 bytes the archive declares",
+    );
   });
 
   it("a lying entry that reaches the validator is rejected as unreadable, naming the size mismatch", async () => {
