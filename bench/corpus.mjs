@@ -1,5 +1,6 @@
-// Builds benchmark corpora: many small images, a few large ones, a wide tree.
-import { mkdirSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+// Builds benchmark corpora: many small images, a few large ones, a wide tree, and for
+// memory a video near its size limit and large texts.
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deflateSync, crc32 } from "node:zlib";
 import { randomBytes } from "node:crypto";
@@ -63,5 +64,31 @@ export function largeImages(dir, count, mib) {
   mkdirSync(dir, { recursive: true });
   const side = Math.floor(Math.sqrt((mib * 1024 * 1024) / 3));
   for (let i = 0; i < count; i++) writeFileSync(join(dir, `large${i}.png`), makePng(side, side, Buffer.from(String(i).padStart(16, "0"))));
+  return dir;
+}
+
+/**
+ * One MP4 of `bytes` bytes: the small fixture's boxes (ftyp, moov, ...) and one `mdat`
+ * box of filler, which is what makes a video large.
+ */
+export function largeVideo(dir, bytes, fixture) {
+  const path = join(dir, "large.mp4");
+  if (existsSync(path) && statSync(path).size === bytes) return dir;
+  mkdirSync(dir, { recursive: true });
+  const boxes = readFileSync(fixture);
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(bytes - boxes.length, 0);
+  header.write("mdat", 4, "ascii");
+  writeFileSync(path, Buffer.concat([boxes, header, Buffer.alloc(bytes - boxes.length - 8)]));
+  return dir;
+}
+
+/** `count` UTF-8 texts of about `mib` MiB each. */
+export function largeTexts(dir, count, mib) {
+  if (countFiles(dir) === count) return dir;
+  mkdirSync(dir, { recursive: true });
+  const line = "the quick brown fox jumps over the lazy dog, über alles, 世界\n";
+  const text = line.repeat(Math.floor((mib * 1024 * 1024) / Buffer.byteLength(line)));
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `text${i}.txt`), `${i}\n${text}`);
   return dir;
 }

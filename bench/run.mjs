@@ -2,7 +2,7 @@
 // official clarifai-nodejs SDK, all against `clarifai-upload serve` on loopback.
 // Usage: node bench/run.mjs [--small N] [--platform N] [--large N] [--large-mib M] [--tree N]
 //                           [--concurrency N] [--runs N] [--shared-cores] [--skip-sdk]
-//                           [--only small,latency,platform,large,tree]
+//                           [--only small,latency,platform,large,tree,memory]
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { credentials, makeGenericClientConstructor, Metadata } from "@grpc/grpc-js";
 import { decodePostInputsAnswer } from "../dist/api/post-inputs-answer.js";
 import { PostInputsRequest, V2Service } from "../dist/gen/clarifai/api/service.js";
-import { largeImages, smallImages } from "./corpus.mjs";
+import { largeImages, largeTexts, largeVideo, smallImages } from "./corpus.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "clarifai-upload");
@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "3" },
     "skip-sdk": { type: "boolean", default: false },
     "shared-cores": { type: "boolean", default: false },
-    only: { type: "string", default: "small,latency,platform,large,tree" },
+    only: { type: "string", default: "small,latency,platform,large,tree,memory" },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -290,6 +290,35 @@ async function wideTree(count) {
   }
 }
 
+/**
+ * Peak memory of the CLI alone on inputs that are large one by one, where the benchmark's
+ * other corpora are large in number: a video just under its 128 MiB limit (held whole
+ * while it is sent), 20 texts of 15 MiB (checked for UTF-8 before they are sent), and
+ * the large images with ids from their content (hashed before they are sent).
+ */
+async function memory() {
+  const video = largeVideo(join(CORPUS, "video128"), 128 * 1024 * 1024 - 4096, join(ROOT, "fixtures", "media", "video.mp4"));
+  const texts = largeTexts(join(CORPUS, "text20x15"), 20, 15);
+  const cases = [
+    ["one video 4 KiB under the 128 MiB limit", video, []],
+    ["20 texts of 15 MiB", texts, []],
+    [`${args.large} x ${args["large-mib"]} MiB images, --id-from hash`, large, ["--id-from", "hash"]],
+  ];
+  log("\n== memory: large inputs, the CLI alone");
+  for (const [name, dir, extra] of cases) {
+    const files = listFiles(dir);
+    const result = await withServe(async (address) => {
+      const home = mkdtempSync(join(tmpdir(), "cu-bench-home-"));
+      const cli = await measure(process.execPath, cliArgs(address, dir, "memory", extra), { XDG_STATE_HOME: home });
+      rmSync(home, { recursive: true, force: true });
+      const summary = summaryOf(cli.stdout);
+      if (summary.uploaded !== files.length) throw new Error(`CLI uploaded ${summary.uploaded} of ${files.length}: ${cli.stderr}`);
+      return cli;
+    });
+    log(`${name.padEnd(42)} peak RSS ${result.peakMiB.toFixed(0)} MiB (${((result.peakMiB * 1024 * 1024) / 1e6).toFixed(0)} MB), ${result.seconds.toFixed(2)} s`);
+  }
+}
+
 if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("build first: npm run build");
 log(`building corpora under ${relative(ROOT, CORPUS)}/ (kept between runs)`);
 log(PINNED ? "the server runs on CPU 0, the clients on CPU 1 (--shared-cores to let them share)" : "the server and the clients share the CPUs");
@@ -309,3 +338,4 @@ if (only.has("latency")) await scenario("small images", small, { latencyMs: 50 }
 if (only.has("platform")) await scenario("small images", fewSmall, { latencyMs: 50, processingDelayMs: 1000 });
 if (only.has("large")) await scenario("large images", large);
 if (only.has("tree") && Number(args.tree) > 0) await wideTree(Number(args.tree));
+if (only.has("memory")) await memory();
