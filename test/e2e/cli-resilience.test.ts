@@ -1,12 +1,15 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClarifaiClient } from "../../src/api/client.js";
 import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
 import { finished, FIXTURES, isolatedEnv, runCli, startCli, summaryOf } from "../helpers/cli.js";
+import { makePng } from "../helpers/server.js";
 
 /** A folder of `count` small valid images in a few subfolders. */
 function makeCorpus(count: number): string {
@@ -18,6 +21,18 @@ function makeCorpus(count: number): string {
     copyFileSync(png, join(dir, `img${i}.png`));
   }
   return root;
+}
+
+/** A valid PNG of about `size` bytes, its bulk random: an ancillary chunk of noise before IEND. */
+function noisyPng(size: number): Buffer {
+  const png = makePng(2, 2);
+  const noise = randomBytes(size);
+  const chunk = Buffer.alloc(12 + noise.length);
+  chunk.writeUInt32BE(noise.length, 0);
+  chunk.write("ruBi", 4, "ascii");
+  noise.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + noise.length)), 8 + noise.length);
+  return Buffer.concat([png.subarray(0, png.length - 12), chunk, png.subarray(png.length - 12)]);
 }
 
 /** A loopback port that nothing listens on: bound, then released. */
@@ -72,6 +87,33 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       expect(new Set(inputs.map((input) => input.id)).size).toBe(200);
     } finally {
       await clean.close();
+    }
+  });
+
+  it("stores every byte as read, with request memory reused and only failed inputs sent again", async () => {
+    const corpus = mkdtempSync(join(tmpdir(), "cu-bytes-"));
+    const files = Array.from({ length: 12 }, (_, i) => {
+      const path = join(corpus, `noise${i}.png`);
+      writeFileSync(path, noisyPng(1_200_000 + i * 50_000));
+      return path;
+    });
+    const faulty = await startTestApp({ faults: { inputFailure: 0.25, seed: 11 } });
+    try {
+      // Batches of one or two files, so each request reuses the memory of an answered one.
+      const result = await runCli(["folder", corpus, "--json", "--batch-bytes", "3MiB", "--concurrency", "2", "--rps", "0", "--max-retries", "12", ...faulty.flags], env);
+      expect(summaryOf(result.stdout)).toMatchObject({ uploaded: 12, failed: 0 });
+      expect(result.stdout.split("\n").some((line) => line.includes('"event":"retry"'))).toBe(true);
+      const stored = await listAllInputs(faulty.client);
+      expect(stored).toHaveLength(12);
+      for (const input of stored) {
+        const got = await faulty.client.call("getInput", { inputId: input.id });
+        const name = String(input.data?.metadata?.filename);
+        const source = files.find((path) => basename(path) === name);
+        expect(source, name).toBeDefined();
+        expect(Buffer.from(got.input?.data?.image?.base64 ?? []).equals(readFileSync(source ?? "")), name).toBe(true);
+      }
+    } finally {
+      await faulty.close();
     }
   });
 
