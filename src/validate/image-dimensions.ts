@@ -2,11 +2,12 @@
  * Image dimensions from the header alone: no image is ever decoded.
  *
  * PNG, GIF and WEBP keep their dimensions in the first 40 bytes; image-size
- * reads GIF and WEBP (PNG, the common case, is read here). JPEG and TIFF may keep them far into the file (a JPEG's frame
- * header comes after its EXIF, ICC and XMP segments; a TIFF's first directory
- * can be anywhere), so they are walked here: the walk says exactly how many
- * leading bytes it needs next, which image-size cannot tell apart from a
- * corrupt file, and it knows every SOFn marker (image-size only SOF0 to SOF2).
+ * reads GIF and WEBP (PNG, the common case, is read here). JPEG and TIFF may
+ * keep them far into the file (a JPEG's frame header comes after its EXIF, ICC
+ * and XMP segments; a TIFF's first directory can be anywhere), so they are
+ * walked here: the walk says exactly how many leading bytes it needs next,
+ * which image-size cannot tell apart from a corrupt file, and it knows every
+ * SOFn marker (image-size only SOF0 to SOF2).
  */
 import { createRequire } from "node:module";
 
