@@ -19,7 +19,7 @@ const CORPUS = join(ROOT, "bench", "corpus");
 const { values: args } = parseArgs({
   options: {
     small: { type: "string", default: "20000" },
-    platform: { type: "string", default: "5000" },
+    platform: { type: "string", default: "20000" },
     large: { type: "string", default: "50" },
     "large-mib": { type: "string", default: "10" },
     tree: { type: "string", default: "100000" },
@@ -323,7 +323,7 @@ if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("build fi
 log(`building corpora under ${relative(ROOT, CORPUS)}/ (kept between runs)`);
 log(PINNED ? "the server runs on CPU 0, the clients on CPU 1 (--shared-cores to let them share)" : "the server and the clients share the CPUs");
 const small = smallImages(join(CORPUS, `flat${args.small}`), Number(args.small));
-const fewSmall = smallImages(join(CORPUS, `flat${args.platform}`), Number(args.platform));
+const platformSmall = smallImages(join(CORPUS, `flat${args.platform}`), Number(args.platform));
 const large = largeImages(join(CORPUS, `large${args.large}x${args["large-mib"]}`), Number(args.large), Number(args["large-mib"]));
 const only = new Set(args.only.split(","));
 // What any run of the CLI pays before and after its work (Node's start, loading the modules,
@@ -335,7 +335,7 @@ log(`CLI start-up and exit (clarifai-upload --version): ${startupSeconds.toFixed
 if (only.has("small")) await scenario("small images", small);
 if (only.has("latency")) await scenario("small images", small, { latencyMs: 50 });
 // Like the platform: answers take a round trip, and inputs stay pending while they are processed.
-if (only.has("platform")) await scenario("small images", fewSmall, { latencyMs: 50, processingDelayMs: 1000 });
+if (only.has("platform")) await scenario("small images", platformSmall, { latencyMs: 50, processingDelayMs: 1000 });
 if (only.has("large")) await scenario("large images", large);
 if (only.has("tree") && Number(args.tree) > 0) await wideTree(Number(args.tree));
 if (only.has("memory")) await memory();
