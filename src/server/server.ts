@@ -199,8 +199,8 @@ function bind(server: Server, address: string): Promise<number> {
 /**
  * HTTP/2 flow-control windows, per stream and per connection, as wide as gRPC's Go
  * servers let theirs grow. With Node's default of 64 KiB, which grpc-js's server keeps,
- * a client could send only 64 KiB per turn of this server's event loop: 50 requests of
- * 10 MiB took 4.5-5 s instead of 2.2-3 s, and both sides sat half idle.
+ * a client could send only 64 KiB per turn of this server's event loop: an upload of 50
+ * images of 10 MiB took 4.5-5 s instead of 2.2-3 s, and both sides sat half idle.
  */
 export const RECEIVE_WINDOW_BYTES = 16 * MiB;
 

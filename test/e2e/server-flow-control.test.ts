@@ -6,9 +6,11 @@ import { startTestServer, waitFor, type TestServer } from "../helpers/server.js"
 describe("local server: HTTP/2 flow control", () => {
   let t: TestServer;
   let session: ClientHttp2Session;
+  let settings: Promise<{ initialWindowSize?: number }>;
   beforeAll(async () => {
     t = await startTestServer();
     session = connect(`http://${t.address}`);
+    settings = new Promise((resolve) => session.once("remoteSettings", resolve));
   });
   afterAll(async () => {
     session.close();
@@ -16,8 +18,7 @@ describe("local server: HTTP/2 flow control", () => {
   });
 
   it("lets a client send 16 MiB ahead, per stream and per connection, not Node's default 64 KiB", async () => {
-    const settings = await new Promise<{ initialWindowSize?: number }>((resolve) => session.once("remoteSettings", resolve));
-    expect(settings.initialWindowSize).toBe(RECEIVE_WINDOW_BYTES);
+    expect((await settings).initialWindowSize).toBe(RECEIVE_WINDOW_BYTES);
     // The connection's window grows by a WINDOW_UPDATE that follows the settings.
     const window = await waitFor(async () => session.state.remoteWindowSize ?? 0, (size) => size === RECEIVE_WINDOW_BYTES, 2000);
     expect(window).toBe(16 * 1024 * 1024);
