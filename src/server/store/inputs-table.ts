@@ -144,9 +144,13 @@ export class InputsTable {
     if (stmt === undefined) {
       const where = ["user_id = ?", "app_id = ?"];
       if (hasIds) where.push("id IN (SELECT value FROM json_each(?))");
-      if (hasStatus) where.push("status_code = ?");
+      // With ids, the unique (user_id, app_id, id) index must drive the query. The unary
+      // + keeps SQLite from walking an index that only spares it the sort, through every
+      // input of the app: 128 ids among 100,000 inputs took 29 ms that way.
+      if (hasStatus) where.push(hasIds ? "+status_code = ?" : "status_code = ?");
+      const order = hasIds ? "+seq DESC" : "seq DESC";
       stmt = this.db.prepare<unknown[], InputRow>(
-        `SELECT * FROM inputs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ? OFFSET ?`,
+        `SELECT * FROM inputs WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ? OFFSET ?`,
       );
       this.listStmts.set(key, stmt);
     }
