@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command } from "commander";
+import { DEFAULT_RETRY_POLICY, withRetry } from "../api/retry.js";
 import { UsageError } from "../errors.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
@@ -132,16 +133,19 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const connection = await connect(global, saved.local === undefined || saved.local === false ? undefined : saved.local === true ? true : saved.local);
         const found = new Map<string, number>();
         try {
-          const pageSize = 128;
+          const { client } = connection;
+          // The platform's largest page: a lookup of 100,000 inputs is 100 calls.
+          const pageSize = 1000;
           for (let start = 0; start < acked.length; start += pageSize) {
             const ids = acked.slice(start, start + pageSize).map((record) => record.id);
-            const answer = await connection.client.call("listInputs", { ids, page: 1, perPage: pageSize, status: undefined });
+            const answer = await withRetry(() => client.call("listInputs", { ids, page: 1, perPage: pageSize, status: undefined }), DEFAULT_RETRY_POLICY);
             for (const input of answer.inputs) found.set(input.id, input.status?.code ?? 0);
           }
           if (flags.retry) {
             const failedIds = acked.filter((record) => found.get(record.id) === StatusCode.INPUT_FAILED).map((record) => record.id);
             for (let start = 0; start < failedIds.length; start += 128) {
-              await connection.client.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
+              const ids = failedIds.slice(start, start + 128);
+              await withRetry(() => client.call("deleteInputs", { ids }), DEFAULT_RETRY_POLICY);
             }
           }
         } finally {

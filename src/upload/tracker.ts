@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClarifaiClient } from "../api/client.js";
 import { describeStatus } from "../api/client.js";
+import { DEFAULT_RETRY_POLICY, withRetry } from "../api/retry.js";
 import { Status } from "../gen/clarifai/api/status/status.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import type { EventBus } from "./events.js";
@@ -17,7 +18,7 @@ export interface ProcessingFailure {
  */
 export async function followProcessing(client: ClarifaiClient, addJobId: string, ids: { has(id: string): boolean }, bus: EventBus, signal: AbortSignal, pollMs = 1000): Promise<ProcessingFailure[]> {
   for (;;) {
-    const answer = await client.call("getInputsAddJob", { id: addJobId });
+    const answer = await withRetry(() => client.call("getInputsAddJob", { id: addJobId }), DEFAULT_RETRY_POLICY);
     const progress = answer.inputsAddJob?.progress;
     const pending = progress?.pendingCount ?? 0;
     const inProgress = progress?.inProgressCount ?? 0;
@@ -28,7 +29,7 @@ export async function followProcessing(client: ClarifaiClient, addJobId: string,
   const failures: ProcessingFailure[] = [];
   const perPage = 1000;
   for (let page = 1; ; page++) {
-    const answer = await client.call("listInputs", { page, perPage, ids: [], status: Status.fromPartial({ code: StatusCode.INPUT_FAILED }) });
+    const answer = await withRetry(() => client.call("listInputs", { page, perPage, ids: [], status: Status.fromPartial({ code: StatusCode.INPUT_FAILED }) }), DEFAULT_RETRY_POLICY);
     for (const input of answer.inputs) {
       if (ids.has(input.id)) failures.push({ id: input.id, message: describeStatus(input.status) });
     }

@@ -117,6 +117,28 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
     }
   });
 
+  it("status looks up more than a page of inputs through throttling and unavailability", async () => {
+    const corpus = makeCorpus(1050);
+    const dataDir = mkdtempSync(join(tmpdir(), "cu-server-"));
+    const clean = await startTestApp({ dataDir });
+    const upload = await runCli(["folder", corpus, "--json", "--wait", "--rps", "0", "--job", "looked-up", ...clean.flags], env);
+    expect(summaryOf(upload.stdout)).toMatchObject({ uploaded: 1050, failed: 0 });
+    const stored = await listAllInputs(clean.client);
+    const lost = stored.slice(0, 3).map((input) => input.id);
+    await clean.client.call("deleteInputs", { ids: lost });
+    await clean.close();
+
+    const faulty = await startTestApp({ dataDir, faults: { throttle: 0.3, unavailable: 0.3, seed: 8 } });
+    try {
+      const status = await runCli(["status", "looked-up", "--json", "--api", `http://${faulty.server.address}`, "--pat", "test-pat"], env);
+      expect(status.stderr).toBe("");
+      expect(JSON.parse(status.stdout.trim().split("\n")[0] ?? "")).toMatchObject({ event: "status", acknowledged: 1050, processed: 1047, pending: 0, failed: 0, missing: 3 });
+      expect(status.code).toBe(1);
+    } finally {
+      await faulty.close();
+    }
+  });
+
   describe("interrupted runs", () => {
     let app: TestApp;
     beforeAll(async () => {
