@@ -285,6 +285,11 @@ async function wideTree(count) {
     const rerun = median(reruns);
     const again = summaryOf(rerun.stdout);
     log(`no-change re-run (median of ${reruns.map((r) => r.seconds.toFixed(2)).join(" ")} s): ${rerun.seconds.toFixed(2)} s, ${again.uploaded} uploaded, ${again.present} present, ${again.batches} batches, peak RSS ${rerun.peakMiB.toFixed(0)} MiB`);
+    // What a cron wrapper runs next: look up every acknowledged input on the server.
+    const status = await measure(process.execPath, [BIN, "status", first.job, "--pat", "bench"], { XDG_STATE_HOME: home });
+    if (status.code !== 0) throw new Error(`status exited with ${status.code}: ${status.stderr}`);
+    log(`status of the job: ${status.seconds.toFixed(2)} s (${status.stdout.trim()}), peak RSS ${status.peakMiB.toFixed(0)} MiB`);
+    rmSync(home, { recursive: true, force: true });
   } finally {
     await server.stop();
   }
