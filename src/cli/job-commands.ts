@@ -3,9 +3,11 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { DEFAULT_RETRY_POLICY, withRetry } from "../api/retry.js";
 import { UsageError } from "../errors.js";
+import { DEFAULT_RATE_LIMIT_RPS } from "../validate/limits.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
+import { lookUpStatuses } from "../upload/look-up.js";
 import { jobLogPath, listJobs, replayJobLog, type AckRecord, type FailRecord, type JobHeader, type JobState } from "../upload/joblog.js";
 import { EXIT } from "../report/exit-codes.js";
 import { statSync } from "node:fs";
@@ -131,16 +133,11 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const saved = header.options as unknown as RawUploadOptions;
         const acked = [...state.latest.values()].filter((record): record is AckRecord => record.type === "ack");
         const connection = await connect(global, saved.local === undefined || saved.local === false ? undefined : saved.local === true ? true : saved.local);
-        const found = new Map<string, number>();
+        let found: Map<string, number>;
         try {
           const { client } = connection;
-          // The platform's largest page: a lookup of 100,000 inputs is 100 calls.
-          const pageSize = 1000;
-          for (let start = 0; start < acked.length; start += pageSize) {
-            const ids = acked.slice(start, start + pageSize).map((record) => record.id);
-            const answer = await withRetry(() => client.call("listInputs", { ids, page: 1, perPage: pageSize, status: undefined }), DEFAULT_RETRY_POLICY);
-            for (const input of answer.inputs) found.set(input.id, input.status?.code ?? 0);
-          }
+          // As fast as the job was allowed to send.
+          found = await lookUpStatuses(client, acked.map((record) => record.id), Number(saved.rps ?? DEFAULT_RATE_LIMIT_RPS));
           if (flags.retry) {
             const failedIds = acked.filter((record) => found.get(record.id) === StatusCode.INPUT_FAILED).map((record) => record.id);
             for (let start = 0; start < failedIds.length; start += 128) {
