@@ -34,6 +34,13 @@ export class ApiError extends Error {
 
 export const DEFAULT_DEADLINE_MS = 120_000;
 
+/**
+ * How much of its answers the server may send ahead of what this client has read (HTTP/2
+ * flow control), where Node's default is 64 KiB. A page of 1,000 inputs is several
+ * hundred KiB; at 64 KiB it would take several round trips to arrive.
+ */
+const RECEIVE_WINDOW_BYTES = 16 * 1024 * 1024;
+
 type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: Metadata,
@@ -84,6 +91,7 @@ export class ClarifaiClient {
       "grpc.max_send_message_length": GRPC_MAX_MESSAGE_BYTES,
       "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
       "grpc.keepalive_time_ms": 60_000,
+      "grpc-node.flow_control_window": RECEIVE_WINDOW_BYTES,
     });
     // Connect now: the handshakes then overlap with the walk and validation that come
     // before the first call, instead of delaying that call.
