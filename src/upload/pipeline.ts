@@ -138,13 +138,17 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
   }
 
   const breaks = new IoBreaks(IO_BREAK_MS);
+  /** The id an input gets before validation (with --id-from hash, only after it). */
+  const provisionalId = (candidate: Candidate): string | undefined =>
+    candidate.id ?? (plan.idFrom === "hash" ? undefined : idFromName(idSourceText(candidate.relPath, plan.idFrom), plan.idPrefix));
   async function* discovered(): AsyncGenerator<{ candidate: Candidate; id?: string }> {
     for await (const candidate of plan.candidates(report)) {
       await breaks.pause();
       if (stopped()) break;
-      const provisional = candidate.id ?? (plan.idFrom === "hash" ? undefined : idFromName(idSourceText(candidate.relPath, plan.idFrom), plan.idPrefix));
       // Inputs re-sent by `status --retry` are this shard's already, whatever their ids hash to.
-      if (plan.shard && !plan.resend && shardOf(provisional ?? candidate.relPath, plan.shard.count) !== plan.shard.index) continue;
+      const sharded = plan.shard && !plan.resend ? plan.shard : undefined;
+      const id = sharded ? provisionalId(candidate) : undefined;
+      if (sharded && shardOf(id ?? candidate.relPath, sharded.count) !== sharded.index) continue;
       totals.discovered++;
       bus.emit({ type: "discovered", source: candidate.source });
       const earlier = log && !plan.resend ? alreadyAcknowledged(log.state, candidate.source, candidate.fingerprint) : undefined;
@@ -153,7 +157,8 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         bus.emit({ type: "skipped", id: earlier.id, source: candidate.source });
         continue;
       }
-      yield { candidate, id: provisional };
+      // Made only now: on a re-run most inputs are skipped above, and need no id.
+      yield { candidate, id: sharded ? id : provisionalId(candidate) };
     }
     bus.emit({ type: "walk_done", discovered: totals.discovered });
   }
