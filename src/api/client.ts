@@ -10,7 +10,7 @@ import {
 import { V2Client, V2Service, type MultiInputResponse } from "../gen/clarifai/api/service.js";
 import type { UserAppIDSet } from "../gen/clarifai/api/resources.js";
 import type { Status } from "../gen/clarifai/api/status/status.js";
-import { GRPC_MAX_MESSAGE_BYTES } from "../validate/limits.js";
+import { GRPC_MAX_MESSAGE_BYTES, MiB } from "../validate/limits.js";
 import { UploadError, UsageError } from "../errors.js";
 import type { Settings } from "../config/settings.js";
 import { parseEndpoint, type Endpoint } from "./endpoint.js";
@@ -39,7 +39,7 @@ export const DEFAULT_DEADLINE_MS = 120_000;
  * flow control), where Node's default is 64 KiB. A page of 1,000 inputs is several
  * hundred KiB; at 64 KiB it would take several round trips to arrive.
  */
-const RECEIVE_WINDOW_BYTES = 16 * 1024 * 1024;
+const RECEIVE_WINDOW_BYTES = 16 * MiB;
 
 type UnaryMethod<Req, Res> = (
   request: Req,

@@ -2,6 +2,7 @@ import { createServer, type ServerHttp2Session, type Settings } from "node:http2
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClarifaiClient } from "../../../src/api/client.js";
+import { waitFor } from "../../helpers/server.js";
 
 describe("ClarifaiClient: HTTP/2 flow control", () => {
   const server = createServer();
@@ -26,8 +27,7 @@ describe("ClarifaiClient: HTTP/2 flow control", () => {
     const { session, settings } = await connected;
     expect(settings.initialWindowSize).toBe(16 * 1024 * 1024);
     // The connection's window grows by a WINDOW_UPDATE that follows the settings.
-    const until = Date.now() + 2000;
-    while (session.state.remoteWindowSize !== 16 * 1024 * 1024 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(session.state.remoteWindowSize).toBe(16 * 1024 * 1024);
+    const window = await waitFor(async () => session.state.remoteWindowSize ?? 0, (size) => size === 16 * 1024 * 1024, 2000);
+    expect(window).toBe(16 * 1024 * 1024);
   });
 });
