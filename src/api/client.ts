@@ -58,8 +58,8 @@ export type RpcName = {
     ? Req extends AppScoped ? (Res extends Answer ? K : never) : never
     : never;
 }[keyof V2Client];
-type RequestOf<K extends RpcName> = V2Client[K] extends UnaryMethod<infer Req, unknown> ? Req : never;
-type ResponseOf<K extends RpcName> = V2Client[K] extends UnaryMethod<never, infer Res> ? Res : never;
+export type RequestOf<K extends RpcName> = V2Client[K] extends UnaryMethod<infer Req, unknown> ? Req : never;
+export type ResponseOf<K extends RpcName> = V2Client[K] extends UnaryMethod<never, infer Res> ? Res : never;
 
 export interface ClientOptions {
   settings: Settings;
@@ -68,8 +68,8 @@ export interface ClientOptions {
 }
 
 /**
- * One channel to the V2 service with auth metadata and deadlines. It does not retry:
- * callers decide with `withRetry` and the verdict on `ApiError`.
+ * One channel to the V2 service with auth metadata and deadlines. It does not retry or
+ * pace: every call of the tool goes through the call layer (`Caller`), which does.
  */
 export class ClarifaiClient {
   readonly endpoint: Endpoint;
@@ -78,6 +78,8 @@ export class ClarifaiClient {
   private readonly metadata: Metadata;
   private readonly deadlineMs: number;
   private readonly secret: string | undefined;
+  /** Calls in flight, so that `cancelAll` can end them (the second Ctrl-C). */
+  private readonly inFlight = new Set<ClientUnaryCall>();
 
   constructor(options: ClientOptions) {
     const { settings } = options;
@@ -106,7 +108,8 @@ export class ClarifaiClient {
     const method = this.stub[rpc] as unknown as UnaryMethod<RequestOf<K>, ResponseOf<K>>;
     const full = { ...request, userAppId: this.userAppId } as RequestOf<K>;
     return new Promise((resolve, reject) => {
-      method.call(this.stub, full, this.metadata, { deadline: Date.now() + deadlineMs }, this.settle(rpc, resolve, reject));
+      const call = method.call(this.stub, full, this.metadata, { deadline: Date.now() + deadlineMs }, this.settle(rpc, resolve, reject, () => this.inFlight.delete(call)));
+      this.inFlight.add(call);
     });
   }
 
@@ -117,20 +120,27 @@ export class ClarifaiClient {
    */
   postEncodedInputs(request: Buffer, deadlineMs = this.deadlineMs): Promise<MultiInputResponse> {
     return new Promise((resolve, reject) => {
-      this.stub.makeUnaryRequest(
+      const call = this.stub.makeUnaryRequest(
         V2Service.postInputs.path,
         (bytes: Buffer) => bytes,
         decodePostInputsAnswer,
         request,
         this.metadata,
         { deadline: Date.now() + deadlineMs },
-        this.settle("postInputs", resolve, reject),
+        this.settle("postInputs", resolve, reject, () => this.inFlight.delete(call)),
       );
+      this.inFlight.add(call);
     });
   }
 
-  private settle<T>(rpc: string, resolve: (answer: T) => void, reject: (error: ApiError) => void): (error: ServiceError | null, answer?: T) => void {
+  /** Cancels every call in flight: each fails with gRPC CANCELLED. */
+  cancelAll(): void {
+    for (const call of this.inFlight) call.cancel();
+  }
+
+  private settle<T>(rpc: string, resolve: (answer: T) => void, reject: (error: ApiError) => void, done: () => void): (error: ServiceError | null, answer?: T) => void {
     return (error, answer) => {
+      done();
       if (error) {
         const verdict = classifyGrpcError(error.code);
         reject(new ApiError(this.redact(`${rpc}: ${error.details || error.message}`), verdict, undefined, error.code));

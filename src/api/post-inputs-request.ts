@@ -51,6 +51,13 @@ export class EncodedPostInputs {
     return this.buffer.subarray(range.end - range.slotSize, range.end);
   }
 
+  /** Input `index`'s encoding before its file bytes: its id, metadata and the other fields. */
+  fieldsBeforeSlot(index: number): Buffer {
+    const range = this.ranges[index];
+    if (!range) throw new RangeError(`no input ${index} in this request`);
+    return this.buffer.subarray(range.start, range.end - range.slotSize);
+  }
+
   /** The request with only the inputs at `indices`: the whole buffer when that is all of them. */
   only(indices: readonly number[]): Buffer {
     if (indices.length === this.ranges.length && indices.every((index, position) => index === position)) return this.buffer;

@@ -12,7 +12,7 @@ import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 export type RequestVerdict = "success" | "per_input" | "retry" | "auth" | "fatal";
 
 /** What one input's status in a PostInputs answer means. */
-export type InputVerdict = "accepted" | "present" | "retry" | "failed";
+export type InputVerdict = "accepted" | "duplicate" | "retry" | "failed";
 
 const AUTH_CODES = new Set<number>([
   StatusCode.CONN_ACCOUNT_ISSUES,
@@ -70,7 +70,11 @@ export function classifyInputStatus(code: number): InputVerdict {
     case StatusCode.SUCCESS:
       return "accepted";
     case StatusCode.INPUT_DUPLICATE:
-      return "present";
+      return "duplicate";
+    // In a PostInputs answer, INPUT_FAILED is the platform's "try again" for that input
+    // (the official clients retry it); a verdict on the input itself has its own code.
+    case StatusCode.INPUT_FAILED:
+      return "retry";
     default:
       return RETRY_CODES.has(code) || isServerSide(code) ? "retry" : "failed";
   }

@@ -5,6 +5,9 @@ import { DataSourceCredentials, Input, InputIDConflictResolution } from "../gen/
 import { UsageError } from "../errors.js";
 import { EXIT } from "../report/exit-codes.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
+import type { Caller } from "../api/caller.js";
+import { DEFAULT_RATE_LIMIT_RPS } from "../validate/limits.js";
+import { callerFor } from "../upload/caller-for.js";
 import { ensureDataset } from "../upload/dataset.js";
 import { EventBus } from "../upload/events.js";
 import { describeExtraction, extractionEnded, followIngestJob } from "../upload/ingest-job.js";
@@ -13,7 +16,7 @@ import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { connect } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import type { CommandRunner } from "./upload-commands.js";
-import { parseConcepts, parseMetadata } from "./upload-options.js";
+import { parseConcepts, parseInteger, parseMetadata } from "./upload-options.js";
 
 interface CloudFlags {
   awsRegion?: string;
@@ -101,8 +104,8 @@ export function cloudCommands(runner: CommandRunner): Command[] {
     .option("--page <n>", "page", "1")
     .option("--per-page <n>", "jobs per page", "50")
     .action(async (flags: { page: string; perPage: string; local?: string | boolean }, command: Command) => {
-      await runner(() => withClient(command, async (client, global) => {
-        const answer = await client.call("listInputsExtractionJobs", { page: Number(flags.page), perPage: Number(flags.perPage) });
+      await runner(() => withCaller(command, async (caller, global) => {
+        const answer = await caller.call("listInputsExtractionJobs", { page: parseInteger(flags.page, "--page"), perPage: parseInteger(flags.perPage, "--per-page") });
         for (const job of answer.inputsExtractionJobs) print(global, { event: "extraction", ...extractionJson(job) }, describeExtraction(job));
         return EXIT.ok;
       }));
@@ -112,8 +115,8 @@ export function cloudCommands(runner: CommandRunner): Command[] {
     .description("show one extraction job")
     .argument("<id>", "extraction job id")
     .action(async (id: string, _flags: object, command: Command) => {
-      await runner(() => withClient(command, async (client, global) => {
-        const { inputsExtractionJob } = await client.call("getInputsExtractionJob", { inputsExtractionJobId: id });
+      await runner(() => withCaller(command, async (caller, global) => {
+        const { inputsExtractionJob } = await caller.call("getInputsExtractionJob", { inputsExtractionJobId: id });
         if (!inputsExtractionJob) throw new UsageError(`no extraction job ${id}`);
         print(global, { event: "extraction", ...extractionJson(inputsExtractionJob) }, describeExtraction(inputsExtractionJob));
         return EXIT.ok;
@@ -124,8 +127,8 @@ export function cloudCommands(runner: CommandRunner): Command[] {
     .description("cancel extraction jobs")
     .argument("<ids...>", "extraction job ids")
     .action(async (ids: string[], _flags: object, command: Command) => {
-      await runner(() => withClient(command, async (client, global) => {
-        const answer = await client.call("cancelInputsExtractionJobs", { ids });
+      await runner(() => withCaller(command, async (caller, global) => {
+        const answer = await caller.call("cancelInputsExtractionJobs", { ids });
         for (const job of answer.inputsExtractionJobs) print(global, { event: "extraction", ...extractionJson(job) }, describeExtraction(job));
         return EXIT.ok;
       }));
@@ -134,11 +137,11 @@ export function cloudCommands(runner: CommandRunner): Command[] {
   return [cloud, extraction];
 }
 
-async function withClient(command: Command, use: (client: Awaited<ReturnType<typeof connect>>["client"], global: GlobalOptions) => Promise<number>): Promise<number> {
+async function withCaller(command: Command, use: (caller: Caller, global: GlobalOptions) => Promise<number>): Promise<number> {
   const global = command.optsWithGlobals<GlobalOptions & { local?: string | boolean }>();
   const connection = await connect(global, localOf(global.local));
   try {
-    return await use(connection.client, global);
+    return await use(callerFor(connection.client, { rps: DEFAULT_RATE_LIMIT_RPS }), global);
   } finally {
     await connection.close();
   }
@@ -165,10 +168,11 @@ async function runCloud(url: string, flags: CloudFlags, global: GlobalOptions): 
   bus.on(reporter.listener);
   const connection = await connect(global, localOf(flags.local));
   const interrupt = onInterrupt(() => undefined);
+  const caller = callerFor(connection.client, { rps: DEFAULT_RATE_LIMIT_RPS, bus, cancel: interrupt.cancel });
   try {
-    if (flags.dataset) await ensureDataset(connection.client, flags.dataset);
+    if (flags.dataset) await ensureDataset(caller, flags.dataset);
     const jobId = flags.jobId ?? randomBytes(16).toString("hex");
-    const answer = await connection.client.call("postInputsDataSources", {
+    const answer = await caller.call("postInputsDataSources", {
       dataSources: [{ inputsAddJobId: jobId, url: { url, credentials }, inputIdConflictResolution: conflictResolution(flags.idConflict), inputTemplate: template }],
       callBackUrl: "",
     });
@@ -179,7 +183,7 @@ async function runCloud(url: string, flags: CloudFlags, global: GlobalOptions): 
       reporter.note(`follow it with: clarifai-upload extraction get ${extractionIds[0] ?? "ID"}`);
       return EXIT.ok;
     }
-    const outcome = await followIngestJob(connection.client, job?.id ?? jobId, bus, interrupt.signal);
+    const outcome = await followIngestJob(caller, job?.id ?? jobId, bus, interrupt.signal);
     for (const extraction of outcome.extractions) reporter.note(describeExtraction(extraction));
     if (!outcome.finished) {
       reporter.note(`stopped watching; the job goes on. Check: clarifai-upload extraction get ${extractionIds[0]}   Cancel: clarifai-upload extraction cancel ${extractionIds.join(" ")}`);

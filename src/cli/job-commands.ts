@@ -1,14 +1,16 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { DEFAULT_RETRY_POLICY, withRetry } from "../api/retry.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_RATE_LIMIT_RPS } from "../validate/limits.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { lookUpStatuses } from "../upload/look-up.js";
-import { jobLogPath, listJobs, replayJobLog, type AckRecord, type FailRecord, type JobHeader, type JobState } from "../upload/joblog.js";
+import { jobLogPath, JobLogWriter, listJobs, replayJobLog, type AckRecord, type JobHeader, type JobState, type ProcessedRecord, type ProcessingFailedRecord } from "../upload/joblog.js";
+import { countInputs, describeProblem, problemRecords, type JobCounts } from "../upload/job-counts.js";
+import { JobLock } from "../upload/job-lock.js";
+import { callerFor } from "../upload/caller-for.js";
 import { EXIT } from "../report/exit-codes.js";
 import { statSync } from "node:fs";
 import { connect } from "./connect.js";
@@ -25,25 +27,6 @@ async function openJob(nameOrPath: string): Promise<{ path: string; state: JobSt
   const state = await replayJobLog(path);
   if (!state.header) throw new UsageError(`${path}: no header record; not a job log of this tool`);
   return { path, state, header: state.header };
-}
-
-interface JobCounts {
-  acknowledged: number;
-  uploaded: number;
-  present: number;
-  failed: number;
-  rejected: number;
-}
-
-function countLatest(state: JobState): JobCounts {
-  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, failed: 0, rejected: 0 };
-  for (const record of state.latest.values()) {
-    if (record.type === "ack") {
-      counts.acknowledged++;
-      counts[record.status]++;
-    } else counts[record.type]++;
-  }
-  return counts;
 }
 
 /** The header's saved options, with the global ones given now taking precedence. */
@@ -81,12 +64,12 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const global = command.optsWithGlobals<GlobalOptions>();
         for (const listing of listJobs()) {
           const state = await replayJobLog(listing.path);
-          const counts = countLatest(state);
+          const counts = countInputs(state);
           const header = state.header;
           write(
             global,
             { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, runs: state.ends.length, ...counts },
-            `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  acknowledged ${counts.acknowledged}, failed ${counts.failed}, rejected ${counts.rejected}`,
+            `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  ${countsLine(counts)}`,
           );
         }
         return EXIT.ok;
@@ -100,8 +83,8 @@ export function jobCommands(runner: CommandRunner): Command[] {
       await runner(async () => {
         const global = command.optsWithGlobals<GlobalOptions>();
         const { header, state, path } = await openJob(job);
-        const counts = countLatest(state);
-        const problems = [...state.latest.values()].filter((record): record is FailRecord => record.type !== "ack");
+        const counts = countInputs(state);
+        const problems = problemRecords(state).map(describeProblem);
         if (global.json) {
           write(global, { event: "job", job: header.job, path, header, runs: state.ends.map((end) => end.summary), batches: state.batches, corrupt_lines: state.corruptLines, ...counts, problems }, "");
           return EXIT.ok;
@@ -112,10 +95,10 @@ export function jobCommands(runner: CommandRunner): Command[] {
           `command    ${header.command} ${header.args.join(" ")}`,
           `target     ${header.target.api} user ${header.target.user} app ${header.target.app}${header.target.dataset ? ` dataset ${header.target.dataset}` : ""}`,
           `runs       ${state.ends.length} (${state.batches} batches)`,
-          `inputs     ${counts.acknowledged} acknowledged (${counts.uploaded} uploaded, ${counts.present} already present), ${counts.failed} failed, ${counts.rejected} rejected`,
+          `inputs     ${countsLine(counts)}`,
         ];
         if (state.corruptLines > 0) lines.push(`note       ${state.corruptLines} unreadable line(s) ignored`);
-        for (const problem of problems.slice(0, 50)) lines.push(`  ! ${problem.type} [${problem.reason}] ${problem.message}`);
+        for (const problem of problems.slice(0, 50)) lines.push(`  ! ${problem.status} [${problem.reason}] ${problem.message}`);
         if (problems.length > 50) lines.push(`  ... and ${problems.length - 50} more (see --json)`);
         process.stdout.write(`${lines.join("\n")}\n`);
         return EXIT.ok;
@@ -131,49 +114,110 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const { header, state, path } = await openJob(job);
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
         const saved = header.options as unknown as RawUploadOptions;
-        const acked = [...state.latest.values()].filter((record): record is AckRecord => record.type === "ack");
+        // Inputs the job put on the server, and those whose processing failed there.
+        const onServer = [...state.latest.values()].filter((record): record is AckRecord | ProcessingFailedRecord => record.type === "ack" || record.type === "processing_failed");
         const connection = await connect(global, saved.local === undefined || saved.local === false ? undefined : saved.local === true ? true : saved.local);
-        let found: Map<string, number>;
+        let found: Map<string, { code: number; description: string }>;
         try {
-          const { client } = connection;
           // As fast as the job was allowed to send.
-          found = await lookUpStatuses(client, acked.map((record) => record.id), Number(saved.rps ?? DEFAULT_RATE_LIMIT_RPS));
+          const caller = callerFor(connection.client, { rps: parseRps(saved.rps), maxRetries: saved.maxRetries === undefined ? undefined : Number(saved.maxRetries) });
+          found = await lookUpStatuses(caller, onServer.map((record) => record.id));
           if (flags.retry) {
-            const failedIds = acked.filter((record) => found.get(record.id) === StatusCode.INPUT_FAILED).map((record) => record.id);
-            for (let start = 0; start < failedIds.length; start += 128) {
-              const ids = failedIds.slice(start, start + 128);
-              await withRetry(() => client.call("deleteInputs", { ids }), DEFAULT_RETRY_POLICY);
-            }
+            const failedIds = onServer.filter((record) => found.get(record.id)?.code === StatusCode.INPUT_FAILED).map((record) => record.id);
+            for (let start = 0; start < failedIds.length; start += 128) await caller.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
           }
         } finally {
           await connection.close();
         }
-        const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
-        const toResend: AckRecord[] = [];
-        for (const record of acked) {
-          const code = found.get(record.id);
-          if (code === undefined) {
-            counts.missing++;
-            toResend.push(record);
-          } else if (code === StatusCode.INPUT_SUCCESS) counts.processed++;
-          else if (code === StatusCode.INPUT_FAILED) {
-            counts.failed++;
-            toResend.push(record);
-          } else counts.pending++;
-        }
+        const reconciled = reconcile(onServer, found);
+        const logged = problemRecords(state).filter((record) => record.type !== "processing_failed").map(describeProblem);
+        recordWhatStatusLearned(path, header.job, reconciled.learned);
+        const counts = { ...reconciled.counts, rejected: logged.filter((p) => p.status === "rejected").length, not_sent: logged.filter((p) => p.status === "failed").length, conflicts: logged.filter((p) => p.status === "conflict").length };
+        const out = command.optsWithGlobals<GlobalOptions>();
         write(
-          command.optsWithGlobals<GlobalOptions>(),
-          { event: "status", job: header.job, acknowledged: acked.length, ...counts },
-          `job ${header.job}: ${acked.length} acknowledged inputs: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing`,
+          out,
+          { event: "status", job: header.job, acknowledged: onServer.length, ...counts },
+          `job ${header.job}: ${onServer.length} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
         );
-        if (!flags.retry) return counts.failed + counts.missing > 0 ? EXIT.someFailed : EXIT.ok;
-        if (toResend.length === 0) return EXIT.ok;
+        for (const line of [...reconciled.unsettled, ...logged]) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
+        const problems = counts.failed + counts.missing + counts.rejected + counts.not_sent + counts.conflicts;
+        if (!flags.retry) return problems > 0 ? EXIT.someFailed : EXIT.ok;
+        if (reconciled.toResend.length === 0) return EXIT.ok;
         const options = { ...saved, job: header.job, jobLog: path };
-        return runUploadCommand(resendCommand(header, toResend), options, global);
+        return runUploadCommand(resendCommand(header, reconciled.toResend), options, global);
       });
     });
 
   return [resume, log, status];
+}
+
+function countsLine(counts: JobCounts): string {
+  const parts = [`${counts.acknowledged} acknowledged (${counts.uploaded} uploaded, ${counts.present} already present, ${counts.processed} processed${counts.kept ? `, ${counts.kept} kept` : ""})`];
+  parts.push(`${counts.processing_failed} failed processing`, `${counts.failed} failed`, `${counts.rejected} rejected`, `${counts.conflicts} id conflicts`);
+  return parts.join(", ");
+}
+
+function parseRps(saved: string | undefined): number {
+  const rps = Number(saved ?? DEFAULT_RATE_LIMIT_RPS);
+  return Number.isFinite(rps) && rps >= 0 ? rps : DEFAULT_RATE_LIMIT_RPS;
+}
+
+interface StatusLine {
+  id: string;
+  source: string;
+  status: "pending" | "processing_failed" | "missing";
+  reason: string;
+  message: string;
+}
+
+/** What the server says of each input the job put there: counts, the lines to show, what to record and what --retry sends. */
+function reconcile(onServer: ReadonlyArray<AckRecord | ProcessingFailedRecord>, found: ReadonlyMap<string, { code: number; description: string }>) {
+  const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
+  const unsettled: StatusLine[] = [];
+  const learned: Array<ProcessedRecord | ProcessingFailedRecord> = [];
+  const toResend: Array<AckRecord | ProcessingFailedRecord> = [];
+  const run = new Date().toISOString();
+  for (const record of onServer) {
+    const answer = found.get(record.id);
+    const { id, source } = record;
+    if (answer === undefined) {
+      counts.missing++;
+      unsettled.push({ id, source, status: "missing", reason: "missing", message: `${source}: input ${id} is not on the server` });
+      toResend.push(record);
+    } else if (answer.code === StatusCode.INPUT_SUCCESS) {
+      counts.processed++;
+      if (record.type !== "ack" || record.status !== "processed") learned.push({ type: "processed", id, source, run });
+    } else if (answer.code === StatusCode.INPUT_FAILED) {
+      counts.failed++;
+      unsettled.push({ id, source, status: "processing_failed", reason: "processing_failed", message: `${source}: ${answer.description}` });
+      toResend.push(record);
+      if (record.type === "ack") {
+        learned.push({ type: "processing_failed", id, source, fingerprint: record.fingerprint, digest: record.digest, code: answer.code, description: answer.description, attempts: (record.processingFailures ?? 0) + 1, run });
+      }
+    } else {
+      counts.pending++;
+      unsettled.push({ id, source, status: "pending", reason: "pending", message: `${source}: ${answer.description}` });
+    }
+  }
+  return { counts, unsettled, learned, toResend };
+}
+
+/** Writes what `status` learned into the job log, unless a run of the job holds it now (that run records its own). */
+function recordWhatStatusLearned(path: string, job: string, records: ReadonlyArray<ProcessedRecord | ProcessingFailedRecord>): void {
+  if (records.length === 0) return;
+  let lock: JobLock;
+  try {
+    lock = JobLock.acquire(path, job);
+  } catch {
+    return;
+  }
+  const writer = new JobLogWriter(path);
+  try {
+    for (const record of records) writer.append(record);
+  } finally {
+    writer.close();
+    lock.release();
+  }
 }
 
 /**
@@ -183,7 +227,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
  * too). A job that read its list from stdin cannot be read again: its files and URLs are
  * taken from the sources the log recorded.
  */
-function resendCommand(header: JobHeader, records: readonly AckRecord[]): UploadCommand {
+function resendCommand(header: JobHeader, records: ReadonlyArray<AckRecord | ProcessingFailedRecord>): UploadCommand {
   let original: UploadCommand;
   try {
     original = uploadCommandFor(header.command, header.args, header.options);
@@ -195,7 +239,7 @@ function resendCommand(header: JobHeader, records: readonly AckRecord[]): Upload
 }
 
 /** The candidates of `records` among those `source` makes; a record whose source is gone is rejected, not lost. */
-async function* onlyThese(records: readonly AckRecord[], source: UploadCommand["candidates"], report: SourceReport): AsyncGenerator<Candidate> {
+async function* onlyThese(records: ReadonlyArray<AckRecord | ProcessingFailedRecord>, source: UploadCommand["candidates"], report: SourceReport): AsyncGenerator<Candidate> {
   const wanted = new Map(records.map((record) => [record.source, record]));
   // What the source says of the inputs not being re-sent was said by the runs that sent them.
   const quiet: SourceReport = {
@@ -217,7 +261,7 @@ async function* onlyThese(records: readonly AckRecord[], source: UploadCommand["
 }
 
 /** Candidates for inputs to send again under their old ids, from the sources the log recorded. */
-async function* recordedSources(records: readonly AckRecord[]): AsyncGenerator<Candidate> {
+async function* recordedSources(records: ReadonlyArray<AckRecord | ProcessingFailedRecord>): AsyncGenerator<Candidate> {
   for (const record of records) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(record.source)) {
       yield { source: record.source, relPath: record.source, id: record.id, content: { kind: "url", url: record.source }, fingerprint: record.fingerprint };

@@ -1,10 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { RateLimiter } from "../api/rate-limiter.js";
-import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
 import { UsageError } from "../errors.js";
 import { MiB } from "../validate/limits.js";
 import { ensureDataset } from "../upload/dataset.js";
+import { callerFor } from "../upload/caller-for.js";
 import { EventBus } from "../upload/events.js";
 import { JobLock } from "../upload/job-lock.js";
 import { jobLogPath, JOB_LOG_VERSION, JobLogWriter, replayJobLog } from "../upload/joblog.js";
@@ -16,6 +15,7 @@ import { exitCodeFor } from "../report/exit-codes.js";
 import { FailedOutWriter } from "../report/failed-out.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
 import { summarize } from "../report/summary.js";
+import type { Caller } from "../api/caller.js";
 import { connect, settingsFor, type Connection } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
@@ -66,26 +66,38 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const labels = options.annotations || options.sidecars
     ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
     : undefined;
-  const reporter = createReporter({ mode: chooseMode(global) });
+  const reporter = createReporter({ mode: chooseMode(global), dryRun: options.dryRun });
   const bus = new EventBus();
   bus.on(reporter.listener);
+
   if (state.corruptLines > 0) reporter.note(`job log ${logPath}: ${state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
   const failedOut = options.failedOut ? new FailedOutWriter(resolve(options.failedOut)) : undefined;
   if (failedOut) bus.on(failedOut.listener);
-  const uploaded = new Map<string, string>();
-  if (options.wait) bus.on((event) => event.type === "input" && event.status === "uploaded" && event.id && uploaded.set(event.id, event.source));
+  // With --wait: what the log needs to record each input's processing.
+  const uploaded = new Map<string, { source: string; fingerprint: string; digest?: string; processingFailures: number }>();
+  if (options.wait) {
+    bus.on((event) => {
+      if (event.type !== "input" || event.status !== "uploaded" || !event.id || !event.candidate) return;
+      uploaded.set(event.id, { source: event.source, fingerprint: event.candidate.fingerprint, digest: event.digest, processingFailures: event.processingFailures ?? 0 });
+    });
+  }
 
   let connection: Connection | undefined;
   let writer: JobLogWriter | undefined;
   mkdirSync(dirname(logPath), { recursive: true });
   const lock = options.dryRun ? undefined : JobLock.acquire(logPath, job);
-  const interrupt = onInterrupt(() => reporter.note("stopping: finishing the batches in flight (Ctrl-C again to quit at once)"));
+  const interrupt = onInterrupt(
+    () => reporter.note("stopping: finishing the batches in flight (Ctrl-C again to cancel them)"),
+    () => reporter.note("cancelling the calls in flight"),
+  );
   try {
+    let caller: Caller | undefined;
     if (!options.dryRun) {
       connection = await connect(global, options.local);
+      caller = callerFor(connection.client, { rps: options.rps, maxRetries: options.maxRetries, bus, cancel: interrupt.cancel });
       if (connection.local) reporter.note(`local server: ${connection.local.address}, user ${settings.userId}, app ${settings.appId}`);
       if (options.defaults.datasetId) {
-        const how = await ensureDataset(connection.client, options.defaults.datasetId);
+        const how = await ensureDataset(caller, options.defaults.datasetId);
         if (how === "created") reporter.note(`created dataset ${options.defaults.datasetId}`);
       }
       writer = new JobLogWriter(logPath);
@@ -117,29 +129,40 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
         resend: command.resend,
         transform,
         annotations: labels?.source,
+        idConflict: options.idConflict,
+        maxProcessingAttempts: options.maxProcessingAttempts,
       },
       {
-        client: connection?.client,
-        limiter: new RateLimiter(options.rps),
-        retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
+        caller,
         bus,
-        log: writer && { writer, state, run },
+        state,
+        log: writer && { writer, run },
         stop: interrupt.signal,
       },
     );
-    writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
+    if (result.addJobId) writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
 
-    if (options.wait && connection && result.outcome === "done" && uploaded.size > 0) {
-      const failures = await followProcessing(connection.client, result.addJobId, uploaded, bus, interrupt.signal);
-      for (const failure of failures) {
+    if (options.wait && caller && writer && result.addJobId && result.outcome === "done" && uploaded.size > 0) {
+      const processing = await followProcessing(caller, result.addJobId, uploaded, bus, interrupt.signal);
+      const failedIds = new Set<string>();
+      for (const failure of processing.failures) {
+        const sent = uploaded.get(failure.id);
+        if (!sent) continue;
+        failedIds.add(failure.id);
         result.totals.uploaded--;
         result.totals.failed++;
-        const source = uploaded.get(failure.id) ?? failure.id;
-        bus.emit({ type: "input", id: failure.id, source, status: "failed", reason: "processing_failed", message: `${source}: input ${failure.id} failed processing: ${failure.message}`, bytes: 0 });
+        const attempts = sent.processingFailures + 1;
+        writer.append({ type: "processing_failed", id: failure.id, source: sent.source, fingerprint: sent.fingerprint, digest: sent.digest, code: failure.code, description: failure.message, attempts, run });
+        const next = attempts < options.maxProcessingAttempts ? "the next run deletes it and sends it again" : `failed ${attempts} time(s): not sent again`;
+        bus.emit({ type: "input", id: failure.id, source: sent.source, status: "failed", reason: "processing_failed", message: `${sent.source}: input ${failure.id} failed processing: ${failure.message} (${next})`, bytes: 0 });
       }
+      if (processing.finished) {
+        for (const [id, sent] of uploaded) if (!failedIds.has(id)) writer.append({ type: "processed", id, source: sent.source, run });
+      }
+      writer.sync();
     }
 
-    const summary = summarize(job, result, (performance.now() - started) / 1000);
+    const summary = summarize(job, result, (performance.now() - started) / 1000, options.dryRun);
     writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: result.outcome, summary: { ...summary } });
     writer?.close();
     writer = undefined;

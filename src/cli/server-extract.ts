@@ -1,7 +1,5 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { RateLimiter } from "../api/rate-limiter.js";
-import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
 import { InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { UsageError } from "../errors.js";
@@ -10,6 +8,7 @@ import { formatBytes } from "../report/format.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
 import { uploadArchive } from "../upload/archive-upload.js";
 import { ensureDataset } from "../upload/dataset.js";
+import { callerFor } from "../upload/caller-for.js";
 import { EventBus } from "../upload/events.js";
 import { describeExtraction, followIngestJob } from "../upload/ingest-job.js";
 import { JobLock } from "../upload/job-lock.js";
@@ -20,11 +19,10 @@ import { connect, settingsFor } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
 import { savedOptions } from "./run-upload.js";
-import { parseInteger, parseSize, type RawUploadOptions } from "./upload-options.js";
+import { parseSize, parseUploadOptions, type RawUploadOptions } from "./upload-options.js";
 
 export interface ServerExtractFlags extends RawUploadOptions {
   partSize: string;
-  idConflict: "skip" | "suffix";
 }
 
 export const SERVER_EXTRACT_COMMAND = "zip-server-extract";
@@ -42,7 +40,9 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   if (size === 0) throw new UsageError(`${archive}: the archive is empty`);
   const partSize = parseSize(flags.partSize, "--part-size");
   if (partSize < 1 || partSize >= 128 * 1024 * 1024) throw new UsageError("--part-size must be at least 1 byte and under 128 MiB");
-  const concurrency = parseInteger(flags.concurrency, "--concurrency");
+  // Every option is checked as for any upload (--rps abc is a usage error, not "no limit").
+  const options = parseUploadOptions(flags);
+  if (options.idConflict === "replace") throw new UsageError("--id-conflict replace: with --server-extract the platform resolves taken ids itself: fail or skip (it skips them and reports each), or suffix");
   const local = flags.local === undefined || flags.local === false ? undefined : flags.local;
   const settings = settingsFor(global, local);
   const target = { api: local !== undefined ? `local:${local === true ? "default" : resolve(local)}` : settings.apiBase, user: settings.userId ?? "", app: settings.appId ?? "", dataset: flags.dataset };
@@ -54,19 +54,23 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   const bus = new EventBus();
   bus.on(reporter.listener);
   const lock = JobLock.acquire(logPath, job);
-  const interrupt = onInterrupt(() => reporter.note("stopping: finishing the parts in flight (Ctrl-C again to quit at once)"));
+  const interrupt = onInterrupt(
+    () => reporter.note("stopping: finishing the parts in flight (Ctrl-C again to cancel them)"),
+    () => reporter.note("cancelling the calls in flight"),
+  );
   const connection = await connect(global, local).catch((error: unknown) => {
     lock.release();
     interrupt.remove();
     throw error;
   });
   const writer = new JobLogWriter(logPath);
+  const caller = callerFor(connection.client, { rps: options.rps, maxRetries: options.maxRetries, bus, cancel: interrupt.cancel });
   const started = performance.now();
   try {
     if (!state.header) {
       writer.append({ type: "header", version: JOB_LOG_VERSION, job, created: new Date().toISOString(), command: SERVER_EXTRACT_COMMAND, args: [path], target, options: savedOptions(flags, global) });
     }
-    if (flags.dataset) await ensureDataset(connection.client, flags.dataset);
+    if (flags.dataset) await ensureDataset(caller, flags.dataset);
     const run = new Date().toISOString();
     const result = await uploadArchive(
       {
@@ -74,18 +78,18 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
         size,
         fingerprint: `${size}:${Math.floor(mtimeMs)}`,
         partSize,
-        concurrency,
+        concurrency: options.concurrency,
         template: inputTemplate(flags),
-        conflict: flags.idConflict === "suffix" ? InputIDConflictResolution.SUFFIX : InputIDConflictResolution.SKIP,
+        conflict: options.idConflict === "suffix" ? InputIDConflictResolution.SUFFIX : InputIDConflictResolution.SKIP,
       },
-      { client: connection.client, limiter: new RateLimiter(Number(flags.rps)), retry: { ...DEFAULT_RETRY_POLICY, maxRetries: parseInteger(flags.maxRetries, "--max-retries") }, bus, log: { writer, state, run }, stop: interrupt.signal },
+      { caller, bus, log: { writer, state, run }, stop: interrupt.signal },
     );
     reporter.note(`upload ${result.uploadId}: ${result.sentParts} of ${result.parts} part(s) sent now (${formatBytes(result.sentBytes)})${result.resumed ? ", resumed" : ""}; inputs-add job ${result.addJobId}`);
     let outcome = result.complete ? "uploaded" : interrupt.signal.aborted ? "interrupted" : "incomplete";
     let processed = 0;
     let failed = 0;
     if (result.complete && flags.wait) {
-      const followed = await followIngestJob(connection.client, result.addJobId, bus, interrupt.signal);
+      const followed = await followIngestJob(caller, result.addJobId, bus, interrupt.signal);
       for (const extraction of followed.extractions) reporter.note(describeExtraction(extraction));
       processed = followed.job.progress?.successCount ?? 0;
       failed = followed.job.progress?.failedCount ?? 0;

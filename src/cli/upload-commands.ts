@@ -187,8 +187,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .description("upload every entry of a ZIP archive, streamed: nothing is extracted to disk; or, with --server-extract, send the archive for the platform to unpack")
       .argument("<archive>", "ZIP file")
       .option("--server-extract", "send the archive itself in parts (PostInputsUploads, PutUploadContentParts); the platform unpacks it")
-      .option("--part-size <size>", "bytes per part with --server-extract", "5MiB")
-      .addOption(new Option("--id-conflict <how>", "with --server-extract: an input id that exists already: skip the input, or suffix the id").choices(["skip", "suffix"]).default("skip")),
+      .option("--part-size <size>", "bytes per part with --server-extract", "5MiB"),
   ).action(async (archive: string, flags: ServerExtractFlags & { serverExtract?: boolean }, command: Command) => {
     const global = command.optsWithGlobals<GlobalOptions>();
     await runner(() => (flags.serverExtract ? runServerExtract(archive, flags, global) : runUploadCommand(zipSource(archive), flags, global)));

@@ -6,6 +6,7 @@ import type { IdFrom } from "../plan/ids.js";
 import type { AnnotationFormat } from "../sources/labels/types.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { InputDefaults } from "../upload/request.js";
+import { ID_CONFLICT_POLICIES, type IdConflictPolicy } from "../upload/conflicts.js";
 import type { Shard } from "../upload/pipeline.js";
 import { DEFAULT_RATE_LIMIT_RPS, MiB } from "../validate/limits.js";
 
@@ -35,6 +36,8 @@ export interface RawUploadOptions {
   annotations?: string;
   annotationsFormat: string;
   sidecars?: boolean;
+  idConflict: string;
+  maxProcessingAttempts: string;
 }
 
 /** The same options, checked and typed. */
@@ -59,9 +62,12 @@ export interface UploadOptions {
   annotations?: string;
   annotationsFormat: AnnotationFormat | "auto";
   sidecars: boolean;
+  idConflict: IdConflictPolicy;
+  maxProcessingAttempts: number;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_MAX_PROCESSING_ATTEMPTS = 3;
 
 /** Adds the shared upload options to an upload command. Defined once, here. */
 export function addUploadOptions(command: Command): Command {
@@ -88,7 +94,9 @@ export function addUploadOptions(command: Command): Command {
     .option("--transform <module>", "JavaScript module whose function changes each input before it is sent, or returns null to skip it")
     .option("--annotations <path>", "post regions from a COCO JSON file, a YOLO folder or a Pascal VOC folder once each image is accepted")
     .addOption(new Option("--annotations-format <format>", "format of --annotations").choices(["auto", "coco", "yolo", "voc"]).default("auto"))
-    .option("--sidecars", "read photo.jpg.json beside each file: concepts, metadata, geo and regions");
+    .option("--sidecars", "read photo.jpg.json beside each file: concepts, metadata, geo and regions")
+    .addOption(new Option("--id-conflict <how>", "an id the server holds with other content: fail (report it), skip (keep the server's), suffix (add a digest to the id), replace (delete and send again)").choices(ID_CONFLICT_POLICIES).default("fail"))
+    .option("--max-processing-attempts <n>", "re-runs delete and resend an input that failed processing, up to this many attempts in all", String(DEFAULT_MAX_PROCESSING_ATTEMPTS));
 }
 
 export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
@@ -102,6 +110,10 @@ export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
   const maxRetries = parseInteger(raw.maxRetries, "--max-retries");
   if (maxRetries < 0) throw new UsageError("--max-retries must be >= 0");
   if (raw.idPrefix && !/^[A-Za-z0-9_-]*$/.test(raw.idPrefix)) throw new UsageError(`--id-prefix ${raw.idPrefix}: only letters, digits, _ and - are allowed in input ids`);
+  const maxProcessingAttempts = parseInteger(raw.maxProcessingAttempts ?? String(DEFAULT_MAX_PROCESSING_ATTEMPTS), "--max-processing-attempts");
+  if (maxProcessingAttempts < 1) throw new UsageError("--max-processing-attempts must be at least 1");
+  const idConflict = (raw.idConflict ?? "fail") as IdConflictPolicy;
+  if (!ID_CONFLICT_POLICIES.includes(idConflict)) throw new UsageError(`--id-conflict ${raw.idConflict}: expected one of ${ID_CONFLICT_POLICIES.join(", ")}`);
   if (raw.dataset !== undefined && !/^[A-Za-z0-9_-]+$/.test(raw.dataset)) throw new UsageError(`--dataset ${raw.dataset}: dataset ids use only letters, digits, _ and -`);
   return {
     defaults: {
@@ -129,6 +141,8 @@ export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
     annotations: raw.annotations,
     annotationsFormat: raw.annotationsFormat as AnnotationFormat | "auto",
     sidecars: raw.sidecars ?? false,
+    idConflict,
+    maxProcessingAttempts,
   };
 }
 

@@ -10,6 +10,10 @@ export interface PlannedInput {
   readonly requestBytes: number;
   /** Regions to post as annotations once the input is accepted. */
   readonly regions?: readonly Region[];
+  /** It failed processing on the server: delete the input under its id before sending it again. */
+  readonly replacesFailed?: boolean;
+  /** Times the platform failed to process it before, over every run. */
+  readonly processingFailures?: number;
 }
 
 export interface Batch {

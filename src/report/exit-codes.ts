@@ -12,8 +12,8 @@ export const EXIT = {
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes:
-  0    every input uploaded or already present
-  1    some inputs rejected or failed (each is listed, and in --failed-out)
+  0    every input uploaded, already present or kept
+  1    some inputs rejected, failed or in conflict (each is listed, and in --failed-out)
   2    usage error (bad flag, argument or configuration)
   3    authentication or permission failure
   4    the API could not be reached after retries
@@ -22,8 +22,8 @@ export const EXIT_CODES_HELP = `Exit codes:
 /** One exit code for a whole run: the worst thing that happened wins. */
 export function exitCodeFor(result: RunResult): number {
   if (result.outcome !== "done") return exitCodeForError(result.outcome);
-  const { rejected, failed, annotationsFailed } = result.totals;
-  return rejected + failed + annotationsFailed > 0 ? EXIT.someFailed : EXIT.ok;
+  const { rejected, failed, conflicts, annotationsFailed } = result.totals;
+  return rejected + failed + conflicts + annotationsFailed > 0 ? EXIT.someFailed : EXIT.ok;
 }
 
 export function exitCodeForError(code: ErrorCode): number {

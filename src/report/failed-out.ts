@@ -57,7 +57,7 @@ export class FailedOutWriter {
   }
 
   readonly listener: EventListener = (event) => {
-    if (event.type !== "input" || (event.status !== "rejected" && event.status !== "failed")) return;
+    if (event.type !== "input" || (event.status !== "rejected" && event.status !== "failed" && event.status !== "conflict")) return;
     const row = event.candidate ? rowOf(event.candidate) : rowOfSource(event.source);
     row.id = event.id ?? row.id;
     row.reason = event.reason ?? event.status;

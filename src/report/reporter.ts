@@ -1,5 +1,5 @@
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
-import type { EventListener, UploadEvent } from "../upload/events.js";
+import type { EventListener, InputStatus, UploadEvent } from "../upload/events.js";
 import { colorAllowed, formatBytes, formatSeconds } from "./format.js";
 import type { Summary } from "./summary.js";
 import { summaryTable } from "./summary.js";
@@ -21,6 +21,8 @@ export interface ReporterOptions {
   stderr?: NodeJS.WriteStream;
   /** Seconds between plain progress lines when stderr is not a terminal. */
   lineIntervalSeconds?: number;
+  /** Every JSON line says `"dry_run": true`, so a script cannot take a preview for a run. */
+  dryRun?: boolean;
 }
 
 /** The mode a user gets by default: JSON when asked, bars on a terminal, plain lines otherwise. */
@@ -30,14 +32,9 @@ export function chooseMode(flags: { json?: boolean; quiet?: boolean }, stderr: N
   return stderr.isTTY ? "bars" : "lines";
 }
 
-interface Counters {
+interface Counters extends Record<InputStatus, number> {
   discovered: number;
   done: number;
-  uploaded: number;
-  present: number;
-  rejected: number;
-  failed: number;
-  skipped: number;
   bytes: number;
   walkDone: boolean;
 }
@@ -45,7 +42,8 @@ interface Counters {
 export function createReporter(options: ReporterOptions): Reporter {
   const stdout = bufferedLines(options.stdout ?? process.stdout);
   const stderr = options.stderr ?? process.stderr;
-  const counters: Counters = { discovered: 0, done: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, skipped: 0, bytes: 0, walkDone: false };
+  const counters: Counters = { discovered: 0, done: 0, uploaded: 0, would_upload: 0, present: 0, kept: 0, conflict: 0, rejected: 0, failed: 0, skipped: 0, bytes: 0, walkDone: false };
+  const dry = options.dryRun ? { dry_run: true } : {};
   const started = Date.now();
   const color = colorAllowed(stderr);
   const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -74,7 +72,7 @@ export function createReporter(options: ReporterOptions): Reporter {
 
   function progressLine(): string {
     const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    return `progress: ${counters.discovered} found${counters.walkDone ? " (walk done)" : ""}, ${counters.uploaded} uploaded, ${counters.present} present, ${counters.rejected} rejected, ${counters.failed} failed, ${formatBytes(counters.bytes)} at ${formatBytes(counters.bytes / seconds)}/s`;
+    return `progress: ${counters.discovered} found${counters.walkDone ? " (walk done)" : ""}, ${counters.uploaded} uploaded, ${counters.present} present, ${counters.rejected} rejected, ${counters.failed + counters.conflict} failed, ${formatBytes(counters.bytes)} at ${formatBytes(counters.bytes / seconds)}/s`;
   }
 
   function refreshBars(): void {
@@ -86,7 +84,7 @@ export function createReporter(options: ReporterOptions): Reporter {
     const seconds = Math.max(0.001, (Date.now() - started) / 1000);
     const rate = counters.done / seconds;
     const eta = counters.walkDone && rate > 0 ? `  eta ${formatSeconds((counters.discovered - counters.done) / rate)}` : "";
-    bars.send.update(counters.done, { extra: `${formatBytes(counters.bytes)} ${formatBytes(counters.bytes / seconds)}/s  ${counters.rejected + counters.failed} problems${eta}` });
+    bars.send.update(counters.done, { extra: `${formatBytes(counters.bytes)} ${formatBytes(counters.bytes / seconds)}/s  ${counters.rejected + counters.failed + counters.conflict} problems${eta}` });
   }
 
   const listener = (event: UploadEvent): void => {
@@ -100,15 +98,15 @@ export function createReporter(options: ReporterOptions): Reporter {
       case "skipped":
         counters.done++;
         counters.present++;
-        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "input", id: event.id, source: event.source, status: "present", reason: "unchanged_since_last_run" })}\n`);
+        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "input", id: event.id, source: event.source, status: "present", reason: "unchanged_since_last_run", ...dry })}\n`);
         break;
       case "input":
         counters.done++;
         counters[event.status]++;
         counters.bytes += event.bytes;
         if (options.mode === "json") {
-          stdout.write(`${JSON.stringify({ event: "input", id: event.id, source: event.source, status: event.status, reason: event.reason, message: event.message })}\n`);
-        } else if (event.status === "rejected" || event.status === "failed") {
+          stdout.write(`${JSON.stringify({ event: "input", id: event.id, source: event.source, status: event.status, reason: event.reason, message: event.message, ...dry })}\n`);
+        } else if (event.status === "rejected" || event.status === "failed" || event.status === "conflict") {
           say(`${paint("31", "!")} ${event.status} [${event.reason}] ${event.message ?? event.source}`);
         }
         break;

@@ -6,9 +6,15 @@ export interface Summary {
   event: "summary";
   job: string;
   outcome: RunResult["outcome"];
+  /** Present (true) only for a dry run. */
+  dry_run?: true;
   discovered: number;
   uploaded: number;
+  /** Dry run: what a real run would send. */
+  would_upload?: number;
   present: number;
+  kept: number;
+  conflicts: number;
   rejected: number;
   failed: number;
   skipped: number;
@@ -18,18 +24,23 @@ export interface Summary {
   bytes: number;
   batches: number;
   seconds: number;
-  add_job: string;
+  /** The inputs-add job of the run (none for a dry run). */
+  add_job?: string;
 }
 
-export function summarize(job: string, result: RunResult, seconds: number): Summary {
+export function summarize(job: string, result: RunResult, seconds: number, dryRun = false): Summary {
   const { totals } = result;
   return {
     event: "summary",
     job,
     outcome: result.outcome,
+    ...(dryRun ? { dry_run: true as const } : {}),
     discovered: totals.discovered,
     uploaded: totals.uploaded,
+    ...(dryRun ? { would_upload: totals.wouldUpload } : {}),
     present: totals.present,
+    kept: totals.kept,
+    conflicts: totals.conflicts,
     rejected: totals.rejected,
     failed: totals.failed,
     skipped: totals.skipped,
@@ -48,11 +59,13 @@ export function summaryTable(summary: Summary, dryRun = false): string {
   const rows: Array<[string, string]> = [
     ["job", summary.job],
     ["discovered", String(summary.discovered)],
-    [dryRun ? "would upload" : "uploaded", String(summary.uploaded)],
+    dryRun ? ["would upload", String(summary.would_upload ?? 0)] : ["uploaded", String(summary.uploaded)],
     ["already present", String(summary.present)],
     ["rejected", String(summary.rejected)],
     ["failed", String(summary.failed)],
   ];
+  if (summary.conflicts > 0) rows.push([dryRun ? "changed since sent" : "id conflicts", String(summary.conflicts)]);
+  if (summary.kept > 0) rows.push(["kept (server's)", String(summary.kept)]);
   if (summary.skipped > 0) rows.push(["skipped by transform", String(summary.skipped)]);
   if (summary.annotations + summary.annotations_failed > 0) rows.push(["annotations", `${summary.annotations}${summary.annotations_failed ? ` (${summary.annotations_failed} refused)` : ""}`]);
   if (summary.not_sent > 0) rows.push(["not sent", String(summary.not_sent)]);

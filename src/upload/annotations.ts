@@ -1,13 +1,12 @@
 import { Annotation, type Region } from "../gen/clarifai/api/resources.js";
+import type { MultiAnnotationResponse } from "../gen/clarifai/api/service.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
-import { describeStatus } from "../api/client.js";
+import { ApiError, describeStatus } from "../api/client.js";
+import { RetriesExhausted, type Caller } from "../api/caller.js";
 import { classifyStatus } from "../api/status.js";
-import { withRetry } from "../api/retry.js";
-import { ApiError } from "../api/client.js";
 import { shortHash } from "../plan/ids.js";
 import type { PlannedInput } from "../plan/batcher.js";
 import type { Accepted } from "../validate/validate.js";
-import type { SenderContext } from "./sender.js";
 
 /** Where an input's regions come from: annotation files and sidecars, already normalized. */
 export interface AnnotationSource {
@@ -36,25 +35,20 @@ export interface AnnotationOutcome {
 }
 
 /** Posts annotations in requests of up to 128, retrying transient failures like inputs. */
-export async function postAnnotations(context: SenderContext, annotations: readonly Annotation[]): Promise<AnnotationOutcome> {
+export async function postAnnotations(caller: Caller, annotations: readonly Annotation[]): Promise<AnnotationOutcome> {
   const outcome: AnnotationOutcome = { posted: 0, present: 0, failed: [] };
   for (let start = 0; start < annotations.length; start += ANNOTATIONS_PER_REQUEST) {
     const chunk = annotations.slice(start, start + ANNOTATIONS_PER_REQUEST);
-    let response;
+    let response: MultiAnnotationResponse;
     try {
-      response = await withRetry(
-        async () => {
-          await context.limiter.acquire();
-          const answer = await context.client.raw("postAnnotations", { annotations: chunk });
-          const code = answer.status?.code ?? 0;
-          if (classifyStatus(code) === "retry") throw new ApiError(`PostAnnotations: ${describeStatus(answer.status)}`, "retry", code);
-          return answer;
-        },
-        context.retry,
-        (error, attempt, delay) => context.onRetry(error.message, attempt, delay),
-      );
+      response = await caller.retrying<MultiAnnotationResponse>(async () => {
+        const answer = await caller.client.raw("postAnnotations", { annotations: chunk });
+        const code = answer.status?.code ?? 0;
+        if (classifyStatus(code) === "retry") return { again: `PostAnnotations: ${describeStatus(answer.status)}`, throttled: code === StatusCode.CONN_THROTTLED };
+        return { done: answer };
+      });
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
+      if (!(error instanceof ApiError) && !(error instanceof RetriesExhausted)) throw error;
       for (const annotation of chunk) outcome.failed.push({ inputId: annotation.inputId, message: error.message });
       continue;
     }

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
-import { ApiError, describeStatus, type ClarifaiClient } from "../api/client.js";
-import type { RateLimiter } from "../api/rate-limiter.js";
-import { withRetry, type RetryPolicy } from "../api/retry.js";
+import { ApiError, describeStatus } from "../api/client.js";
+import type { Caller } from "../api/caller.js";
 import { classifyStatus } from "../api/status.js";
 import { Upload, type Input, type InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
@@ -24,9 +23,7 @@ export interface ArchiveUploadPlan {
 }
 
 export interface ArchiveUploadServices {
-  client: ClarifaiClient;
-  limiter: RateLimiter;
-  retry: RetryPolicy;
+  caller: Caller;
   bus: EventBus;
   log: { writer: JobLogWriter; state: JobState; run: string };
   stop: AbortSignal;
@@ -51,14 +48,14 @@ export interface ArchiveUploadResult {
  * the parts still missing (after GetUpload confirms the upload is still open).
  */
 export async function uploadArchive(plan: ArchiveUploadPlan, services: ArchiveUploadServices): Promise<ArchiveUploadResult> {
-  const { client, log } = services;
+  const { caller, log } = services;
   const parts = Math.max(1, Math.ceil(plan.size / plan.partSize));
   const previous = log.state.upload;
   let uploadId: string | undefined;
   let addJobId = plan.addJobId ?? "";
   let resumed = false;
   if (previous && previous.fingerprint === plan.fingerprint && previous.partSize === plan.partSize) {
-    const state = await uploadState(client, previous.upload);
+    const state = await uploadState(caller, previous.upload);
     if (state === StatusCode.UPLOAD_DONE) {
       return { uploadId: previous.upload, addJobId: previous.addJob, parts, sentParts: 0, sentBytes: 0, complete: true, resumed: true };
     }
@@ -70,7 +67,7 @@ export async function uploadArchive(plan: ArchiveUploadPlan, services: ArchiveUp
   }
   if (!uploadId) {
     addJobId ||= randomBytes(16).toString("hex");
-    uploadId = await createUpload(client, plan, addJobId);
+    uploadId = await createUpload(caller, plan, addJobId);
     log.writer.append({ type: "upload", upload: uploadId, addJob: addJobId, fingerprint: plan.fingerprint, partSize: plan.partSize, run: log.run });
     log.writer.sync();
   }
@@ -89,7 +86,7 @@ export async function uploadArchive(plan: ArchiveUploadPlan, services: ArchiveUp
         const data = Buffer.allocUnsafe(length);
         const { bytesRead } = await file.read(data, 0, length, start);
         if (bytesRead !== length) throw new UploadError("failed", `${plan.archive} changed while being uploaded (part ${part} is short)`);
-        await sendPart(services, uploadId as string, part, start, data);
+        await sendPart(caller, uploadId as string, part, start, data);
         log.writer.append({ type: "part", upload: uploadId as string, part, run: log.run });
         log.writer.sync();
         sentParts++;
@@ -101,12 +98,12 @@ export async function uploadArchive(plan: ArchiveUploadPlan, services: ArchiveUp
   } finally {
     await file.close();
   }
-  const complete = (await uploadState(client, uploadId)) === StatusCode.UPLOAD_DONE;
+  const complete = (await uploadState(caller, uploadId)) === StatusCode.UPLOAD_DONE;
   return { uploadId, addJobId, parts, sentParts, sentBytes, complete, resumed };
 }
 
-async function createUpload(client: ClarifaiClient, plan: ArchiveUploadPlan, addJobId: string): Promise<string> {
-  const answer = await client.call("postInputsUploads", {
+async function createUpload(caller: Caller, plan: ArchiveUploadPlan, addJobId: string): Promise<string> {
+  const answer = await caller.call("postInputsUploads", {
     inputsUploads: [
       {
         inputsAddJobId: addJobId,
@@ -122,9 +119,9 @@ async function createUpload(client: ClarifaiClient, plan: ArchiveUploadPlan, add
 }
 
 /** The upload's status code, or undefined when the server no longer knows it. */
-async function uploadState(client: ClarifaiClient, uploadId: string): Promise<number | undefined> {
+async function uploadState(caller: Caller, uploadId: string): Promise<number | undefined> {
   try {
-    const { upload } = await client.call("getUpload", { uploadId });
+    const { upload } = await caller.call("getUpload", { uploadId });
     return upload?.status?.code;
   } catch (error) {
     if (error instanceof ApiError && error.statusCode === StatusCode.CONN_DOES_NOT_EXIST) return undefined;
@@ -132,19 +129,15 @@ async function uploadState(client: ClarifaiClient, uploadId: string): Promise<nu
   }
 }
 
-async function sendPart(services: ArchiveUploadServices, uploadId: string, part: number, start: number, data: Buffer): Promise<void> {
-  await withRetry(
-    async () => {
-      await services.limiter.acquire();
-      const answer = await services.client.raw("putUploadContentParts", { uploadId, contentParts: [{ rangeStart: start, partNumber: part, data }] });
-      const code = answer.status?.code ?? 0;
-      const verdict = classifyStatus(code);
-      if (verdict === "success") return;
-      const message = `PutUploadContentParts part ${part}: ${describeStatus(answer.status)}`;
-      if (verdict === "auth") throw new UploadError("auth", message);
-      throw new ApiError(message, verdict === "retry" ? "retry" : "fatal", code);
-    },
-    services.retry,
-    (error, attempt, delay) => services.bus.emit({ type: "retry", message: error.message, attempt, delayMs: delay }),
-  );
+async function sendPart(caller: Caller, uploadId: string, part: number, start: number, data: Buffer): Promise<void> {
+  await caller.retrying(async () => {
+    const answer = await caller.client.raw("putUploadContentParts", { uploadId, contentParts: [{ rangeStart: start, partNumber: part, data }] });
+    const code = answer.status?.code ?? 0;
+    const verdict = classifyStatus(code);
+    if (verdict === "success") return { done: undefined };
+    const message = `PutUploadContentParts part ${part}: ${describeStatus(answer.status)}`;
+    if (verdict === "auth") throw new UploadError("auth", message);
+    if (verdict === "retry") return { again: message, throttled: code === StatusCode.CONN_THROTTLED };
+    throw new ApiError(message, "fatal", code);
+  });
 }

@@ -1,7 +1,12 @@
 import type { Candidate } from "../sources/candidate.js";
 
-/** The final outcome of one input in a run. */
-export type InputStatus = "uploaded" | "present" | "rejected" | "failed" | "skipped";
+/**
+ * Where one input ended up in a run (the states of README's "Input states"):
+ * uploaded, present (the server holds the same content), kept (it holds other content,
+ * left by --id-conflict skip), conflict (other content, reported), rejected (never sent),
+ * failed, skipped (by the transform), would_upload (a dry run's "new").
+ */
+export type InputStatus = "uploaded" | "present" | "kept" | "conflict" | "rejected" | "failed" | "skipped" | "would_upload";
 
 /**
  * What the stages say. The job log and the reporters subscribe to the same events;
@@ -14,7 +19,7 @@ export type UploadEvent =
   | { type: "annotation_failed"; source: string; message: string }
   /** Acknowledged in an earlier run with the same fingerprint: not sent again. */
   | { type: "skipped"; id: string; source: string }
-  | { type: "input"; id?: string; source: string; status: InputStatus; reason?: string; message?: string; bytes: number; candidate?: Candidate }
+  | { type: "input"; id?: string; source: string; status: InputStatus; reason?: string; message?: string; bytes: number; candidate?: Candidate; digest?: string; processingFailures?: number }
   | { type: "batch"; seq: number; inputs: number; bytes: number }
   | { type: "retry"; message: string; attempt: number; delayMs: number }
   | { type: "walk_done"; discovered: number }

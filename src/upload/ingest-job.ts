@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ClarifaiClient } from "../api/client.js";
 import { describeStatus } from "../api/client.js";
+import type { Caller } from "../api/caller.js";
 import { statusName } from "../api/status.js";
 import type { InputsAddJob, InputsExtractionJob } from "../gen/clarifai/api/resources.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
@@ -25,12 +25,12 @@ export function extractionEnded(job: InputsExtractionJob): boolean {
  * nothing is pending, reporting progress as `processing` events. Stops early (finished:
  * false) when `signal` aborts: Ctrl-C stops watching, never the job.
  */
-export async function followIngestJob(client: ClarifaiClient, jobId: string, bus: EventBus, signal: AbortSignal, pollMs = 1000): Promise<IngestOutcome> {
+export async function followIngestJob(caller: Caller, jobId: string, bus: EventBus, signal: AbortSignal, pollMs = 1000): Promise<IngestOutcome> {
   for (;;) {
-    const { inputsAddJob } = await client.call("getInputsAddJob", { id: jobId });
+    const { inputsAddJob } = await caller.call("getInputsAddJob", { id: jobId });
     if (!inputsAddJob) throw new Error(`GetInputsAddJob ${jobId}: no job in the answer`);
     const extractions = await Promise.all(
-      inputsAddJob.extractionJobs.map(async (extraction) => (await client.call("getInputsExtractionJob", { inputsExtractionJobId: extraction.id })).inputsExtractionJob ?? extraction),
+      inputsAddJob.extractionJobs.map(async (extraction) => (await caller.call("getInputsExtractionJob", { inputsExtractionJobId: extraction.id })).inputsExtractionJob ?? extraction),
     );
     const progress = inputsAddJob.progress;
     const pending = (progress?.pendingCount ?? 0) + (progress?.inProgressCount ?? 0);

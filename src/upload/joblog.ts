@@ -19,25 +19,57 @@ export interface JobHeader {
   options: Record<string, unknown>;
 }
 
-/** An input the server acknowledged (uploaded, or already present). */
+/**
+ * An input the server acknowledged: uploaded, already present with the same content, or
+ * kept (the server holds other content under its id and `--id-conflict skip` left it).
+ * `processed` once `--wait` or `status` saw it processed.
+ */
 export interface AckRecord {
   type: "ack";
   id: string;
   source: string;
   fingerprint: string;
-  status: "uploaded" | "present";
+  status: "uploaded" | "present" | "kept" | "processed";
+  /** SHA-256 of the content sent (absent in logs written before digests). */
+  digest?: string;
+  /** Times the platform failed to process this input before (it was deleted and sent again). */
+  processingFailures?: number;
   batch: number;
   run: string;
 }
 
 /** An input that did not get in, and why; retried by the next run. */
 export interface FailRecord {
-  type: "failed" | "rejected";
+  type: "failed" | "rejected" | "conflict";
   id?: string;
   source: string;
   fingerprint: string;
+  digest?: string;
   reason: string;
   message: string;
+  run: string;
+}
+
+/** `--wait` or `status` found that the platform processed an input. */
+export interface ProcessedRecord {
+  type: "processed";
+  id: string;
+  source: string;
+  run: string;
+}
+
+/** `--wait` or `status` found that the platform failed to process an input: the next run deletes and sends it again, up to --max-processing-attempts. */
+export interface ProcessingFailedRecord {
+  type: "processing_failed";
+  id: string;
+  source: string;
+  fingerprint: string;
+  digest?: string;
+  /** The platform's status code and description. */
+  code: number;
+  description: string;
+  /** Processing attempts that failed so far, over every run. */
+  attempts: number;
   run: string;
 }
 
@@ -62,7 +94,7 @@ export interface EndRecord {
   run: string;
   ended: string;
   outcome: string;
-  summary: Record<string, number | string>;
+  summary: Record<string, number | string | boolean>;
 }
 
 /** An archive upload the platform extracts (`zip --server-extract`): one per archive version. */
@@ -84,7 +116,10 @@ export interface PartRecord {
   run: string;
 }
 
-export type JobRecord = JobHeader | AckRecord | FailRecord | BatchRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
+export type JobRecord = JobHeader | AckRecord | FailRecord | ProcessedRecord | ProcessingFailedRecord | BatchRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
+
+/** Where one input stands, as its latest record says. */
+export type InputRecord = AckRecord | FailRecord | ProcessingFailedRecord;
 
 export function defaultJobsDir(env: NodeJS.ProcessEnv = process.env): string {
   const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
@@ -102,13 +137,17 @@ export function jobLogPath(job: string, jobsDir = defaultJobsDir()): string {
  */
 export class LatestBySource {
   private readonly acks = new Map<string, string>();
-  private readonly failures = new Map<string, FailRecord>();
+  private readonly failures = new Map<string, FailRecord | ProcessingFailedRecord>();
 
-  set(record: AckRecord | FailRecord): void {
-    if (record.type === "ack") {
+  set(record: InputRecord | ProcessedRecord): void {
+    if (record.type === "processed") {
+      // Only the input this source was last acknowledged under.
+      const ack = this.get(record.source);
+      if (ack?.type === "ack" && ack.id === record.id) this.set({ ...ack, status: "processed" });
+    } else if (record.type === "ack") {
       // join makes one flat string. A template literal would keep a tree of its parts
       // alive: 31 MiB instead of 17 MiB for the acks of 100,000 inputs.
-      this.acks.set(record.source, [record.status === "uploaded" ? "u" : "p", record.fingerprint, record.id].join("\t"));
+      this.acks.set(record.source, [ACK_STATUS_LETTERS[record.status], record.fingerprint, record.id, record.digest ?? "", record.processingFailures ?? 0].join("\t"));
       this.failures.delete(record.source);
     } else {
       this.failures.set(record.source, record);
@@ -116,7 +155,7 @@ export class LatestBySource {
     }
   }
 
-  get(source: string): AckRecord | FailRecord | undefined {
+  get(source: string): InputRecord | undefined {
     const ack = this.acks.get(source);
     return ack === undefined ? this.failures.get(source) : decodeAck(source, ack);
   }
@@ -125,17 +164,19 @@ export class LatestBySource {
     return this.acks.size + this.failures.size;
   }
 
-  *values(): IterableIterator<AckRecord | FailRecord> {
+  *values(): IterableIterator<InputRecord> {
     for (const [source, ack] of this.acks) yield decodeAck(source, ack);
     yield* this.failures.values();
   }
 }
 
+const ACK_STATUS_LETTERS: Record<AckRecord["status"], string> = { uploaded: "u", present: "p", kept: "k", processed: "d" };
+const ACK_STATUSES = new Map(Object.entries(ACK_STATUS_LETTERS).map(([status, letter]) => [letter, status as AckRecord["status"]]));
+
 /** An ack as kept in memory: the fields a re-run and `status` need (batch and run are not kept). */
 function decodeAck(source: string, packed: string): AckRecord {
-  const first = packed.indexOf("\t");
-  const second = packed.indexOf("\t", first + 1);
-  return { type: "ack", source, status: packed[0] === "u" ? "uploaded" : "present", fingerprint: packed.slice(first + 1, second), id: packed.slice(second + 1), batch: 0, run: "" };
+  const [letter, fingerprint = "", id = "", digest = "", failures = "0"] = packed.split("\t");
+  return { type: "ack", source, status: ACK_STATUSES.get(letter ?? "") ?? "uploaded", fingerprint, id, digest: digest || undefined, processingFailures: Number(failures) || undefined, batch: 0, run: "" };
 }
 
 /** What replaying a log tells: the header and, per source, its latest outcome. */
@@ -168,6 +209,10 @@ export async function replayJobLog(path: string): Promise<JobState> {
       state.corruptLines++;
       continue;
     }
+    if (!hasShape(record)) {
+      state.corruptLines++;
+      continue;
+    }
     switch (record.type) {
       case "header":
         state.header ??= record;
@@ -175,6 +220,9 @@ export async function replayJobLog(path: string): Promise<JobState> {
       case "ack":
       case "failed":
       case "rejected":
+      case "conflict":
+      case "processed":
+      case "processing_failed":
         state.latest.set(record);
         break;
       case "batch":
@@ -202,10 +250,39 @@ export async function replayJobLog(path: string): Promise<JobState> {
   return state;
 }
 
-/** True when an earlier run already got this source in with the same content. */
-export function alreadyAcknowledged(state: JobState, source: string, fingerprint: string): AckRecord | undefined {
-  const record = state.latest.get(source);
-  return record?.type === "ack" && record.fingerprint === fingerprint ? record : undefined;
+const isText = (value: unknown): value is string => typeof value === "string";
+
+/**
+ * True when a parsed line has the fields its type needs: a malformed record is counted
+ * and ignored like a torn line, never trusted.
+ */
+function hasShape(record: unknown): record is JobRecord {
+  if (record === null || typeof record !== "object") return false;
+  const r = record as Record<string, unknown>;
+  switch (r.type) {
+    case "header":
+      return isText(r.job) && isText(r.command) && Array.isArray(r.args) && typeof r.target === "object" && r.target !== null;
+    case "ack":
+      return isText(r.id) && isText(r.source) && isText(r.fingerprint) && isText(r.status) && r.status in ACK_STATUS_LETTERS;
+    case "failed":
+    case "rejected":
+    case "conflict":
+      return isText(r.source) && isText(r.reason);
+    case "processed":
+      return isText(r.id) && isText(r.source);
+    case "processing_failed":
+      return isText(r.id) && isText(r.source) && typeof r.attempts === "number";
+    case "batch":
+    case "run":
+    case "end":
+      return true;
+    case "upload":
+      return isText(r.upload) && isText(r.fingerprint);
+    case "part":
+      return isText(r.upload) && typeof r.part === "number";
+    default:
+      return false;
+  }
 }
 
 /**

@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ClarifaiClient } from "../api/client.js";
-import type { RateLimiter } from "../api/rate-limiter.js";
-import type { RetryPolicy } from "../api/retry.js";
+import type { Caller } from "../api/caller.js";
 import { UploadError } from "../errors.js";
 import { INPUT_OVERHEAD_BYTES, planBatches, type Batch, type BatchLimits, type PlannedInput } from "../plan/batcher.js";
 import { IdRegistry, idFromName, idSourceText, shardOf, shortHash, shortHashOfChunks, type IdFrom } from "../plan/ids.js";
@@ -11,13 +9,17 @@ import { validate, type Accepted, type Rejected } from "../validate/validate.js"
 import { ByteBudget } from "./byte-budget.js";
 import { ensureDataset } from "./dataset.js";
 import type { EventBus } from "./events.js";
-import { alreadyAcknowledged, type JobLogWriter, type JobState } from "./joblog.js";
+import type { JobLogWriter, JobState } from "./joblog.js";
 import { IoBreaks } from "./io-breaks.js";
 import { mapConcurrent } from "./map-concurrent.js";
-import { encodeBatch, metadataFor, type EncodedBatch, type InputDefaults } from "./request.js";
+import { metadataFor, type InputDefaults } from "./request.js";
 import { RequestBuffers } from "./request-buffers.js";
-import { sendBatch, UnreachableError, type InputOutcome, type SenderContext } from "./sender.js";
+import type { IdConflictPolicy } from "./conflicts.js";
+import { deliverBatch, type DeliveryContext } from "./deliver.js";
+import { UnreachableError, type Delivered } from "./delivered.js";
+import { previousState } from "./previous-state.js";
 import { applyTransform, type TransformFunction } from "./transform.js";
+import { DIGEST_METADATA_BYTES } from "./content-digest.js";
 import { annotationsOf, postAnnotations, type AnnotationSource } from "./annotations.js";
 import type { Region } from "../gen/clarifai/api/resources.js";
 
@@ -44,20 +46,23 @@ export interface UploadPlan {
   annotations?: AnnotationSource;
   /** Send even inputs the job log says were acknowledged, and whatever shard their ids fall in (status --retry after deleting them). */
   resend?: boolean;
+  /** `--id-conflict`: an id taken on the server by other content. */
+  idConflict: IdConflictPolicy;
+  /** `--max-processing-attempts`: an input that failed processing this often over all runs is not sent again. */
+  maxProcessingAttempts: number;
 }
 
 export interface JobLogSink {
   writer: JobLogWriter;
-  state: JobState;
   run: string;
 }
 
-/** The connections and sinks a run uses. `client` is absent for a dry run. */
+/** The connections and sinks a run uses. `caller` and `log` are absent for a dry run. */
 export interface UploadServices {
-  client?: ClarifaiClient;
-  limiter: RateLimiter;
-  retry: RetryPolicy;
+  caller?: Caller;
   bus: EventBus;
+  /** The job as its log says it stands (a dry run reads it too). */
+  state?: JobState;
   log?: JobLogSink;
   /** Aborted by the first Ctrl-C: stop discovering and sending new batches; finish those in flight. */
   stop: AbortSignal;
@@ -66,7 +71,13 @@ export interface UploadServices {
 export interface RunTotals {
   discovered: number;
   uploaded: number;
+  /** Dry run: what a real run would send. */
+  wouldUpload: number;
   present: number;
+  /** The server holds other content under the id, left as it is (--id-conflict skip). */
+  kept: number;
+  /** The server holds other content under the id (--id-conflict fail), or (dry run) the file changed since acknowledged. */
+  conflicts: number;
   rejected: number;
   failed: number;
   /** Left out on purpose by the transform. */
@@ -88,8 +99,8 @@ export interface RunResult {
   outcome: RunOutcome;
   /** Why the run stopped early. */
   message?: string;
-  /** The inputs-add job every batch of this run was posted under. */
-  addJobId: string;
+  /** The inputs-add job every batch of this run was posted under (none for a dry run). */
+  addJobId?: string;
 }
 
 const VALIDATION_CONCURRENCY = 16;
@@ -101,15 +112,21 @@ const VALIDATION_CONCURRENCY = 16;
 const IO_BREAK_MS = 0.1;
 
 /** A candidate after validation (and the transform): a verdict, or left out on purpose. */
+/** An input sent again because the platform failed to process it. */
+interface Retry {
+  processingFailures: number;
+}
+
 type Checked =
-  | { verdict: Accepted | Rejected; id?: string; regions?: Region[]; regionProblems?: string[] }
+  | { verdict: Accepted | Rejected; id?: string; regions?: Region[]; regionProblems?: string[]; retry?: Retry }
   | { skipped: Candidate; id: string }
   | { transformError: Candidate; message: string; id: string };
 
 export async function runUpload(plan: UploadPlan, services: UploadServices): Promise<RunResult> {
   const { bus, log } = services;
-  const totals: RunTotals = { discovered: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, notSent: 0, bytes: 0, batches: 0 };
-  const addJobId = randomBytes(16).toString("hex");
+  const { state } = services;
+  const totals: RunTotals = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, notSent: 0, bytes: 0, batches: 0 };
+  const addJobId = services.caller ? randomBytes(16).toString("hex") : undefined;
   const registry = new IdRegistry();
   const halt = new AbortController();
   let outcome: RunOutcome = "done";
@@ -141,7 +158,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
   /** The id an input gets before validation (with --id-from hash, only after it). */
   const provisionalId = (candidate: Candidate): string | undefined =>
     candidate.id ?? (plan.idFrom === "hash" ? undefined : idFromName(idSourceText(candidate.relPath, plan.idFrom), plan.idPrefix));
-  async function* discovered(): AsyncGenerator<{ candidate: Candidate; id?: string }> {
+  async function* discovered(): AsyncGenerator<{ candidate: Candidate; id?: string; retry?: Retry }> {
     for await (const candidate of plan.candidates(report)) {
       await breaks.pause();
       if (stopped()) break;
@@ -151,10 +168,30 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       if (sharded && shardOf(id ?? candidate.relPath, sharded.count) !== sharded.index) continue;
       totals.discovered++;
       bus.emit({ type: "discovered", source: candidate.source });
-      const earlier = log && !plan.resend ? alreadyAcknowledged(log.state, candidate.source, candidate.fingerprint) : undefined;
-      if (earlier) {
-        totals.present++;
-        bus.emit({ type: "skipped", id: earlier.id, source: candidate.source });
+      const earlier = state && !plan.resend ? previousState(state.latest.get(candidate.source), candidate.fingerprint, plan.maxProcessingAttempts) : { kind: "new" as const };
+      if (earlier.kind === "settled") {
+        if (earlier.status === "kept") {
+          totals.kept++;
+          bus.emit({ type: "input", id: earlier.id, source: candidate.source, status: "kept", reason: "unchanged_since_last_run", bytes: 0 });
+        } else {
+          totals.present++;
+          bus.emit({ type: "skipped", id: earlier.id, source: candidate.source });
+        }
+        continue;
+      }
+      if (earlier.kind === "gave_up") {
+        totals.failed++;
+        const message = `${candidate.source}: input ${earlier.id} failed processing ${earlier.failures} time(s), as many as --max-processing-attempts allows; not sent again (${earlier.description})`;
+        bus.emit({ type: "input", id: earlier.id, source: candidate.source, status: "failed", reason: "processing_failed", message, bytes: 0, candidate });
+        continue;
+      }
+      if (earlier.kind === "changed" && !services.caller) {
+        totals.conflicts++;
+        bus.emit({ type: "input", id: earlier.id, source: candidate.source, status: "conflict", reason: "changed_since_acknowledged", message: `${candidate.source}: changed since input ${earlier.id} was acknowledged; a real run sends it under --id-conflict`, bytes: 0, candidate });
+        continue;
+      }
+      if (earlier.kind === "reprocess") {
+        yield { candidate, id: earlier.id, retry: { processingFailures: earlier.failures } };
         continue;
       }
       // Made only now: on a re-run most inputs are skipped above, and need no id.
@@ -163,7 +200,12 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     bus.emit({ type: "walk_done", discovered: totals.discovered });
   }
 
-  const checked = mapConcurrent(discovered(), VALIDATION_CONCURRENCY, async ({ candidate, id }): Promise<Checked> => {
+  const checked = mapConcurrent(discovered(), VALIDATION_CONCURRENCY, async ({ candidate, id, retry }): Promise<Checked> => {
+    const checkedOne = await check(candidate, id);
+    return retry && "verdict" in checkedOne ? { ...checkedOne, retry } : checkedOne;
+  });
+
+  async function check(candidate: Candidate, id: string | undefined): Promise<Checked> {
     const verdict = await validate(candidate);
     if (verdict.status === "rejected") return { verdict, id };
     let finalId = id;
@@ -186,7 +228,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       result = { ...result, regions, regionProblems: problems };
     }
     return result;
-  });
+  }
 
   async function* planned(): AsyncGenerator<PlannedInput> {
     for await (const result of checked) {
@@ -219,36 +261,33 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         recordRejected({ status: "rejected", candidate: verdict.candidate, reason: "too_large", message: `${verdict.candidate.source}: with its id and metadata it needs a ${requestBytes}-byte request; a request must stay under ${limit} MiB` }, claim.id);
         continue;
       }
-      yield { id: claim.id, accepted: verdict, requestBytes, regions: result.regions };
+      const retry = result.retry && { replacesFailed: true, processingFailures: result.retry.processingFailures };
+      yield { id: claim.id, accepted: verdict, requestBytes, regions: result.regions, ...retry };
     }
   }
 
   const batches = planBatches(planned(), plan.batchLimits);
   const budget = new ByteBudget(plan.memoryBudgetBytes);
   const buffers = new RequestBuffers(plan.memoryBudgetBytes);
-  const sender: SenderContext | undefined = services.client && {
-    client: services.client,
-    limiter: services.limiter,
-    retry: services.retry,
-    onRetry: (problem, attempt, delayMs) => bus.emit({ type: "retry", message: problem, attempt, delayMs }),
-  };
+  const { caller } = services;
 
-  const record = (batch: Batch, outcomes: readonly InputOutcome[]): void => {
+  const record = (batch: Batch, outcomes: ReadonlyArray<Delivered | DryRunInput>): void => {
     totals.batches++;
     bus.emit({ type: "batch", seq: batch.seq, inputs: batch.inputs.length, bytes: batch.bytes });
-    log?.writer.append({ type: "batch", seq: batch.seq, inputs: batch.inputs.length, bytes: batch.bytes, addJob: addJobId, run: log.run });
+    log?.writer.append({ type: "batch", seq: batch.seq, inputs: batch.inputs.length, bytes: batch.bytes, addJob: addJobId ?? "", run: log.run });
     for (const result of outcomes) {
       const { candidate } = result.input.accepted;
       const bytes = result.status === "uploaded" ? result.input.accepted.size : 0;
-      if (result.status === "failed") totals.failed++;
-      else totals[result.status]++;
+      totals[TOTAL_OF[result.status]]++;
       totals.bytes += bytes;
-      bus.emit({ type: "input", id: result.input.id, source: candidate.source, status: result.status, reason: result.reason, message: result.message, bytes, candidate });
+      bus.emit({ type: "input", id: result.input.id, source: candidate.source, status: result.status, reason: result.reason, message: result.message, bytes, candidate, digest: result.digest, processingFailures: result.input.processingFailures });
       if (!log) continue;
-      if (result.status === "failed") {
-        log.writer.append({ type: "failed", id: result.input.id, source: candidate.source, fingerprint: candidate.fingerprint, reason: result.reason ?? "failed", message: result.message ?? "", run: log.run });
+      const about = { id: result.input.id, source: candidate.source, fingerprint: candidate.fingerprint, digest: result.digest, run: log.run };
+      if (result.status === "would_upload") continue;
+      if (result.status === "failed" || result.status === "conflict") {
+        log.writer.append({ type: result.status, ...about, reason: result.reason ?? result.status, message: result.message ?? "" });
       } else {
-        log.writer.append({ type: "ack", id: result.input.id, source: candidate.source, fingerprint: candidate.fingerprint, status: result.status, batch: batch.seq, run: log.run });
+        log.writer.append({ type: "ack", ...about, status: result.status, processingFailures: result.input.processingFailures, batch: batch.seq });
       }
     }
     log?.writer.sync();
@@ -257,23 +296,48 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
   // Datasets that rows name (manifests, archives) are created on first use, like --dataset.
   const datasets = new Map<string, Promise<unknown>>();
   if (plan.defaults.datasetId) datasets.set(plan.defaults.datasetId, Promise.resolve());
-  const ensureDatasets = async (client: ClarifaiClient, inputs: readonly PlannedInput[]): Promise<void> => {
+  const ensureDatasets = async (inputs: readonly PlannedInput[]): Promise<void> => {
+    if (!caller) return;
     for (const input of inputs) {
       for (const id of input.accepted.candidate.datasetIds ?? []) {
-        if (!datasets.has(id)) datasets.set(id, ensureDataset(client, id));
+        if (!datasets.has(id)) datasets.set(id, ensureDataset(caller, id));
         await datasets.get(id);
       }
     }
   };
 
-  /** Posts the regions of the inputs the server took, before the batch is logged as done. */
-  const annotate = async (context: SenderContext, outcomes: readonly InputOutcome[]): Promise<void> => {
-    const annotations = outcomes.filter((outcome) => outcome.status !== "failed").flatMap((outcome) => annotationsOf(outcome.input));
+  /** Posts the regions of the inputs the server holds as sent, before the batch is logged as done. */
+  const annotate = async (outcomes: readonly Delivered[]): Promise<void> => {
+    if (!caller) return;
+    const annotations = outcomes.filter((outcome) => outcome.status === "uploaded" || outcome.status === "present").flatMap((outcome) => annotationsOf(outcome.input));
     if (annotations.length === 0) return;
-    const posted = await postAnnotations(context, annotations);
+    const posted = await postAnnotations(caller, annotations);
     totals.annotations += posted.posted + posted.present;
     totals.annotationsFailed += posted.failed.length;
     for (const failure of posted.failed) bus.emit({ type: "annotation_failed", source: failure.inputId, message: failure.message });
+  };
+
+  const delivery: DeliveryContext | undefined = caller && {
+    caller,
+    defaults: plan.defaults,
+    idConflict: plan.idConflict,
+    header: { userAppId: caller.client.userAppId, inputsAddJobId: addJobId ?? "", inputIdConflictResolution: 0 },
+    take: (size) => buffers.take(size),
+    give: (buffer) => buffers.give(buffer),
+    ensureDatasets,
+    loggedDigest: (input) => {
+      const earlier = state?.latest.get(input.accepted.candidate.source);
+      return earlier?.type === "ack" && earlier.id === input.id ? earlier.digest : undefined;
+    },
+  };
+
+  /** Keeps the worst way the run stopped, whichever worker found it (as rclone keeps the worst error). */
+  const stopWith = (found: RunOutcome, why: string): void => {
+    if (OUTCOME_RANK[found] > OUTCOME_RANK[outcome]) {
+      outcome = found;
+      message = why;
+    }
+    halt.abort();
   };
 
   const worker = async (): Promise<void> => {
@@ -286,36 +350,27 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
         totals.notSent += batch.inputs.length;
         continue;
       }
-      if (!sender) {
+      if (!delivery) {
         totals.annotations += batch.inputs.reduce((sum, input) => sum + (input.regions?.length ?? 0), 0);
-        record(batch, batch.inputs.map((input) => ({ input, status: "uploaded" })));
+        record(batch, batch.inputs.map((input) => ({ input, status: "would_upload" as const })));
         continue;
       }
       const held = await budget.acquire(payloadBytes(batch));
-      let encoded: EncodedBatch | undefined;
       try {
-        const header = { userAppId: sender.client.userAppId, inputsAddJobId: addJobId, inputIdConflictResolution: 0 };
-        encoded = await encodeBatch(batch.inputs, plan.defaults, header, (size) => buffers.take(size));
-        const unreadable = encoded.unreadable.map(({ input, message }): InputOutcome => ({ input, status: "failed", reason: "unreadable", message }));
-        await ensureDatasets(sender.client, encoded.entries.map((entry) => entry.input));
-        const outcomes = encoded.entries.length > 0 ? await sendBatch(sender, encoded) : [];
-        await annotate(sender, outcomes);
-        record(batch, [...unreadable, ...outcomes]);
+        const outcomes = await deliverBatch(delivery, batch.inputs);
+        await annotate(outcomes);
+        record(batch, outcomes);
       } catch (error) {
         if (error instanceof UnreachableError) {
           record(batch, error.outcomes);
-          outcome = "unreachable";
-        } else if (error instanceof UploadError && error.code === "auth") {
+          stopWith("unreachable", error.message);
+        } else if (error instanceof UploadError && (error.code === "auth" || error.code === "interrupted")) {
           totals.notSent += batch.inputs.length;
-          outcome = "auth";
+          stopWith(error.code === "auth" ? "auth" : "interrupted", error.message);
         } else {
           throw error;
         }
-        message = error.message;
-        halt.abort();
       } finally {
-        // The call is over: grpc-js sent its own framed copy of the request, if anything.
-        if (encoded) buffers.give(encoded.request.buffer);
         budget.release(held);
       }
     }
@@ -333,12 +388,34 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
   return { totals, outcome, message, addJobId };
 }
 
+/** An input a dry run would send. */
+interface DryRunInput {
+  input: PlannedInput;
+  status: "would_upload";
+  digest?: undefined;
+  reason?: undefined;
+  message?: undefined;
+}
+
+/** The worse a way to stop, the higher: a run reports the worst any worker found. */
+const OUTCOME_RANK: Record<RunOutcome, number> = { done: 0, interrupted: 1, unreachable: 2, auth: 3 };
+
+/** Which total each state of an input counts in. */
+const TOTAL_OF = {
+  uploaded: "uploaded",
+  would_upload: "wouldUpload",
+  present: "present",
+  kept: "kept",
+  conflict: "conflicts",
+  failed: "failed",
+} as const satisfies Record<Delivered["status"] | "would_upload", keyof RunTotals>;
+
 /** What an input adds to a request: its payload plus id, concepts, metadata and framing. */
 function requestBytesOf(accepted: Accepted, id: string, defaults: InputDefaults): number {
   const content = accepted.candidate.content;
   const payload = content.kind === "url" ? content.url.length : accepted.size;
   const metadata = JSON.stringify(metadataFor({ id, accepted, requestBytes: 0 }, defaults)).length;
-  return payload + id.length + metadata + INPUT_OVERHEAD_BYTES;
+  return payload + id.length + metadata + DIGEST_METADATA_BYTES + INPUT_OVERHEAD_BYTES;
 }
 
 function payloadBytes(batch: Batch): number {

@@ -6,6 +6,7 @@ import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { PlannedInput } from "../plan/batcher.js";
 import { conceptId } from "../sources/labels/concept-id.js";
+import { CONTENT_DIGEST_KEY, DIGEST_PLACEHOLDER, digestOfText, writeDigest } from "./content-digest.js";
 
 /** What every input of a run carries besides its content. */
 export interface InputDefaults {
@@ -47,7 +48,7 @@ function buildInput(input: PlannedInput, defaults: InputDefaults): Input {
     // Labels from folders, sidecars and manifests may hold spaces or accents: the id is
     // made safe, the label itself stays the concept's name.
     concepts: conceptsFor(input, defaults).map((name) => ({ id: conceptId(name), name, value: 1 })),
-    metadata: metadataFor(input, defaults),
+    metadata: { ...metadataFor(input, defaults), [CONTENT_DIGEST_KEY]: digestBeforeReading(input) },
   };
   const geo = candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo);
   if (geo) data.geo = { geoPoint: { longitude: geo.longitude, latitude: geo.latitude } };
@@ -60,11 +61,30 @@ function buildInput(input: PlannedInput, defaults: InputDefaults): Input {
   return Input.fromPartial({ id: input.id, data, datasetIds });
 }
 
+/**
+ * The digest of an input's content when it is known before its file is read (a URL, an
+ * inline text); for a file, a placeholder of the same length that `encodeBatch`
+ * overwrites once the bytes are in the request.
+ */
+function digestBeforeReading(input: PlannedInput): string {
+  const content = input.accepted.candidate.content;
+  if (content.kind === "url") return digestOfText(content.url);
+  if (content.kind === "text") return digestOfText(content.text);
+  return DIGEST_PLACEHOLDER;
+}
+
+/** One input a request holds: its index in the request and the digest of its content. */
+export interface EncodedEntry {
+  input: PlannedInput;
+  index: number;
+  digest: string;
+}
+
 /** A batch's PostInputs request, encoded, with the inputs it holds and those whose files could not be read. */
 export interface EncodedBatch {
   request: EncodedPostInputs;
-  /** Each input the request holds, with its index in `request`. */
-  entries: Array<{ input: PlannedInput; index: number }>;
+  /** Each input the request holds. */
+  entries: EncodedEntry[];
   unreadable: Array<{ input: PlannedInput; message: string }>;
 }
 
@@ -90,7 +110,7 @@ export async function encodeBatch(
   inputs.forEach((input, index) => {
     const problem = reads[index];
     if (problem instanceof Error) batch.unreadable.push({ input, message: `${input.accepted.candidate.source}: ${problem.message}` });
-    else batch.entries.push({ input, index });
+    else batch.entries.push({ input, index, digest: layouts[index]?.content ? writeDigest(request, index) : digestBeforeReading(input) });
   });
   return batch;
 }

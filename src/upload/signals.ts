@@ -1,28 +1,36 @@
 export interface InterruptHandle {
-  /** Aborted by the first Ctrl-C (or SIGTERM). */
+  /** Aborted by the first Ctrl-C (or SIGTERM): stop discovering and sending new batches. */
   readonly signal: AbortSignal;
+  /** Aborted by the second: calls in flight are cancelled and waits end. */
+  readonly cancel: AbortSignal;
   remove(): void;
 }
 
 /**
  * Ctrl-C twice, like rclone: the first stops discovery and new batches and lets those
- * in flight finish (the run then exits 130 with a resume hint); the second exits at once.
- * The job log is synced after every acknowledged batch, so it is consistent either way.
+ * in flight finish; the second cancels the calls in flight. Either way the run ends on
+ * its own path, so the job log is synced, the terminal restored and the resume hint
+ * printed before it exits 130. After the second, the handlers are removed: a third
+ * Ctrl-C ends the process the default way.
  */
-export function onInterrupt(onFirst: () => void, exitNow: () => void = () => process.exit(130)): InterruptHandle {
+export function onInterrupt(onFirst: () => void, onSecond: () => void = () => undefined): InterruptHandle {
   const stop = new AbortController();
+  const cancel = new AbortController();
   const handler = (): void => {
-    if (stop.signal.aborted) return exitNow();
-    stop.abort();
-    onFirst();
+    if (!stop.signal.aborted) {
+      stop.abort();
+      onFirst();
+      return;
+    }
+    cancel.abort();
+    remove();
+    onSecond();
+  };
+  const remove = (): void => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
-  return {
-    signal: stop.signal,
-    remove(): void {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
-    },
-  };
+  return { signal: stop.signal, cancel: cancel.signal, remove };
 }

@@ -134,7 +134,8 @@ describe("folder upload against serve", { timeout: 60_000 }, () => {
       const result = await runCli(["folder", MEDIA, "--dry-run", "--json", "--batch-size", "4", "--job", "dry-check", ...fresh.flags], env);
       expect(result.code).toBe(0);
       const summary = summaryOf(result.stdout);
-      expect(summary.uploaded).toBe(readdirSync(MEDIA).length);
+      expect(summary).toMatchObject({ dry_run: true, uploaded: 0, would_upload: readdirSync(MEDIA).length });
+      expect(summary.add_job).toBeUndefined();
       expect(summary.batches).toBeGreaterThanOrEqual(Math.ceil(readdirSync(MEDIA).length / 4));
       expect(await listAllInputs(fresh.client)).toHaveLength(0);
       expect(existsSync(join(env.XDG_STATE_HOME as string, "clarifai-upload", "jobs", "dry-check.jsonl"))).toBe(false);

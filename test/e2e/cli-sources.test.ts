@@ -67,7 +67,7 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
       expect(result.code).toBe(1);
     }
     const bomb = jsonLines((await runCli(["zip", join(FIXTURES, "archives", "bomb.zip"), "--dry-run", "--json"], env)).stdout);
-    expect(bomb.some((e) => e.event === "input" && e.status === "uploaded")).toBe(true);
+    expect(bomb.some((e) => e.event === "input" && e.status === "would_upload" && e.dry_run === true)).toBe(true);
   });
 
   it("uploads manifests of each dialect with ids, concepts, metadata, geo and datasets", async () => {

@@ -23,7 +23,9 @@ describe("status classification", () => {
   it("maps per-input codes", () => {
     expect(classifyInputStatus(StatusCode.INPUT_PENDING)).toBe("accepted");
     expect(classifyInputStatus(StatusCode.INPUT_SUCCESS)).toBe("accepted");
-    expect(classifyInputStatus(StatusCode.INPUT_DUPLICATE)).toBe("present");
+    expect(classifyInputStatus(StatusCode.INPUT_DUPLICATE)).toBe("duplicate");
+    // INPUT_FAILED in a PostInputs answer is the platform's "try again".
+    expect(classifyInputStatus(StatusCode.INPUT_FAILED)).toBe("retry");
     expect(classifyInputStatus(StatusCode.INPUT_CONNECTION_FAILED)).toBe("retry");
     expect(classifyInputStatus(StatusCode.INTERNAL_SERVER_ISSUE)).toBe("retry");
     expect(classifyInputStatus(StatusCode.INPUT_UNSUPPORTED_FORMAT)).toBe("failed");

@@ -2,7 +2,10 @@ import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { alreadyAcknowledged, JobLogWriter, LatestBySource, replayJobLog } from "../../../src/upload/joblog.js";
+import { JobLogWriter, LatestBySource, replayJobLog, type JobState } from "../../../src/upload/joblog.js";
+import { previousState } from "../../../src/upload/previous-state.js";
+
+const decide = (state: JobState, source: string, fingerprint: string) => previousState(state.latest.get(source), fingerprint, 3);
 
 describe("job log", () => {
   it("replays acks and ignores a torn last line", async () => {
@@ -17,9 +20,9 @@ describe("job log", () => {
     const state = await replayJobLog(path);
     expect(state.header?.job).toBe("j");
     expect(state.corruptLines).toBe(1);
-    expect(alreadyAcknowledged(state, "/x/a.jpg", "1:2")?.id).toBe("a");
-    expect(alreadyAcknowledged(state, "/x/a.jpg", "9:9")).toBeUndefined();
-    expect(alreadyAcknowledged(state, "/x/b.jpg", "3:4")).toBeUndefined();
+    expect(decide(state, "/x/a.jpg", "1:2")).toEqual({ kind: "settled", status: "present", id: "a" });
+    expect(decide(state, "/x/a.jpg", "9:9")).toEqual({ kind: "changed", id: "a" });
+    expect(decide(state, "/x/b.jpg", "3:4")).toEqual({ kind: "new" });
 
     // A later writer starts on a fresh line, so the torn line never merges with new records.
     const again = new JobLogWriter(path);
@@ -27,7 +30,7 @@ describe("job log", () => {
     again.close();
     const replayed = await replayJobLog(path);
     expect(replayed.corruptLines).toBe(1);
-    expect(alreadyAcknowledged(replayed, "/x/b.jpg", "3:4")?.status).toBe("present");
+    expect(replayed.latest.get("/x/b.jpg")).toMatchObject({ type: "ack", status: "present" });
     expect(readFileSync(path, "utf8")).not.toMatch(/pat/i);
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PostInputsRequest } from "../../../src/gen/clarifai/api/service.js";
 import type { PlannedInput } from "../../../src/plan/batcher.js";
@@ -38,7 +39,11 @@ describe("encodeBatch", () => {
     const [a, b] = request.inputs;
     expect(Buffer.from(a?.data?.image?.base64 ?? []).equals(image)).toBe(true);
     expect(a?.data?.concepts.map((concept) => concept.name)).toEqual(["animal", "cats"]);
-    expect(a?.data?.metadata).toEqual({ filename: "a.png", path: "cats/a.png", batch: 7 });
+    const sha256 = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
+    // The digest is written over its placeholder once the bytes are in the request.
+    expect(a?.data?.metadata).toEqual({ filename: "a.png", path: "cats/a.png", batch: 7, content_sha256: sha256(image) });
+    expect(b?.data?.metadata?.content_sha256).toBe(sha256(text));
+    expect(batch.entries.map((entry) => entry.digest)).toEqual([sha256(image), sha256(text)]);
     expect(b?.data?.text?.raw).toBe("Grüße aus Köln\n");
     expect(b?.id).toBe("notes_b_txt");
   });

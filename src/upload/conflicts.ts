@@ -1,0 +1,100 @@
+import type { Caller } from "../api/caller.js";
+import type { Input } from "../gen/clarifai/api/resources.js";
+import type { PlannedInput } from "../plan/batcher.js";
+import { MAX_ID_LENGTH } from "../plan/ids.js";
+import { storedDigest } from "./content-digest.js";
+import type { InputOutcome } from "./sender.js";
+
+/** `--id-conflict`: what to do when an input's id is taken on the server by other content. */
+export type IdConflictPolicy = "fail" | "skip" | "suffix" | "replace";
+export const ID_CONFLICT_POLICIES: readonly IdConflictPolicy[] = ["fail", "skip", "suffix", "replace"];
+
+/** A duplicate-id answer, settled: what the input's state is now. */
+export interface SettledDuplicate {
+  input: PlannedInput;
+  digest?: string;
+  /** present: the server holds the same content; conflict: other content (reported); kept: other content, left as it is (--id-conflict skip). */
+  status: "present" | "conflict" | "kept";
+  reason?: string;
+  message?: string;
+}
+
+export interface DuplicateResolution {
+  settled: SettledDuplicate[];
+  /** Inputs to post again: under a new id (suffix), or under theirs once `deleteFirst` are deleted (replace). */
+  resend: PlannedInput[];
+  deleteFirst: string[];
+}
+
+/**
+ * Settles the inputs whose ids the server said were taken (INPUT_DUPLICATE). Such an
+ * input is `present` only when the input under its id is known to hold the same
+ * content: the job log acknowledged that id with the same digest (`loggedDigest`), or
+ * the server's input carries the same digest in its metadata (looked up in one
+ * ListInputs call). Otherwise the policy decides. `finalRound`: these duplicates answer
+ * a resend, which is not resent again.
+ */
+export async function resolveDuplicates(
+  caller: Caller | undefined,
+  duplicates: readonly InputOutcome[],
+  policy: IdConflictPolicy,
+  loggedDigest: (input: PlannedInput) => string | undefined,
+  finalRound = false,
+): Promise<DuplicateResolution> {
+  const resolution: DuplicateResolution = { settled: [], resend: [], deleteFirst: [] };
+  const unknown = duplicates.filter((outcome) => !(outcome.digest && loggedDigest(outcome.input) === outcome.digest));
+  for (const outcome of duplicates) {
+    if (!unknown.includes(outcome)) resolution.settled.push({ input: outcome.input, digest: outcome.digest, status: "present" });
+  }
+  if (unknown.length === 0) return resolution;
+  const onServer = caller ? await lookUp(caller, unknown.map((outcome) => outcome.input.id)) : new Map<string, Input>();
+  for (const outcome of unknown) {
+    const { input, digest } = outcome;
+    const stored = onServer.get(input.id);
+    const theirs = storedDigest(stored?.data?.metadata);
+    if (digest !== undefined && theirs === digest) {
+      resolution.settled.push({ input, digest, status: "present" });
+      continue;
+    }
+    const source = input.accepted.candidate.source;
+    const content = input.accepted.candidate.content;
+    if (stored === undefined && content.kind === "url") {
+      // No input has the id: the platform refused the URL itself, already stored under another id.
+      const message = `${source}: the app already has an input with the URL ${content.url} (under another id); --allow-duplicate-urls adds it again`;
+      resolution.settled.push({ input, digest, status: "present", reason: "duplicate_url", message });
+      continue;
+    }
+    const what = `${source}: id ${input.id} is taken on the server by ${describeStored(stored, theirs)}; this file's content_sha256 is ${digest ?? "unknown"}`;
+    if (policy === "skip") {
+      resolution.settled.push({ input, digest, status: "kept", reason: "id_conflict", message: `${what}; kept the server's input (--id-conflict skip)` });
+    } else if (policy === "fail" || finalRound || digest === undefined) {
+      const hint = policy === "fail" ? " (--id-conflict skip, suffix or replace decide otherwise)" : "";
+      resolution.settled.push({ input, digest, status: "conflict", reason: "id_conflict", message: `${what}${hint}` });
+    } else if (policy === "suffix") {
+      resolution.resend.push({ ...input, id: suffixedId(input.id, digest) });
+    } else {
+      resolution.deleteFirst.push(input.id);
+      resolution.resend.push(input);
+    }
+  }
+  return resolution;
+}
+
+/** The id plus the first 8 hex digits of the content's digest, within the platform's id length. */
+export function suffixedId(id: string, digest: string): string {
+  const suffix = `-${digest.slice(0, 8)}`;
+  return id.slice(0, MAX_ID_LENGTH - suffix.length) + suffix;
+}
+
+async function lookUp(caller: Caller, ids: readonly string[]): Promise<Map<string, Input>> {
+  const answer = await caller.call("listInputs", { ids: [...ids], page: 1, perPage: ids.length, status: undefined });
+  return new Map(answer.inputs.map((input) => [input.id, input]));
+}
+
+function describeStored(stored: Input | undefined, digest: string | undefined): string {
+  if (!stored) return "an input the server did not list";
+  const metadata = stored.data?.metadata ?? {};
+  const path = typeof metadata.path === "string" ? metadata.path : typeof metadata.filename === "string" ? metadata.filename : undefined;
+  const from = path ? ` from ${path}` : "";
+  return digest ? `other content${from} (content_sha256 ${digest})` : `an input${from} with no content_sha256 (sent by another tool, or before digests)`;
+}

@@ -1,0 +1,46 @@
+import { createHash } from "node:crypto";
+import type { EncodedPostInputs } from "../api/post-inputs-request.js";
+
+/**
+ * The metadata key under which every input carries the SHA-256 of its content (the
+ * file's bytes, a text's UTF-8, a URL's text), in hex. It is how the tool knows what an
+ * input on the server holds: an id taken on the server counts as "present" only when
+ * the input under it carries the same digest.
+ */
+export const CONTENT_DIGEST_KEY = "content_sha256";
+
+const DIGEST_LENGTH = 64;
+
+/**
+ * Stands in for a file's digest while its request is laid out: the file is read into the
+ * request afterwards, and its digest written over this (same length, so nothing moves).
+ */
+export const DIGEST_PLACEHOLDER = "\u0001".repeat(DIGEST_LENGTH);
+const PLACEHOLDER_BYTES = Buffer.from(DIGEST_PLACEHOLDER);
+
+export function digestOf(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export function digestOfText(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** What the digest adds to an input's metadata when encoded: its key, its value and their framing. */
+export const DIGEST_METADATA_BYTES = CONTENT_DIGEST_KEY.length + DIGEST_LENGTH + 12;
+
+/** Hashes input `index`'s file bytes in the request and writes the digest over its placeholder. */
+export function writeDigest(request: EncodedPostInputs, index: number): string {
+  const digest = digestOf(request.slot(index));
+  const fields = request.fieldsBeforeSlot(index);
+  const at = fields.lastIndexOf(PLACEHOLDER_BYTES);
+  if (at < 0) throw new Error(`input ${index} of the request has no digest placeholder`);
+  fields.write(digest, at, "latin1");
+  return digest;
+}
+
+/** The digest an input on the server carries in its metadata, if any. */
+export function storedDigest(metadata: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const value = metadata?.[CONTENT_DIGEST_KEY];
+  return typeof value === "string" && value.length === DIGEST_LENGTH ? value : undefined;
+}

@@ -1,0 +1,42 @@
+import type { InputRecord, JobState } from "./joblog.js";
+
+/**
+ * How a job's inputs stand, by their latest record. `log list`, `log show` and `status`
+ * all count with this, so they agree with each other and with the run summaries.
+ */
+export interface JobCounts {
+  /** On the server as far as the job knows: uploaded, present, kept or processed. */
+  acknowledged: number;
+  uploaded: number;
+  present: number;
+  kept: number;
+  processed: number;
+  processing_failed: number;
+  failed: number;
+  rejected: number;
+  conflicts: number;
+}
+
+export function countInputs(state: JobState): JobCounts {
+  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, kept: 0, processed: 0, processing_failed: 0, failed: 0, rejected: 0, conflicts: 0 };
+  for (const record of state.latest.values()) {
+    if (record.type === "ack") {
+      counts.acknowledged++;
+      counts[record.status]++;
+    } else if (record.type === "conflict") counts.conflicts++;
+    else counts[record.type]++;
+  }
+  return counts;
+}
+
+/** Every input whose latest record is a problem: failed, rejected, in conflict, or failed processing. */
+export function problemRecords(state: JobState): InputRecord[] {
+  return [...state.latest.values()].filter((record) => record.type !== "ack");
+}
+
+/** One line about a problem record, as `log show` and `status` print it. */
+export function describeProblem(record: InputRecord): { id?: string; source: string; status: string; reason: string; message: string } {
+  if (record.type === "processing_failed") return { id: record.id, source: record.source, status: "processing_failed", reason: "processing_failed", message: `${record.source}: ${record.description} (${record.attempts} attempt(s))` };
+  if (record.type === "ack") return { id: record.id, source: record.source, status: record.status, reason: "", message: record.source };
+  return { id: record.id, source: record.source, status: record.type, reason: record.reason, message: record.message };
+}

@@ -1,0 +1,33 @@
+import type { InputRecord } from "./joblog.js";
+
+/** What the job log's latest record of a source means for this run. */
+export type PreviousState =
+  /** Never acknowledged (or it failed, was rejected or conflicted): goes through as new. */
+  | { kind: "new" }
+  /** Acknowledged with the same fingerprint: nothing to send. */
+  | { kind: "settled"; status: "present" | "kept"; id: string }
+  /** Acknowledged, but the file changed since: sent again under the rule for taken ids. */
+  | { kind: "changed"; id: string }
+  /** The platform failed to process it: delete it and send it again under its id. */
+  | { kind: "reprocess"; id: string; failures: number }
+  /** It failed processing `failures` times, as many as allowed: reported, not sent again. */
+  | { kind: "gave_up"; id: string; failures: number; description: string };
+
+/**
+ * Decides from the latest record of a source, and the fingerprint it has now, what this
+ * run does with it. A changed file replaces an input whose processing failed (what the
+ * server holds under its id is of no use) and starts its count of attempts again.
+ */
+export function previousState(record: InputRecord | undefined, fingerprint: string, maxProcessingAttempts: number): PreviousState {
+  if (record === undefined || record.id === undefined) return { kind: "new" };
+  if (record.type === "ack") {
+    if (record.fingerprint !== fingerprint) return { kind: "changed", id: record.id };
+    return { kind: "settled", status: record.status === "kept" ? "kept" : "present", id: record.id };
+  }
+  if (record.type === "processing_failed") {
+    if (record.fingerprint !== fingerprint) return { kind: "reprocess", id: record.id, failures: 0 };
+    if (record.attempts >= maxProcessingAttempts) return { kind: "gave_up", id: record.id, failures: record.attempts, description: record.description };
+    return { kind: "reprocess", id: record.id, failures: record.attempts };
+  }
+  return { kind: "new" };
+}
