@@ -11,6 +11,8 @@ interface ServeFlags {
   faultThrottle?: number;
   faultUnavailable?: number;
   faultInputFailure?: number;
+  faultInputFailed?: number;
+  faultProcessingFailure?: number;
   latency?: number;
   processingDelay?: number;
   seed?: number;
@@ -33,6 +35,8 @@ export function serveCommand(): Command {
       "fail this share of posted inputs transiently (INPUT_CONNECTION_FAILED)",
       parseProbability,
     )
+    .option("--fault-input-failed <p>", "answer this share of posted inputs INPUT_FAILED, the platform's per-input \"try again\"", parseProbability)
+    .option("--fault-processing-failure <p>", "fail the first processing of this share of input ids (posted again, they succeed)", parseProbability)
     .option("--latency <ms>", "delay every response by this many milliseconds", parseNonNegativeInt)
     .option(
       "--processing-delay <ms>",
@@ -73,6 +77,8 @@ function serverOptions(flags: ServeFlags, pats: string[], quiet: boolean): Serve
       throttle: flags.faultThrottle,
       unavailable: flags.faultUnavailable,
       inputFailure: flags.faultInputFailure,
+      inputFailed: flags.faultInputFailed,
+      processingFailure: flags.faultProcessingFailure,
       latencyMs: flags.latency,
       seed: flags.seed,
     },

@@ -8,6 +8,10 @@
  * - `inputFailure` P: an input of a PostInputs request is not created and gets
  *   the per-input status INPUT_CONNECTION_FAILED (39996), a transient failure a
  *   client should retry; the response is MIXED_STATUS (or FAILURE if none was created).
+ * - `inputFailed` P: the same, but the per-input status is INPUT_FAILED (30002), the
+ *   platform's "try again" for an input of a PostInputs answer.
+ * - `processingFailure` P: this share of input ids fail their first processing
+ *   (INPUT_FAILED); posted again under the same id (after a delete), they succeed.
  * - `latencyMs`: every response is delayed by this many milliseconds.
  *
  * Request faults draw from one seeded stream, one draw per request. Input faults
@@ -19,6 +23,8 @@ export interface FaultOptions {
   throttle?: number;
   unavailable?: number;
   inputFailure?: number;
+  inputFailed?: number;
+  processingFailure?: number;
   latencyMs?: number;
   seed?: number;
 }
@@ -29,15 +35,21 @@ export class Faults {
   readonly throttle: number;
   readonly unavailable: number;
   readonly inputFailure: number;
+  readonly inputFailed: number;
+  readonly processingFailure: number;
   readonly latencyMs: number;
   readonly seed: number;
   private readonly stream: () => number;
   private readonly attempts = new Map<string, number>();
+  private readonly failedAttempts = new Map<string, number>();
+  private readonly processingFailed = new Set<string>();
 
   constructor(options: FaultOptions = {}) {
     this.throttle = probability("throttle", options.throttle);
     this.unavailable = probability("unavailable", options.unavailable);
     this.inputFailure = probability("inputFailure", options.inputFailure);
+    this.inputFailed = probability("inputFailed", options.inputFailed);
+    this.processingFailure = probability("processingFailure", options.processingFailure);
     this.latencyMs = Math.max(0, options.latencyMs ?? 0);
     this.seed = (options.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
     this.stream = mulberry32(this.seed);
@@ -45,7 +57,7 @@ export class Faults {
 
   /** True when any knob is set. */
   get enabled(): boolean {
-    return this.throttle > 0 || this.unavailable > 0 || this.inputFailure > 0 || this.latencyMs > 0;
+    return this.throttle > 0 || this.unavailable > 0 || this.inputFailure > 0 || this.inputFailed > 0 || this.processingFailure > 0 || this.latencyMs > 0;
   }
 
   /** Decides the fate of one request (one draw when a request knob is set). */
@@ -57,14 +69,31 @@ export class Faults {
     return null;
   }
 
-  /** Decides whether this attempt at creating the input with this id fails transiently. */
+  /** Decides whether this attempt at creating the input with this id fails transiently (INPUT_CONNECTION_FAILED). */
   inputFails(inputId: string): boolean {
-    if (this.inputFailure <= 0) return false;
-    if (inputId === "") return this.stream() < this.inputFailure;
-    const attempt = this.attempts.get(inputId) ?? 0;
-    const fails = hashToUnit(`${this.seed}:${inputId}:${attempt}`) < this.inputFailure;
-    if (fails) this.attempts.set(inputId, attempt + 1);
-    else this.attempts.delete(inputId);
+    return this.attemptFails(inputId, this.inputFailure, this.attempts, "");
+  }
+
+  /** Decides whether this attempt at creating the input with this id is answered INPUT_FAILED ("try again"). */
+  inputAnsweredFailed(inputId: string): boolean {
+    return this.attemptFails(inputId, this.inputFailed, this.failedAttempts, "failed:");
+  }
+
+  /** Decides whether processing this input fails: only the first time, for a seeded share of ids. */
+  processingFails(key: string): boolean {
+    if (this.processingFailure <= 0 || this.processingFailed.has(key)) return false;
+    if (hashToUnit(`${this.seed}:processing:${key}`) >= this.processingFailure) return false;
+    this.processingFailed.add(key);
+    return true;
+  }
+
+  private attemptFails(inputId: string, p: number, attempts: Map<string, number>, salt: string): boolean {
+    if (p <= 0) return false;
+    if (inputId === "") return this.stream() < p;
+    const attempt = attempts.get(inputId) ?? 0;
+    const fails = hashToUnit(`${this.seed}:${salt}${inputId}:${attempt}`) < p;
+    if (fails) attempts.set(inputId, attempt + 1);
+    else attempts.delete(inputId);
     return fails;
   }
 }

@@ -10,6 +10,8 @@ export interface ProcessorOptions {
   concurrency?: number;
   downloadTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Injected processing failures (serve --fault-processing-failure). */
+  failsProcessing?: (key: string) => boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export class Processor {
   private readonly concurrency: number;
   private readonly downloadTimeoutMs: number;
   private readonly log: (line: string) => void;
+  private readonly failsProcessing: (key: string) => boolean;
   private readonly abort = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
   private results: ProcessingResult[] = [];
@@ -40,6 +43,7 @@ export class Processor {
     this.concurrency = Math.max(1, options.concurrency ?? 32);
     this.downloadTimeoutMs = options.downloadTimeoutMs ?? 15_000;
     this.log = options.log ?? (() => undefined);
+    this.failsProcessing = options.failsProcessing ?? (() => false);
   }
 
   /** Puts inputs a previous run left in progress back to pending, and starts. */
@@ -92,6 +96,7 @@ export class Processor {
     const scope = { userId: row.user_id, appId: row.app_id };
     let result: ProcessingResult;
     try {
+      if (this.failsProcessing(`${row.user_id}/${row.app_id}/${row.id}`)) throw new Error("injected by --fault-processing-failure; posted again, it succeeds");
       const outcome = await processInput(row, {
         blobs: this.store.blobs,
         downloadTimeoutMs: this.downloadTimeoutMs,

@@ -80,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     processingDelayMs: options.processingDelayMs,
     downloadTimeoutMs: options.downloadTimeoutMs,
     log,
+    failsProcessing: (key) => faults.processingFails(key),
   });
   const extractor: Extractor = new Extractor(store, {
     uploadsRoot: join(options.dataDir, "uploads"),
@@ -166,7 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (faults.enabled) {
     log(
       `fault injection: throttle ${faults.throttle}, unavailable ${faults.unavailable}, ` +
-        `input failure ${faults.inputFailure}, latency ${faults.latencyMs} ms, seed ${faults.seed}`,
+        `input failure ${faults.inputFailure}, input failed ${faults.inputFailed}, processing failure ${faults.processingFailure}, latency ${faults.latencyMs} ms, seed ${faults.seed}`,
     );
   }
 

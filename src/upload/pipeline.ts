@@ -168,7 +168,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       if (sharded && shardOf(id ?? candidate.relPath, sharded.count) !== sharded.index) continue;
       totals.discovered++;
       bus.emit({ type: "discovered", source: candidate.source });
-      const earlier = state && !plan.resend ? previousState(state.latest.get(candidate.source), candidate.fingerprint, plan.maxProcessingAttempts) : { kind: "new" as const };
+      const earlier = state && !plan.resend ? previousState(state.latest.get(candidate.source), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict) : { kind: "new" as const };
       if (earlier.kind === "settled") {
         if (earlier.status === "kept") {
           totals.kept++;
@@ -327,7 +327,8 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     ensureDatasets,
     loggedDigest: (input) => {
       const earlier = state?.latest.get(input.accepted.candidate.source);
-      return earlier?.type === "ack" && earlier.id === input.id ? earlier.digest : undefined;
+      // A kept input's digest is this side's: the server holds other content under its id.
+      return earlier?.type === "ack" && earlier.status !== "kept" && earlier.id === input.id ? earlier.digest : undefined;
     },
   };
 

@@ -1,3 +1,4 @@
+import type { IdConflictPolicy } from "./conflicts.js";
 import type { InputRecord } from "./joblog.js";
 
 /** What the job log's latest record of a source means for this run. */
@@ -15,13 +16,14 @@ export type PreviousState =
 
 /**
  * Decides from the latest record of a source, and the fingerprint it has now, what this
- * run does with it. A changed file replaces an input whose processing failed (what the
+ * run does with it (under the run's --id-conflict). A changed file replaces an input whose processing failed (what the
  * server holds under its id is of no use) and starts its count of attempts again.
  */
-export function previousState(record: InputRecord | undefined, fingerprint: string, maxProcessingAttempts: number): PreviousState {
+export function previousState(record: InputRecord | undefined, fingerprint: string, maxProcessingAttempts: number, idConflict: IdConflictPolicy = "fail"): PreviousState {
   if (record === undefined || record.id === undefined) return { kind: "new" };
   if (record.type === "ack") {
-    if (record.fingerprint !== fingerprint) return { kind: "changed", id: record.id };
+    // Kept by --id-conflict skip: the server holds other content, so another policy is applied afresh.
+    if (record.fingerprint !== fingerprint || (record.status === "kept" && idConflict !== "skip")) return { kind: "changed", id: record.id };
     return { kind: "settled", status: record.status === "kept" ? "kept" : "present", id: record.id };
   }
   if (record.type === "processing_failed") {

@@ -58,6 +58,12 @@ async function postInputs(call: Call<PostInputsRequest>, deps: PostInputsDeps): 
         code: StatusCode.INPUT_CONNECTION_FAILED,
         description: "transient failure while receiving the input (injected by --fault-input-failure); retry it",
       };
+    } else if (input !== undefined && verdicts[i]?.ok && deps.faults.inputAnsweredFailed(input.id)) {
+      verdicts[i] = {
+        ok: false,
+        code: StatusCode.INPUT_FAILED,
+        description: "the input could not be added (injected by --fault-input-failed); try again",
+      };
     }
   }
   const suffix = request.inputIdConflictResolution === InputIDConflictResolution.SUFFIX;
