@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { previousState } from "../../../src/upload/previous-state.js";
+
+const ack = { type: "ack" as const, id: "a", source: "/a", fingerprint: "1:1", batch: 1, run: "r" };
+const failedProcessing = { type: "processing_failed" as const, id: "a", source: "/a", fingerprint: "1:1", code: 30002, description: "bad", attempts: 2, run: "r" };
+
+describe("previousState", () => {
+  it("settles an unchanged acknowledged input, and sends a changed one under the conflict rule", () => {
+    expect(previousState({ ...ack, status: "uploaded" }, "1:1", 3)).toEqual({ kind: "settled", status: "present", id: "a" });
+    expect(previousState({ ...ack, status: "processed" }, "1:1", 3)).toEqual({ kind: "settled", status: "present", id: "a" });
+    expect(previousState({ ...ack, status: "uploaded" }, "2:2", 3)).toEqual({ kind: "changed", id: "a" });
+    expect(previousState(undefined, "1:1", 3)).toEqual({ kind: "new" });
+  });
+
+  it("keeps a kept input under skip, and applies another policy afresh", () => {
+    expect(previousState({ ...ack, status: "kept" }, "1:1", 3, "skip")).toEqual({ kind: "settled", status: "kept", id: "a" });
+    expect(previousState({ ...ack, status: "kept" }, "1:1", 3, "replace")).toEqual({ kind: "changed", id: "a" });
+  });
+
+  it("sends a processing failure again until --max-processing-attempts, then gives up", () => {
+    expect(previousState(failedProcessing, "1:1", 3)).toEqual({ kind: "reprocess", id: "a", failures: 2 });
+    expect(previousState(failedProcessing, "1:1", 2)).toMatchObject({ kind: "gave_up", failures: 2, description: "bad" });
+    // Changed since: replaces what failed, and counts from zero again.
+    expect(previousState(failedProcessing, "9:9", 2)).toEqual({ kind: "reprocess", id: "a", failures: 0 });
+  });
+
+  it("sends rejected, failed and conflicting inputs as new", () => {
+    expect(previousState({ type: "conflict", id: "a", source: "/a", fingerprint: "1:1", reason: "id_conflict", message: "m", run: "r" }, "1:1", 3)).toEqual({ kind: "new" });
+    expect(previousState({ type: "failed", id: "a", source: "/a", fingerprint: "1:1", reason: "unreachable", message: "m", run: "r" }, "1:1", 3)).toEqual({ kind: "new" });
+  });
+});
