@@ -1,4 +1,5 @@
 import type { InputKind } from "../validate/limits.js";
+import type { ReasonCode } from "../reasons.js";
 
 /** Random access to the bytes of a file or an archive entry, read only when needed. */
 export interface ByteSource {
@@ -54,6 +55,6 @@ export interface Candidate {
 /** What a source tells besides its candidates: entries it could not use, and oddities. */
 export interface SourceReport {
   /** Something that is not sent, with a stable reason code and a message naming it. */
-  rejected(source: string, reason: string, message: string): void;
+  rejected(source: string, reason: ReasonCode, message: string): void;
   warning(source: string, message: string): void;
 }

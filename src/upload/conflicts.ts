@@ -4,6 +4,7 @@ import type { PlannedInput } from "../plan/batcher.js";
 import { MAX_ID_LENGTH } from "../plan/ids.js";
 import { storedDigest } from "./content-digest.js";
 import type { InputOutcome } from "./sender.js";
+import type { Reason } from "../reasons.js";
 
 /** `--id-conflict`: what to do when an input's id is taken on the server by other content. */
 export type IdConflictPolicy = "fail" | "skip" | "suffix" | "replace";
@@ -15,7 +16,7 @@ export interface SettledDuplicate {
   digest?: string;
   /** present: the server holds the same content; conflict: other content (reported); kept: other content, left as it is (--id-conflict skip). */
   status: "present" | "conflict" | "kept";
-  reason?: string;
+  reason?: Reason;
   message?: string;
 }
 

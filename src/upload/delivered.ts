@@ -1,5 +1,6 @@
 import type { PlannedInput } from "../plan/batcher.js";
 import { UploadError } from "../errors.js";
+import type { Reason } from "../reasons.js";
 
 /** Where one input stands once its batch is delivered. */
 export interface Delivered {
@@ -7,7 +8,7 @@ export interface Delivered {
   status: "uploaded" | "present" | "conflict" | "kept" | "failed";
   /** The digest of what was sent (absent when the file could not be read). */
   digest?: string;
-  reason?: string;
+  reason?: Reason;
   message?: string;
 }
 

@@ -1,3 +1,4 @@
+import type { Reason } from "../reasons.js";
 import type { Candidate } from "../sources/candidate.js";
 
 /**
@@ -19,7 +20,7 @@ export type UploadEvent =
   | { type: "annotation_failed"; source: string; message: string }
   /** Acknowledged in an earlier run with the same fingerprint: not sent again. */
   | { type: "skipped"; id: string; source: string }
-  | { type: "input"; id?: string; source: string; status: InputStatus; reason?: string; message?: string; bytes: number; candidate?: Candidate; digest?: string; processingFailures?: number }
+  | { type: "input"; id?: string; source: string; status: InputStatus; reason?: Reason; message?: string; bytes: number; candidate?: Candidate; digest?: string; processingFailures?: number }
   | { type: "batch"; seq: number; inputs: number; bytes: number }
   | { type: "retry"; message: string; attempt: number; delayMs: number }
   | { type: "walk_done"; discovered: number }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Caller } from "../api/caller.js";
 import { UploadError } from "../errors.js";
+import type { ReasonCode } from "../reasons.js";
 import { INPUT_OVERHEAD_BYTES, planBatches, type Batch, type BatchLimits, type PlannedInput } from "../plan/batcher.js";
 import { IdRegistry, idFromName, idSourceText, shardOf, shortHash, shortHashOfChunks, type IdFrom } from "../plan/ids.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
@@ -133,7 +134,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
   let message: string | undefined;
   const stopped = (): boolean => services.stop.aborted || halt.signal.aborted;
 
-  const reject = (source: string, fingerprint: string, reason: string, message: string, id?: string, candidate?: Candidate): void => {
+  const reject = (source: string, fingerprint: string, reason: ReasonCode, message: string, id?: string, candidate?: Candidate): void => {
     totals.rejected++;
     bus.emit({ type: "input", id, source, status: "rejected", reason, message, bytes: 0, candidate });
     log?.writer.append({ type: "rejected", id, source, fingerprint, reason, message, run: log.run });

@@ -6,6 +6,7 @@ import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import type { PlannedInput } from "../plan/batcher.js";
 import type { EncodedBatch, EncodedEntry } from "./request.js";
 import { UnreachableError, type Delivered } from "./delivered.js";
+import type { PlatformReason, Reason } from "../reasons.js";
 
 /**
  * What the server said of one input. `duplicate`: its id is taken on the server, by the
@@ -16,7 +17,7 @@ export interface InputOutcome {
   status: "uploaded" | "duplicate" | "failed";
   /** The digest of what was sent (absent when the file could not be read). */
   digest?: string;
-  reason?: string;
+  reason?: Reason;
   message?: string;
 }
 
@@ -86,11 +87,11 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
   return outcomes;
 }
 
-function failed(entry: EncodedEntry, reason: string, message: string): InputOutcome {
+function failed(entry: EncodedEntry, reason: Reason, message: string): InputOutcome {
   return { input: entry.input, status: "failed", digest: entry.digest, reason, message };
 }
 
 /** A stable reason code from the platform's per-input status: `INPUT_INVALID_ARGUMENT` -> `input_invalid_argument`. */
-function reasonFor(code: number): string {
-  return statusName(code).replace(/ \(\d+\)$/, "").toLowerCase();
+function reasonFor(code: number): PlatformReason {
+  return statusName(code).replace(/ \(\d+\)$/, "").toLowerCase() as PlatformReason;
 }
