@@ -1,22 +1,14 @@
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { MiB } from "../validate/limits.js";
-import { ensureDataset } from "../upload/dataset.js";
-import { callerFor } from "../upload/caller-for.js";
-import { EventBus } from "../upload/events.js";
-import { JobLock } from "../upload/job-lock.js";
-import { jobLogPath, JOB_LOG_VERSION, JobLogWriter, replayJobLog } from "../upload/joblog.js";
-import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.js";
-import { onInterrupt } from "../upload/signals.js";
-import { followProcessing } from "../upload/tracker.js";
-import { loadTransform } from "../upload/transform.js";
-import { exitCodeFor } from "../report/exit-codes.js";
+import { runUploadJob, type JobRun } from "../jobs/upload-job.js";
 import { FailedOutWriter } from "../report/failed-out.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
-import { summarize } from "../report/summary.js";
-import type { Caller } from "../api/caller.js";
-import { connect, settingsFor, type Connection } from "./connect.js";
+import { EventBus } from "../upload/events.js";
+import { jobLogPath, replayJobLog } from "../upload/joblog.js";
+import type { UploadPlan } from "../upload/pipeline.js";
+import { loadTransform } from "../upload/transform.js";
+import { MiB } from "../validate/limits.js";
+import { connect, settingsFor } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
 import { parseUploadOptions, type RawUploadOptions } from "./upload-options.js";
@@ -48,7 +40,6 @@ const MEMORY_BUDGET_BYTES = 48 * MiB;
 /** Runs an upload command from start to summary and returns its exit code. */
 export async function runUploadCommand(command: UploadCommand, raw: RawUploadOptions, global: GlobalOptions): Promise<number> {
   const options = parseUploadOptions(raw);
-  const started = performance.now();
   const settings = settingsFor(global, options.local);
   const localDir = options.local === true ? "default" : options.local;
   const target = {
@@ -69,117 +60,56 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const reporter = createReporter({ mode: chooseMode(global), dryRun: options.dryRun });
   const bus = new EventBus();
   bus.on(reporter.listener);
-
-  if (state.corruptLines > 0) reporter.note(`job log ${logPath}: ${state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
   const failedOut = options.failedOut ? new FailedOutWriter(resolve(options.failedOut)) : undefined;
   if (failedOut) bus.on(failedOut.listener);
-  // With --wait: what the log needs to record each input's processing.
-  const uploaded = new Map<string, { source: string; fingerprint: string; digest?: string; processingFailures: number }>();
-  if (options.wait) {
-    bus.on((event) => {
-      if (event.type !== "input" || event.status !== "uploaded" || !event.id || !event.candidate) return;
-      uploaded.set(event.id, { source: event.source, fingerprint: event.candidate.fingerprint, digest: event.digest, processingFailures: event.processingFailures ?? 0 });
-    });
-  }
 
-  let connection: Connection | undefined;
-  let writer: JobLogWriter | undefined;
-  mkdirSync(dirname(logPath), { recursive: true });
-  const lock = options.dryRun ? undefined : JobLock.acquire(logPath, job);
-  const interrupt = onInterrupt(
-    () => reporter.note("stopping: finishing the batches in flight (Ctrl-C again to cancel them)"),
-    () => reporter.note("cancelling the calls in flight"),
-  );
+  let ended: JobRun;
   try {
-    let caller: Caller | undefined;
-    if (!options.dryRun) {
-      connection = await connect(global, options.local);
-      caller = callerFor(connection.client, { rps: options.rps, maxRetries: options.maxRetries, bus, cancel: interrupt.cancel });
-      if (connection.local) reporter.note(`local server: ${connection.local.address}, user ${settings.userId}, app ${settings.appId}`);
-      if (options.defaults.datasetId) {
-        const how = await ensureDataset(caller, options.defaults.datasetId);
-        if (how === "created") reporter.note(`created dataset ${options.defaults.datasetId}`);
-      }
-      writer = new JobLogWriter(logPath);
-      if (!state.header) {
-        writer.append({
-          type: "header",
-          version: JOB_LOG_VERSION,
-          job,
-          created: new Date().toISOString(),
-          command: command.name,
-          args: command.args,
-          target,
-          options: savedOptions(raw, global),
-        });
-      }
-    }
-    const run = new Date().toISOString();
-    const result: RunResult = await runUpload(
+    ended = await runUploadJob(
       {
-        candidates: labels ? (report) => labels.wrap(command.candidates(report), report) : command.candidates,
-        idFrom: options.idFrom,
-        idPrefix: options.idPrefix,
-        shard: options.shard,
-        batchLimits: options.batchLimits,
-        concurrency: options.concurrency,
-        memoryBudgetBytes: Math.max(MEMORY_BUDGET_BYTES, options.batchLimits.maxBytes),
-        defaults: options.defaults,
-        dryRun: options.dryRun,
-        resend: command.resend,
-        transform,
-        annotations: labels?.source,
-        idConflict: options.idConflict,
+        name: job,
+        logPath,
+        state,
+        header: { job, command: command.name, args: command.args, target, options: savedOptions(raw, global) },
+        plan: {
+          candidates: labels ? (report) => labels.wrap(command.candidates(report), report) : command.candidates,
+          idFrom: options.idFrom,
+          idPrefix: options.idPrefix,
+          shard: options.shard,
+          batchLimits: options.batchLimits,
+          concurrency: options.concurrency,
+          memoryBudgetBytes: Math.max(MEMORY_BUDGET_BYTES, options.batchLimits.maxBytes),
+          defaults: options.defaults,
+          dryRun: options.dryRun,
+          resend: command.resend,
+          transform,
+          annotations: labels?.source,
+          idConflict: options.idConflict,
+          maxProcessingAttempts: options.maxProcessingAttempts,
+        },
+        rps: options.rps,
+        maxRetries: options.maxRetries,
+        wait: options.wait,
         maxProcessingAttempts: options.maxProcessingAttempts,
       },
       {
-        caller,
         bus,
-        state,
-        log: writer && { writer, run },
-        stop: interrupt.signal,
+        note: (text) => reporter.note(text),
+        connect: async () => {
+          const connection = await connect(global, options.local);
+          return { client: connection.client, close: () => connection.close(), localAddress: connection.local?.address };
+        },
       },
     );
-    if (result.addJobId) writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
-
-    if (options.wait && caller && writer && result.addJobId && result.outcome === "done" && uploaded.size > 0) {
-      const processing = await followProcessing(caller, result.addJobId, uploaded, bus, interrupt.signal);
-      const failedIds = new Set<string>();
-      for (const failure of processing.failures) {
-        const sent = uploaded.get(failure.id);
-        if (!sent) continue;
-        failedIds.add(failure.id);
-        result.totals.uploaded--;
-        result.totals.failed++;
-        const attempts = sent.processingFailures + 1;
-        writer.append({ type: "processing_failed", id: failure.id, source: sent.source, fingerprint: sent.fingerprint, digest: sent.digest, code: failure.code, description: failure.message, attempts, run });
-        const next = attempts < options.maxProcessingAttempts ? "the next run deletes it and sends it again" : `failed ${attempts} time(s): not sent again`;
-        bus.emit({ type: "input", id: failure.id, source: sent.source, status: "failed", reason: "processing_failed", message: `${sent.source}: input ${failure.id} failed processing: ${failure.message} (${next})`, bytes: 0 });
-      }
-      if (processing.finished) {
-        for (const [id, sent] of uploaded) if (!failedIds.has(id)) writer.append({ type: "processed", id, source: sent.source, run });
-      }
-      writer.sync();
-    }
-
-    const summary = summarize(job, result, (performance.now() - started) / 1000, options.dryRun);
-    writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: result.outcome, summary: { ...summary } });
-    writer?.close();
-    writer = undefined;
-    if (result.message) reporter.note(`stopped: ${result.message}`);
-    const rows = failedOut?.close();
-    if (failedOut && rows) reporter.note(`${rows} rejected or failed input(s) written to ${failedOut.path}`);
-    if (result.outcome === "interrupted" || result.outcome === "unreachable") reporter.note(`resume with: clarifai-upload resume ${job}`);
-    else if (!options.dryRun && !options.wait && result.totals.uploaded > 0) reporter.note(`inputs are processed in the background; check with: clarifai-upload status ${job}`);
-    // The summary is always the last thing written (the last line of --json).
-    reporter.finish(summary, options.dryRun);
-    return exitCodeFor(result);
   } finally {
-    interrupt.remove();
-    writer?.close();
-    lock?.release();
-    await connection?.close();
+    failedOut?.close();
   }
+  if (ended.message) reporter.note(`stopped: ${ended.message}`);
+  if (failedOut && failedOut.rows > 0) reporter.note(`${failedOut.rows} rejected or failed input(s) written to ${failedOut.path}`);
+  if (ended.hint) reporter.note(ended.hint);
+  // The summary is always the last thing written (the last line of --json).
+  reporter.finish(ended.summary, options.dryRun);
+  return ended.exitCode;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ErrorCode } from "../errors.js";
-import type { RunResult } from "../upload/pipeline.js";
+import type { CountedRun } from "./summary.js";
 
 /** The documented exit codes (README, `--help`). */
 export const EXIT = {
@@ -20,7 +20,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   130  interrupted (the job log is consistent; the resume command is printed)`;
 
 /** One exit code for a whole run: the worst thing that happened wins. */
-export function exitCodeFor(result: RunResult): number {
+export function exitCodeFor(result: CountedRun): number {
   if (result.outcome !== "done") return exitCodeForError(result.outcome);
   const { rejected, failed, conflicts, annotationsFailed } = result.totals;
   return rejected + failed + conflicts + annotationsFailed > 0 ? EXIT.someFailed : EXIT.ok;

@@ -49,7 +49,8 @@ export function csvField(value: string): string {
  */
 export class FailedOutWriter {
   private readonly fd: number;
-  private rows = 0;
+  private written = 0;
+  private closed = false;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, "w");
@@ -57,17 +58,23 @@ export class FailedOutWriter {
   }
 
   readonly listener: EventListener = (event) => {
-    if (event.type !== "input" || (event.status !== "rejected" && event.status !== "failed" && event.status !== "conflict")) return;
+    if (this.closed || event.type !== "input" || (event.status !== "rejected" && event.status !== "failed" && event.status !== "conflict")) return;
     const row = event.candidate ? rowOf(event.candidate) : rowOfSource(event.source);
     row.id = event.id ?? row.id;
     row.reason = event.reason ?? event.status;
     row.message = event.message ?? "";
     writeSync(this.fd, `${FAILED_OUT_COLUMNS.map((column) => csvField(row[column])).join(",")}\n`);
-    this.rows++;
+    this.written++;
   };
 
-  close(): number {
+  /** Rows written so far. */
+  get rows(): number {
+    return this.written;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
-    return this.rows;
   }
 }

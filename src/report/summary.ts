@@ -1,4 +1,8 @@
 import type { RunResult } from "../upload/pipeline.js";
+import type { RunTotals } from "../upload/run-stats.js";
+
+/** A run's result with its counts. */
+export type CountedRun = RunResult & { totals: RunTotals };
 import { formatBytes, formatSeconds } from "./format.js";
 
 /** The one summary of a run: the last line of `--json`, or a short table. */
@@ -28,7 +32,7 @@ export interface Summary {
   add_job?: string;
 }
 
-export function summarize(job: string, result: RunResult, seconds: number, dryRun = false): Summary {
+export function summarize(job: string, result: CountedRun, seconds: number, dryRun = false): Summary {
   const { totals } = result;
   return {
     event: "summary",

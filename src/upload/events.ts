@@ -9,22 +9,52 @@ import type { Candidate } from "../sources/candidate.js";
  */
 export type InputStatus = "uploaded" | "present" | "kept" | "conflict" | "rejected" | "failed" | "skipped" | "would_upload";
 
+/** What the run knows of one input: the reporters show it, the stats count it, the job log records it. */
+export interface InputEvent {
+  type: "input";
+  id?: string;
+  source: string;
+  status: InputStatus;
+  reason?: Reason;
+  message?: string;
+  /** Bytes of content this run sent for it. */
+  bytes: number;
+  candidate?: Candidate;
+  /** The digest of the content sent. */
+  digest?: string;
+  /** Times the platform failed to process it before this run. */
+  processingFailures?: number;
+  /** The batch that carried it (absent for inputs never sent). */
+  batch?: number;
+  /** Its state was already in the job log (kept, or given up after processing failures): nothing new to record. */
+  fromLog?: true;
+  /** `--wait` found that the platform failed to process this input, uploaded earlier in this run. */
+  processing?: { code: number; description: string; attempts: number };
+}
+
 /**
- * What the stages say. The job log and the reporters subscribe to the same events;
- * no stage prints anything itself.
+ * What the stages say. The job log, the run's stats and the reporters subscribe to the
+ * same events; no stage prints, counts or records anything itself.
  */
 export type UploadEvent =
   | { type: "discovered"; source: string }
   | { type: "warning"; source: string; message: string }
   /** An annotation that could not be read, was refused by its shape, or was refused by the server. */
   | { type: "annotation_failed"; source: string; message: string }
+  /** Annotations stored, or found already there. */
+  | { type: "annotations"; posted: number }
   /** Acknowledged in an earlier run with the same fingerprint: not sent again. */
   | { type: "skipped"; id: string; source: string }
-  | { type: "input"; id?: string; source: string; status: InputStatus; reason?: Reason; message?: string; bytes: number; candidate?: Candidate; digest?: string; processingFailures?: number }
-  | { type: "batch"; seq: number; inputs: number; bytes: number }
+  | InputEvent
+  /** A batch is delivered: its inputs' events came before. */
+  | { type: "batch"; seq: number; inputs: number; bytes: number; addJob?: string }
+  /** Valid inputs not sent because the run stopped early. */
+  | { type: "not_sent"; inputs: number }
   | { type: "retry"; message: string; attempt: number; delayMs: number }
   | { type: "walk_done"; discovered: number }
-  | { type: "processing"; pending: number; inProgress: number; success: number; failed: number };
+  | { type: "processing"; pending: number; inProgress: number; success: number; failed: number }
+  /** `--wait` saw the platform process an input of this run (a failure is an input event with `processing`). */
+  | { type: "processed"; id: string; source: string };
 
 export type EventListener = (event: UploadEvent) => void;
 

@@ -1,0 +1,103 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Caller } from "../api/caller.js";
+import type { ClarifaiClient } from "../api/client.js";
+import { callerFor } from "../upload/caller-for.js";
+import { ensureDataset } from "../upload/dataset.js";
+import type { EventBus } from "../upload/events.js";
+import { JobLock } from "../upload/job-lock.js";
+import { jobLogRecorder } from "../upload/job-log-recorder.js";
+import { JOB_LOG_VERSION, JobLogWriter, type JobHeader, type JobState } from "../upload/joblog.js";
+import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.js";
+import { RunStats, type RunTotals } from "../upload/run-stats.js";
+import { onInterrupt } from "../upload/signals.js";
+import { exitCodeFor } from "../report/exit-codes.js";
+import { summarize, type Summary } from "../report/summary.js";
+import { ProcessingWait } from "./wait.js";
+
+/** A job to run: where its log is, what its header says, and the run's plan. */
+export interface UploadJob {
+  name: string;
+  logPath: string;
+  /** The job as it replayed from its log (empty for a new job). */
+  state: JobState;
+  header: Omit<JobHeader, "type" | "version" | "created">;
+  plan: UploadPlan;
+  rps: number;
+  maxRetries: number;
+  wait: boolean;
+  maxProcessingAttempts: number;
+}
+
+/** What the job talks to and through: the CLI gives these. */
+export interface JobIo {
+  bus: EventBus;
+  /** A line for the user (notes, hints). */
+  note(text: string): void;
+  /** Opens the connection (not called for a dry run). */
+  connect(): Promise<{ client: ClarifaiClient; close(): Promise<void>; localAddress?: string }>;
+}
+
+export interface JobRun extends RunResult {
+  totals: RunTotals;
+  summary: Summary;
+  exitCode: number;
+  /** What the user should run next, if anything (a resume or status command). */
+  hint?: string;
+}
+
+/**
+ * One run of an upload job, from lock to summary: takes the job's lock, writes its
+ * header, connects, runs the pipeline with the job log, the run's stats and the
+ * reporters listening to the same events, follows processing with `--wait`, and
+ * records how the run ended. A dry run takes no lock, makes no call and writes nothing.
+ */
+export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
+  const started = performance.now();
+  const { bus } = io;
+  const dryRun = job.plan.dryRun;
+  const stats = new RunStats();
+  bus.on(stats.listener);
+  const wait = job.wait && !dryRun ? new ProcessingWait(bus, job.maxProcessingAttempts) : undefined;
+  if (wait) bus.on(wait.listener);
+  if (job.state.corruptLines > 0) io.note(`job log ${job.logPath}: ${job.state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
+
+  let connection: Awaited<ReturnType<JobIo["connect"]>> | undefined;
+  let writer: JobLogWriter | undefined;
+  if (!dryRun) mkdirSync(dirname(job.logPath), { recursive: true });
+  const lock = dryRun ? undefined : JobLock.acquire(job.logPath, job.name);
+  const interrupt = onInterrupt(
+    () => io.note("stopping: finishing the batches in flight (Ctrl-C again to cancel them)"),
+    () => io.note("cancelling the calls in flight"),
+  );
+  try {
+    let caller: Caller | undefined;
+    const run = new Date().toISOString();
+    if (!dryRun) {
+      connection = await io.connect();
+      caller = callerFor(connection.client, { rps: job.rps, maxRetries: job.maxRetries, bus, cancel: interrupt.cancel });
+      if (connection.localAddress) io.note(`local server: ${connection.localAddress}, user ${job.header.target.user}, app ${job.header.target.app}`);
+      const dataset = job.plan.defaults.datasetId;
+      if (dataset && (await ensureDataset(caller, dataset)) === "created") io.note(`created dataset ${dataset}`);
+      writer = new JobLogWriter(job.logPath);
+      if (!job.state.header) writer.append({ type: "header", version: JOB_LOG_VERSION, created: new Date().toISOString(), ...job.header });
+      bus.on(jobLogRecorder(writer, run));
+    }
+    const result = await runUpload(job.plan, { caller, bus, state: job.state, stop: interrupt.signal });
+    if (result.addJobId) writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
+    if (wait && caller && result.addJobId && result.outcome === "done" && wait.uploaded > 0) await wait.follow(caller, result.addJobId, interrupt.signal);
+
+    const counted = { ...result, totals: stats.totals };
+    const summary = summarize(job.name, counted, (performance.now() - started) / 1000, dryRun);
+    const ended: JobRun = { ...counted, summary, exitCode: exitCodeFor(counted) };
+    if (result.outcome === "interrupted" || result.outcome === "unreachable") ended.hint = `resume with: clarifai-upload resume ${job.name}`;
+    else if (!dryRun && !job.wait && stats.totals.uploaded > 0) ended.hint = `inputs are processed in the background; check with: clarifai-upload status ${job.name}`;
+    writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: result.outcome, summary: { ...summary } });
+    return ended;
+  } finally {
+    interrupt.remove();
+    writer?.close();
+    lock?.release();
+    await connection?.close();
+  }
+}

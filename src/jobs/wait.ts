@@ -1,0 +1,47 @@
+import type { Caller } from "../api/caller.js";
+import type { EventBus, InputEvent, UploadEvent } from "../upload/events.js";
+import { followProcessing } from "../upload/tracker.js";
+
+/** What `--wait` keeps of an input this run uploaded, to say how its processing ended. */
+type Sent = Pick<InputEvent, "source" | "candidate" | "digest" | "processingFailures">;
+
+/**
+ * `--wait`: remembers the inputs the run uploads (listen with `listener`), then follows
+ * the run's inputs-add job until nothing is pending, and says how each input's
+ * processing ended as a `processed` event: the job log records it, the stats count a
+ * failure, the reporters name it.
+ */
+export class ProcessingWait {
+  private readonly sent = new Map<string, Sent>();
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly maxProcessingAttempts: number,
+  ) {}
+
+  readonly listener = (event: UploadEvent): void => {
+    if (event.type !== "input" || event.status !== "uploaded" || !event.id) return;
+    this.sent.set(event.id, { source: event.source, candidate: event.candidate, digest: event.digest, processingFailures: event.processingFailures });
+  };
+
+  get uploaded(): number {
+    return this.sent.size;
+  }
+
+  async follow(caller: Caller, addJobId: string, signal: AbortSignal): Promise<void> {
+    const processing = await followProcessing(caller, addJobId, this.sent, this.bus, signal);
+    const failed = new Set<string>();
+    for (const failure of processing.failures) {
+      const sent = this.sent.get(failure.id);
+      if (!sent) continue;
+      failed.add(failure.id);
+      const attempts = (sent.processingFailures ?? 0) + 1;
+      const next = attempts < this.maxProcessingAttempts ? "the next run deletes it and sends it again" : `failed ${attempts} time(s): not sent again`;
+      const message = `${sent.source}: input ${failure.id} failed processing: ${failure.message} (${next})`;
+      const processing = { code: failure.code, description: failure.message, attempts };
+      this.bus.emit({ type: "input", id: failure.id, ...sent, status: "failed", reason: "processing_failed", message, bytes: 0, processing });
+    }
+    if (!processing.finished) return;
+    for (const [id, sent] of this.sent) if (!failed.has(id)) this.bus.emit({ type: "processed", id, source: sent.source });
+  }
+}

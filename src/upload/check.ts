@@ -1,0 +1,60 @@
+import type { Region } from "../gen/clarifai/api/resources.js";
+import { shortHash, shortHashOfChunks } from "../plan/ids.js";
+import type { Candidate } from "../sources/candidate.js";
+import { validate, type Accepted, type Rejected } from "../validate/validate.js";
+import type { Discovered } from "./discover.js";
+import { mapConcurrent } from "./map-concurrent.js";
+import type { UploadPlan } from "./plan.js";
+import { applyTransform } from "./transform.js";
+
+/** A candidate after validation (and the transform): a verdict, or left out on purpose. */
+export type Checked =
+  | { verdict: Accepted | Rejected; id?: string; regions?: Region[]; regionProblems?: string[]; retry?: Discovered["retry"] }
+  | { skipped: Candidate; id: string }
+  | { transformError: Candidate; message: string; id: string };
+
+const VALIDATION_CONCURRENCY = 16;
+
+/**
+ * The second stage: validates candidates 16 at a time (in order), makes content-hash
+ * ids, applies the transform, and finds each accepted input's regions.
+ */
+export function check(plan: UploadPlan, discovered: AsyncIterable<Discovered>): AsyncIterable<Checked> {
+  return mapConcurrent(discovered, VALIDATION_CONCURRENCY, async ({ candidate, id, retry }): Promise<Checked> => {
+    const checked = await checkOne(plan, candidate, id);
+    return retry && "verdict" in checked ? { ...checked, retry } : checked;
+  });
+}
+
+async function checkOne(plan: UploadPlan, candidate: Candidate, id: string | undefined): Promise<Checked> {
+  const verdict = await validate(candidate);
+  if (verdict.status === "rejected") return { verdict, id };
+  let finalId = id;
+  if (finalId === undefined) {
+    try {
+      finalId = plan.idPrefix + (await contentHash(verdict));
+    } catch (error) {
+      return { verdict: { status: "rejected", candidate, reason: "unreadable", message: `${candidate.source}: ${(error as Error).message}` }, id };
+    }
+  }
+  let result: Checked = { verdict, id: finalId };
+  if (plan.transform) {
+    const transformed = await applyTransform(plan.transform, verdict, finalId, plan.defaults);
+    if (transformed.kind === "skip") return { skipped: candidate, id: finalId };
+    if (transformed.kind === "error") return { transformError: candidate, message: transformed.message, id: finalId };
+    result = { verdict: await validate(transformed.candidate), id: transformed.id };
+  }
+  if (plan.annotations && "verdict" in result && result.verdict.status === "accepted") {
+    const { regions, problems } = await plan.annotations.regionsFor(result.verdict);
+    result = { ...result, regions, regionProblems: problems };
+  }
+  return result;
+}
+
+async function contentHash(accepted: Accepted): Promise<string> {
+  const content = accepted.candidate.content;
+  if (content.kind === "url") return shortHash(content.url, 32);
+  if (content.kind === "text") return shortHash(content.text, 32);
+  // In chunks: validation runs 16 at a time, and 16 large files read whole for their hash would not fit in memory.
+  return shortHashOfChunks(content.bytes.chunks(), 32);
+}

@@ -1,0 +1,72 @@
+import { idFromName, idSourceText, shardOf } from "../plan/ids.js";
+import type { Candidate } from "../sources/candidate.js";
+import type { EventBus } from "./events.js";
+import { IoBreaks } from "./io-breaks.js";
+import type { JobState } from "./joblog.js";
+import type { UploadPlan } from "./plan.js";
+import { previousState } from "./previous-state.js";
+
+/** A candidate this run goes on with, and what the job log says of it. */
+export interface Discovered {
+  candidate: Candidate;
+  /** Its id, when known before validation (with --id-from hash, only after it). */
+  id?: string;
+  /** It failed processing on the server before: sent again under its id, which is deleted first. */
+  retry?: { processingFailures: number };
+}
+
+/**
+ * Longest stretch of discovery and validation between two turns of the event loop.
+ * Measured with the server on its own core (mean of four runs each): without breaks the
+ * CLI reached 71% of the wire ceiling, with a break every 1 ms 88%, every 0.1 ms 100%.
+ */
+const IO_BREAK_MS = 0.1;
+
+/**
+ * The first stage: takes the source's candidates, keeps this shard's, and settles from
+ * the job log what needs no sending (acknowledged and unchanged, kept, or failed
+ * processing as often as allowed). A dry run also settles here what changed since it
+ * was acknowledged: it cannot ask the server.
+ */
+export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Candidate>, bus: EventBus, state: JobState | undefined, stopped: () => boolean, dryRun: boolean): AsyncGenerator<Discovered> {
+  const breaks = new IoBreaks(IO_BREAK_MS);
+  let count = 0;
+  for await (const candidate of candidates) {
+    await breaks.pause();
+    if (stopped()) break;
+    // Inputs re-sent by `status --retry` are this shard's already, whatever their ids hash to.
+    const sharded = plan.shard && !plan.resend ? plan.shard : undefined;
+    const id = sharded ? provisionalId(plan, candidate) : undefined;
+    if (sharded && shardOf(id ?? candidate.relPath, sharded.count) !== sharded.index) continue;
+    count++;
+    bus.emit({ type: "discovered", source: candidate.source });
+    const { source } = candidate;
+    const earlier = state && !plan.resend ? previousState(state.latest.get(source), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict) : { kind: "new" as const };
+    switch (earlier.kind) {
+      case "settled":
+        if (earlier.status === "present") bus.emit({ type: "skipped", id: earlier.id, source });
+        else bus.emit({ type: "input", id: earlier.id, source, status: "kept", reason: "unchanged_since_last_run", bytes: 0, fromLog: true });
+        continue;
+      case "gave_up": {
+        const message = `${source}: input ${earlier.id} failed processing ${earlier.failures} time(s), as many as --max-processing-attempts allows; not sent again (${earlier.description})`;
+        bus.emit({ type: "input", id: earlier.id, source, status: "failed", reason: "processing_failed", message, bytes: 0, candidate, fromLog: true });
+        continue;
+      }
+      case "changed":
+        if (!dryRun) break;
+        bus.emit({ type: "input", id: earlier.id, source, status: "conflict", reason: "changed_since_acknowledged", message: `${source}: changed since input ${earlier.id} was acknowledged; a real run sends it under --id-conflict`, bytes: 0, candidate });
+        continue;
+      case "reprocess":
+        yield { candidate, id: earlier.id, retry: { processingFailures: earlier.failures } };
+        continue;
+    }
+    // Made only now: on a re-run most inputs are settled above, and need no id.
+    yield { candidate, id: sharded ? id : provisionalId(plan, candidate) };
+  }
+  bus.emit({ type: "walk_done", discovered: count });
+}
+
+/** The id an input gets before validation (with --id-from hash, only after it). */
+function provisionalId(plan: UploadPlan, candidate: Candidate): string | undefined {
+  return candidate.id ?? (plan.idFrom === "hash" ? undefined : idFromName(idSourceText(candidate.relPath, plan.idFrom), plan.idPrefix));
+}

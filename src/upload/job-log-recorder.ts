@@ -1,0 +1,33 @@
+import type { UploadEvent } from "./events.js";
+import type { JobLogWriter } from "./joblog.js";
+
+/**
+ * Writes a run's events into its job log: one record per input whose state this run
+ * decided, one per batch. The log is synced after each batch, once its inputs are
+ * recorded, so a crash loses at most the batch in flight.
+ */
+export function jobLogRecorder(writer: JobLogWriter, run: string): (event: UploadEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case "input": {
+        if (event.fromLog || event.status === "would_upload" || event.status === "skipped") return;
+        const about = { id: event.id, source: event.source, fingerprint: event.candidate?.fingerprint ?? "", digest: event.digest, run };
+        if (event.processing && event.id !== undefined) {
+          writer.append({ type: "processing_failed", ...about, id: event.id, ...event.processing });
+        } else if (event.status === "rejected" || event.status === "failed" || event.status === "conflict") {
+          writer.append({ type: event.status, ...about, reason: event.reason ?? event.status, message: event.message ?? "" });
+        } else if (event.id !== undefined) {
+          writer.append({ type: "ack", ...about, id: event.id, status: event.status, processingFailures: event.processingFailures, batch: event.batch ?? 0 });
+        }
+        return;
+      }
+      case "batch":
+        writer.append({ type: "batch", seq: event.seq, inputs: event.inputs, bytes: event.bytes, addJob: event.addJob ?? "", run });
+        writer.sync();
+        return;
+      case "processed":
+        writer.append({ type: "processed", id: event.id, source: event.source, run });
+        return;
+    }
+  };
+}

@@ -1,0 +1,153 @@
+import type { Caller } from "../api/caller.js";
+import { UploadError } from "../errors.js";
+import type { Batch, PlannedInput } from "../plan/batcher.js";
+import { annotationsOf, postAnnotations } from "./annotations.js";
+import { ByteBudget } from "./byte-budget.js";
+import { ensureDataset } from "./dataset.js";
+import { deliverBatch, type DeliveryContext } from "./deliver.js";
+import { UnreachableError, type Delivered } from "./delivered.js";
+import type { EventBus } from "./events.js";
+import type { JobState } from "./joblog.js";
+import type { UploadPlan } from "./plan.js";
+import { RequestBuffers } from "./request-buffers.js";
+
+/** An input a dry run would send. */
+interface WouldUpload {
+  input: PlannedInput;
+  status: "would_upload";
+  reason?: undefined;
+  message?: undefined;
+  digest?: undefined;
+}
+
+export type RunOutcome = "done" | "interrupted" | "auth" | "unreachable";
+
+/** The worse a way to stop, the higher: a run reports the worst any worker found, as rclone keeps the worst error. */
+const OUTCOME_RANK: Record<RunOutcome, number> = { done: 0, interrupted: 1, unreachable: 2, auth: 3 };
+
+export interface SendServices {
+  /** Absent for a dry run: batches are only planned. */
+  caller?: Caller;
+  bus: EventBus;
+  state?: JobState;
+  /** The inputs-add job of the run. */
+  addJobId?: string;
+  /** True once the run stops taking new work (Ctrl-C, or a worker found the run cannot go on). */
+  stopped: () => boolean;
+  /** Stops the other stages when a worker finds the run cannot go on. */
+  halt: () => void;
+}
+
+/**
+ * The last stage: `--concurrency` workers take batches and deliver them (see deliver.ts),
+ * post their regions, and say how each input ended. Returns the worst way the run had
+ * to stop, if any.
+ */
+export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, services: SendServices): Promise<{ outcome: RunOutcome; message?: string }> {
+  const { caller, bus, addJobId } = services;
+  const budget = new ByteBudget(plan.memoryBudgetBytes);
+  const buffers = new RequestBuffers(plan.memoryBudgetBytes);
+  let outcome: RunOutcome = "done";
+  let message: string | undefined;
+
+  const stopWith = (found: RunOutcome, why: string): void => {
+    if (OUTCOME_RANK[found] > OUTCOME_RANK[outcome]) {
+      outcome = found;
+      message = why;
+    }
+    services.halt();
+  };
+
+  const record = (batch: Batch, outcomes: ReadonlyArray<Delivered | WouldUpload>): void => {
+    for (const result of outcomes) {
+      const { input, status, reason, digest } = result;
+      const { candidate } = input.accepted;
+      const bytes = status === "uploaded" ? input.accepted.size : 0;
+      bus.emit({ type: "input", id: input.id, source: candidate.source, status, reason, message: result.message, bytes, candidate, digest, processingFailures: input.processingFailures, batch: batch.seq });
+    }
+    bus.emit({ type: "batch", seq: batch.seq, inputs: batch.inputs.length, bytes: batch.bytes, addJob: addJobId });
+  };
+
+  // Datasets that rows name (manifests, archives) are created on first use, like --dataset.
+  const datasets = new Map<string, Promise<unknown>>();
+  if (plan.defaults.datasetId) datasets.set(plan.defaults.datasetId, Promise.resolve());
+  const ensureDatasets = async (inputs: readonly PlannedInput[]): Promise<void> => {
+    if (!caller) return;
+    for (const input of inputs) {
+      for (const id of input.accepted.candidate.datasetIds ?? []) {
+        if (!datasets.has(id)) datasets.set(id, ensureDataset(caller, id));
+        await datasets.get(id);
+      }
+    }
+  };
+
+  /** Posts the regions of the inputs the server holds as sent, before the batch is logged as done. */
+  const annotate = async (outcomes: readonly Delivered[]): Promise<void> => {
+    if (!caller) return;
+    const annotations = outcomes.filter((outcome) => outcome.status === "uploaded" || outcome.status === "present").flatMap((outcome) => annotationsOf(outcome.input));
+    if (annotations.length === 0) return;
+    const posted = await postAnnotations(caller, annotations);
+    bus.emit({ type: "annotations", posted: posted.posted + posted.present });
+    for (const failure of posted.failed) bus.emit({ type: "annotation_failed", source: failure.inputId, message: failure.message });
+  };
+
+  const delivery: DeliveryContext | undefined = caller && {
+    caller,
+    defaults: plan.defaults,
+    idConflict: plan.idConflict,
+    header: { userAppId: caller.client.userAppId, inputsAddJobId: addJobId ?? "", inputIdConflictResolution: 0 },
+    take: (size) => buffers.take(size),
+    give: (buffer) => buffers.give(buffer),
+    ensureDatasets,
+    loggedDigest: (input) => {
+      const earlier = services.state?.latest.get(input.accepted.candidate.source);
+      // A kept input's digest is this side's: the server holds other content under its id.
+      return earlier?.type === "ack" && earlier.status !== "kept" && earlier.id === input.id ? earlier.digest : undefined;
+    },
+  };
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (services.stopped()) return;
+      const step = await batches.next();
+      if (step.done) return;
+      const batch = step.value;
+      if (services.stopped()) {
+        bus.emit({ type: "not_sent", inputs: batch.inputs.length });
+        continue;
+      }
+      if (!delivery) {
+        bus.emit({ type: "annotations", posted: batch.inputs.reduce((sum, input) => sum + (input.regions?.length ?? 0), 0) });
+        record(batch, batch.inputs.map((input): WouldUpload => ({ input, status: "would_upload" })));
+        continue;
+      }
+      const held = await budget.acquire(payloadBytes(batch));
+      try {
+        const outcomes = await deliverBatch(delivery, batch.inputs);
+        await annotate(outcomes);
+        record(batch, outcomes);
+      } catch (error) {
+        if (error instanceof UnreachableError) {
+          record(batch, error.outcomes);
+          stopWith("unreachable", error.message);
+        } else if (error instanceof UploadError && (error.code === "auth" || error.code === "interrupted")) {
+          bus.emit({ type: "not_sent", inputs: batch.inputs.length });
+          stopWith(error.code === "auth" ? "auth" : "interrupted", error.message);
+        } else {
+          throw error;
+        }
+      } finally {
+        budget.release(held);
+      }
+    }
+  };
+
+  await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, () => worker()));
+  // Count what was planned but never sent once the run stopped early.
+  if (services.stopped()) for await (const batch of batches) bus.emit({ type: "not_sent", inputs: batch.inputs.length });
+  return { outcome, message };
+}
+
+function payloadBytes(batch: Batch): number {
+  return batch.inputs.reduce((sum, input) => sum + (input.accepted.candidate.content.kind === "bytes" ? input.accepted.size : 0), 0);
+}
