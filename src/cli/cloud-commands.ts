@@ -66,7 +66,7 @@ export function inputTemplate(flags: Pick<CloudFlags, "dataset" | "concepts" | "
   const metadata = flags.metadata === undefined ? undefined : parseMetadata(flags.metadata);
   if (!flags.dataset && concepts.length === 0 && !metadata) return undefined;
   return Input.fromPartial({
-    data: { concepts: concepts.map((id) => ({ id, name: id, value: 1 })), metadata },
+    data: { concepts: concepts.map(({ id, name, value }) => ({ id, name, value })), metadata },
     datasetIds: flags.dataset ? [flags.dataset] : [],
   });
 }

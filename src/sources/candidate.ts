@@ -1,4 +1,5 @@
 import type { InputKind } from "../validate/limits.js";
+import type { Concept } from "./concepts.js";
 
 /** Random access to the bytes of a file or an archive entry, read only when needed. */
 export interface ByteSource {
@@ -38,7 +39,8 @@ export interface Candidate {
   readonly fingerprint: string;
   /** An explicit input id (from a manifest), used as is instead of deriving one. */
   readonly id?: string;
-  readonly concepts?: readonly string[];
+  /** Concepts with their values (1 present, 0 a negative concept), as the source gave them. */
+  readonly concepts?: readonly Concept[];
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly geo?: GeoPoint;
   readonly datasetIds?: readonly string[];

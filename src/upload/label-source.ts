@@ -1,5 +1,6 @@
 import { posix } from "node:path";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
+import { mergeConcepts } from "../sources/concepts.js";
 import { loadAnnotations, type AnnotationFormat } from "../sources/labels/load.js";
 import { normalizeRegions } from "../sources/labels/normalize.js";
 import { readSidecar, SidecarError } from "../sources/labels/sidecar.js";
@@ -72,7 +73,7 @@ async function* withSidecars(candidates: AsyncIterable<Candidate>, report: Sourc
     if (sidecar.regions?.length) regionsBySource.set(candidate.source, sidecar.regions);
     yield {
       ...candidate,
-      concepts: [...new Set([...(candidate.concepts ?? []), ...(sidecar.concepts ?? [])])],
+      concepts: mergeConcepts(candidate.concepts, sidecar.concepts),
       metadata: { ...(candidate.metadata ?? {}), ...(sidecar.metadata ?? {}) },
       geo: sidecar.geo ?? candidate.geo,
     };

@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import { UsageError } from "../errors.js";
 import { isValidInputId } from "../plan/ids.js";
 import type { ByteSource, Candidate, GeoPoint } from "../sources/candidate.js";
+import { ConceptError, conceptOf, mergeConcepts, type Concept } from "../sources/concepts.js";
 import type { InputKind } from "../validate/limits.js";
 import type { Accepted } from "../validate/validate.js";
 import { conceptsFor, metadataFor, type InputDefaults } from "./request.js";
@@ -19,7 +20,8 @@ export interface TransformInput {
   text?: string;
   /** The URL, for inputs sent by URL. */
   url?: string;
-  concepts: string[];
+  /** Concepts with values (1 present, 0 a negative concept); a transform may return plain names too (value 1). */
+  concepts: Array<Concept | string>;
   metadata: Record<string, unknown>;
   geo?: GeoPoint;
 }
@@ -68,7 +70,30 @@ export async function applyTransform(fn: TransformFunction, accepted: Accepted, 
   }
   if (output === null || output === undefined) return { kind: "skip" };
   if (!isValidInputId(output.id)) return { kind: "error", message: `${candidate.source}: transform returned the id "${output.id}", which the platform refuses` };
-  return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts: output.concepts, metadata: output.metadata, geo: output.geo, finalData: true } };
+  let concepts: Concept[];
+  try {
+    concepts = conceptsOf(output.concepts);
+  } catch (error) {
+    if (!(error instanceof ConceptError)) throw error;
+    return { kind: "error", message: `${candidate.source}: the transform returned ${error.message}` };
+  }
+  return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts, metadata: output.metadata, geo: output.geo, finalData: true } };
+}
+
+/** What a transform returned as concepts: names (value 1) or `{name, id?, value?}`. */
+function conceptsOf(returned: unknown): Concept[] {
+  if (returned === undefined || returned === null) return [];
+  if (!Array.isArray(returned)) throw new ConceptError(`concepts ${JSON.stringify(returned)}, not a list`);
+  return mergeConcepts(
+    returned.map((item: unknown) => {
+      if (typeof item === "string") return conceptOf(item);
+      if (typeof item !== "object" || item === null) throw new ConceptError(`the concept ${JSON.stringify(item)}, neither a name nor {name, value}`);
+      const { id, name, value } = item as { id?: unknown; name?: unknown; value?: unknown };
+      const label = typeof name === "string" && name.trim() !== "" ? name : typeof id === "string" ? id : "";
+      if (value !== undefined && typeof value !== "number") throw new ConceptError(`concept ${JSON.stringify(label)} with value ${JSON.stringify(value)}, not a number from 0 to 1`);
+      return conceptOf(label, value ?? 1, typeof id === "string" && id.trim() !== "" ? id.trim() : undefined);
+    }),
+  );
 }
 
 function contentOf(output: TransformInput, original: Candidate): Candidate["content"] {

@@ -2,7 +2,7 @@
  * Turns regions as annotation files give them (pixels, or fractions for YOLO) into the
  * platform's `Region`s: coordinates as fractions of the image's real width and height,
  * `bounding_box` {top_row, left_col, bottom_row, right_col} and `polygon.points`
- * [{row, col}], each region labelled with one concept (value 1).
+ * [{row, col}], each region labelled with one concept (its value, 1 unless given).
  *
  * Shapes may overshoot the image by up to `TOLERANCE_PX` (annotation tools round, and
  * Pascal VOC counts pixels from 1): those are clamped to the image. Anything further
@@ -91,7 +91,7 @@ function normalizeRegion(region: PixelRegion, frame: Frame, reasons: string[]): 
   if (!info.boundingBox && !info.polygon) return undefined;
   return Region.fromPartial({
     regionInfo: info,
-    data: { concepts: [{ id: conceptId(label), name: label, value: 1 }] },
+    data: { concepts: [{ id: conceptId(label), name: label, value: region.value ?? 1 }] },
   });
 }
 

@@ -24,6 +24,8 @@ export interface PixelPoint {
 export interface PixelRegion {
   /** The label as the annotation file writes it (a class or category name); `conceptId()` makes the concept id from it. */
   concept: string;
+  /** The concept's value: 1 (present) unless the file gives one; 0 is a negative concept. */
+  value?: number;
   box?: PixelBox;
   /** The outline, in order; not closed (a repeated first point is harmless). */
   polygon?: PixelPoint[];
