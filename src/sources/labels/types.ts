@@ -4,6 +4,8 @@
  * dimensions (`normalize.ts`).
  */
 
+import type { RleMask } from "./coco-rle.js";
+
 /** The annotation file formats read: COCO JSON, YOLO txt labels, Pascal VOC XML. */
 export type AnnotationFormat = "coco" | "yolo" | "voc";
 
@@ -29,6 +31,8 @@ export interface PixelRegion {
   box?: PixelBox;
   /** The outline, in order; not closed (a repeated first point is harmless). */
   polygon?: PixelPoint[];
+  /** A mask of the image's pixels (COCO RLE), as runs; its size must be the image's. */
+  mask?: RleMask;
   /**
    * Coordinates are fractions of the image's width and height (0..1), not pixels.
    * YOLO labels are written this way, so they are kept as written rather than turned
