@@ -33,6 +33,7 @@ export async function loadCoco(given: string): Promise<RegionIndex> {
   const path = await cocoFile(given);
   const doc = await readJson(path);
   const index = new RegionIndex();
+  index.file(path);
   const images = readImages(path, doc, index);
   const categories = readCategories(path, doc, index);
   for (const [position, entry] of arrayField(path, doc, "annotations").entries()) {

@@ -67,6 +67,10 @@ export interface AnnotationIndex {
   paths(): IterableIterator<string>;
   /** Entries that could not be read (reported by the caller as warnings or rejections). */
   readonly problems: readonly LabelProblem[];
+  /** Oddities that cost no region worth having (keypoints left out): said once per file. */
+  readonly warnings: readonly LabelProblem[];
+  /** The annotation files read (absolute paths): they are not inputs, so a walk leaves them out. */
+  readonly files: ReadonlySet<string>;
   /** Images with annotations. */
   readonly size: number;
 }
