@@ -58,4 +58,6 @@ export interface SourceReport {
   /** Something that is not sent, with a stable reason code and a message naming it. */
   rejected(source: string, reason: string, message: string): void;
   warning(source: string, message: string): void;
+  /** A file the walk found that is an annotation file (a label file, a sidecar): not an input. */
+  annotationFile?(source: string): void;
 }

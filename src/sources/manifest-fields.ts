@@ -11,6 +11,7 @@ export type ManifestReason =
   | "bad_id"
   | "duplicate_id"
   | "missing_file"
+  | "ambiguous_file"
   | "no_content"
   | "ambiguous_content"
   | "bad_row"

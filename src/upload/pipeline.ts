@@ -75,6 +75,8 @@ export interface RunTotals {
   annotations: number;
   /** Annotations refused: bad shapes in the files, or refused by the server. */
   annotationsFailed: number;
+  /** Annotation files (labels, sidecars) found by the walk and left out of the inputs. */
+  annotationFiles?: number;
   /** Valid inputs not sent because the run stopped early. */
   notSent: number;
   bytes: number;
@@ -130,6 +132,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       reject(source, "", reason, message);
     },
     warning: (source, message) => bus.emit({ type: "warning", source, message }),
+    annotationFile: () => void (totals.annotationFiles = (totals.annotationFiles ?? 0) + 1),
   };
 
   for (const problem of plan.annotations?.problems ?? []) {

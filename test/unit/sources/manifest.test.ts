@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -236,6 +236,53 @@ describe("readManifest, the Python SDK's CSV", () => {
       ["img2", "../media/image.gif"],
     ]);
     expect(candidates[0]).toMatchObject({ content: { kind: "bytes", declaredKind: "image" }, concepts: [concept("train")], metadata: { source: "local" } });
+  });
+
+  it("tries file paths against the working directory first, as the SDK opens them, then the manifest's folder", async () => {
+    const sdk = join(MANIFESTS, "..", "sdk-csv");
+    const { candidates, rejected } = await read(join(sdk, "data", "images.csv"), { csvType: "file_path", workingDir: sdk });
+    expect(candidates.map((candidate) => [candidate.id, candidate.relPath, candidate.content.kind === "bytes" ? candidate.content.bytes.path : ""])).toEqual([
+      ["sdk-cat", "data/image_files/cat.jpg", join(sdk, "data", "image_files", "cat.jpg")],
+      ["sdk-dog", "data/image_files/dog.png", join(sdk, "data", "image_files", "dog.png")],
+    ]);
+    expect(candidates[0]?.concepts).toEqual([concept("cat"), concept("animal")]);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ source: `${join(sdk, "data", "images.csv")}:4`, reason: "missing_file" });
+    expect(rejected[0]?.message).toContain(`${join(sdk, "data", "image_files", "bird.jpg")} (from the working directory, as the Python SDK opens it): ENOENT`);
+    expect(rejected[0]?.message).toContain(`${join(sdk, "data", "data", "image_files", "bird.jpg")} (beside the manifest): ENOENT`);
+  });
+
+  it("rejects a row whose path names two different files, one from the working directory and one beside the manifest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-sdk-"));
+    const cwd = join(dir, "run-here");
+    const beside = join(dir, "csvs");
+    for (const folder of [cwd, beside]) mkdirSync(join(folder, "img"), { recursive: true });
+    copyFileSync(join(MEDIA, "image.jpg"), join(cwd, "img", "a.jpg"));
+    copyFileSync(join(MEDIA, "image.png"), join(beside, "img", "a.jpg"));
+    copyFileSync(join(MEDIA, "image.png"), join(beside, "img", "b.png"));
+    symlinkSync(join(beside, "img", "b.png"), join(cwd, "img", "b.png"));
+    writeFileSync(join(beside, "list.csv"), "inputid,input\na,img/a.jpg\nb,img/b.png\n");
+    const { candidates, rejected } = await read(join(beside, "list.csv"), { csvType: "file_path", workingDir: cwd });
+    expect(rejected).toEqual([
+      {
+        source: `${join(beside, "list.csv")}:2`,
+        reason: "ambiguous_file",
+        message: `${join(beside, "list.csv")}:2: file img/a.jpg is two different files: ${join(cwd, "img", "a.jpg")} (from the working directory, as the Python SDK opens it) and ${join(beside, "img", "a.jpg")} (beside the manifest); give an absolute path, or run from the folder the paths are relative to`,
+      },
+    ]);
+    // the same file by two paths (a link) is not ambiguous
+    expect(candidates.map((candidate) => candidate.id)).toEqual(["b"]);
+  });
+
+  it("keeps concept values of the simple dialect (name:value) and rejects values outside 0..1 naming the row", async () => {
+    const path = fixture("concept-values.csv");
+    const { candidates, rejected } = await read(path);
+    expect(byId(candidates, "values-1").concepts).toEqual([concept("cat", 0.8), concept("dog", 0)]);
+    expect(byId(candidates, "values-2").concepts).toEqual([concept("cat"), concept("traffic light", 0.25)]);
+    expect(rejected.map((rejection) => [rejection.source, rejection.reason, rejection.message])).toEqual([
+      [`${path}:4`, "bad_concept", `${path}:4: concept "cat" has value 1.5; a concept's value must be a number from 0 to 1 (0: a negative concept)`],
+      [`${path}:5`, "bad_concept", `${path}:5: concept "cat:high": after the ":" comes its value, a number from 0 to 1 (as in cat:0.8), not "high"`],
+    ]);
   });
 
   it("reads URLs; without --type their kind is left to the validator", async () => {
