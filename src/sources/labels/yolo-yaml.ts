@@ -2,8 +2,9 @@
  * An Ultralytics dataset YAML (`coco8.yaml`, `data.yaml`) read as Ultralytics'
  * `check_det_dataset` and its dataset loader read it, wherever the YAML lives:
  *
- * - `path:` the dataset root: absolute, or relative to the YAML's folder; the YAML's
- *   folder when absent.
+ * - `path:` the dataset root: absolute, or relative to the YAML's folder (else, when not
+ *   there, to the working directory, which Ultralytics tries before its own datasets
+ *   folder); the YAML's folder when absent.
  * - `train:`, `val:`, `test:` (and `minival:`): each a folder, a `.txt` file listing
  *   image paths, a single image, or a list of those, relative to the root. A relative
  *   value that does not exist and starts with `../` is tried without it, as Ultralytics
@@ -63,7 +64,7 @@ export async function readYoloYaml(file: string): Promise<YoloYamlDataset | unde
   if (splits.length === 0) return undefined;
   const names = namesOf(doc, file);
   if (!names) throw new UsageError(`${file}: no "names:" (the YOLO class names) and no "nc:"`);
-  const root = rootOf(doc.path, file);
+  const root = await rootOf(doc.path, file);
   const found = new Found();
   for (const key of splits) {
     const value = doc[key];
@@ -79,12 +80,15 @@ export async function readYoloYaml(file: string): Promise<YoloYamlDataset | unde
   return { file, root, names: { names, file }, keypoints: keypointsOf(doc.kpt_shape, file), images: found.images, lists: found.lists, problems: found.problems };
 }
 
-/** `path:` as Ultralytics resolves it, but relative to the YAML's folder rather than a settings folder. */
-function rootOf(path: unknown, file: string): string {
+/** `path:` against the YAML's folder, else (when not there) the working directory, as Ultralytics tries it. */
+async function rootOf(path: unknown, file: string): Promise<string> {
   const folder = dirname(resolve(file));
   if (path === undefined || path === null || path === "") return folder;
   if (typeof path !== "string") throw new UsageError(`${file}: path: ${JSON.stringify(path)} is not a folder`);
-  return resolve(folder, path);
+  const beside = resolve(folder, path);
+  if (isAbsolute(path) || (await exists(beside))) return beside;
+  const fromCwd = resolve(path);
+  return (await exists(fromCwd)) ? fromCwd : beside;
 }
 
 /** A split entry under the root; `../x` that is not there is tried as `x`, as Ultralytics does. */
