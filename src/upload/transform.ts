@@ -75,7 +75,7 @@ export async function applyTransform(fn: TransformFunction, accepted: Accepted, 
     concepts = conceptsOf(output.concepts);
   } catch (error) {
     if (!(error instanceof ConceptError)) throw error;
-    return { kind: "error", message: `${candidate.source}: the transform returned ${error.message}` };
+    return { kind: "error", message: `${candidate.source}: the transform returned a bad concept: ${error.message}` };
   }
   return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts, metadata: output.metadata, geo: output.geo, finalData: true } };
 }
@@ -83,14 +83,14 @@ export async function applyTransform(fn: TransformFunction, accepted: Accepted, 
 /** What a transform returned as concepts: names (value 1) or `{name, id?, value?}`. */
 function conceptsOf(returned: unknown): Concept[] {
   if (returned === undefined || returned === null) return [];
-  if (!Array.isArray(returned)) throw new ConceptError(`concepts ${JSON.stringify(returned)}, not a list`);
+  if (!Array.isArray(returned)) throw new ConceptError(`"concepts" must be a list, not ${JSON.stringify(returned)}`);
   return mergeConcepts(
     returned.map((item: unknown) => {
       if (typeof item === "string") return conceptOf(item);
-      if (typeof item !== "object" || item === null) throw new ConceptError(`the concept ${JSON.stringify(item)}, neither a name nor {name, value}`);
+      if (typeof item !== "object" || item === null) throw new ConceptError(`${JSON.stringify(item)} is neither a name nor {name, value}`);
       const { id, name, value } = item as { id?: unknown; name?: unknown; value?: unknown };
       const label = typeof name === "string" && name.trim() !== "" ? name : typeof id === "string" ? id : "";
-      if (value !== undefined && typeof value !== "number") throw new ConceptError(`concept ${JSON.stringify(label)} with value ${JSON.stringify(value)}, not a number from 0 to 1`);
+      if (value !== undefined && typeof value !== "number") throw new ConceptError(`concept ${JSON.stringify(label)} has value ${JSON.stringify(value)}, not a number from 0 to 1`);
       return conceptOf(label, value ?? 1, typeof id === "string" && id.trim() !== "" ? id.trim() : undefined);
     }),
   );
