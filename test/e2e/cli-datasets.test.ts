@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Input, Region } from "../../src/gen/clarifai/api/resources.js";
 import { readRle, rleToRows } from "../../src/sources/labels/coco-rle.js";
-import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
+import { listAllInputs, useTestApp, type TestApp } from "../helpers/app.js";
 import { FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
 import { decodeGreyPng } from "../helpers/png.js";
 
@@ -21,14 +21,11 @@ function expectClose(actual: readonly number[], expected: readonly number[]): vo
 }
 
 describe("real datasets, imported as Clarifai's loaders and Ultralytics read them", { timeout: 90_000 }, () => {
-  let app: TestApp;
+  const testApp = useTestApp();
   const env = isolatedEnv();
-
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(async () => {
-    await app.close();
+  let app: TestApp;
+  beforeEach(() => {
+    app = testApp();
   });
 
   const inputsWith = async (prefix: string): Promise<Input[]> => (await listAllInputs(app.client)).filter((input) => input.id.startsWith(prefix));
