@@ -64,11 +64,14 @@ export interface UploadOptions {
 
 export const DEFAULT_CONCURRENCY = 8;
 
+/** The help of `--concepts`, wherever it is taken. */
+export const CONCEPTS_HELP = "concepts for every input: cat,dog (value 1) or cat:0.8,dog:0 (0: a negative concept)";
+
 /** Adds the shared upload options to an upload command. Defined once, here. */
 export function addUploadOptions(command: Command): Command {
   return command
     .option("--dataset <id>", "add every input to this dataset (created when missing)")
-    .option("--concepts <list>", "concepts for every input: cat,dog (value 1) or cat:0.8,dog:0 (0: a negative concept)")
+    .option("--concepts <list>", CONCEPTS_HELP)
     .option("--labels-from-folder", "use each file's parent folder name as a concept (class-folder layout)")
     .option("--metadata <json>", "JSON object merged over the default {\"filename\", \"path\"} metadata")
     .option("--geo <lon,lat>", "geo point for every input")
