@@ -106,7 +106,21 @@ async function loadYoloDataset(dataset: YoloYamlDataset, sourceRoot: string): Pr
     const key = imageKey(root, image, dataset.root);
     for (const region of regions) index.add(key, region);
   }
+  await recordLabelFolders(dataset.images, index);
   return index;
+}
+
+/**
+ * Every .txt in the `labels` folders the images map to (those apart from the images) is
+ * an annotation file, whether or not an image of the splits names it: a walk of the
+ * dataset leaves them all out.
+ */
+async function recordLabelFolders(images: readonly string[], index: RegionIndex): Promise<void> {
+  const folders = new Set(images.map((image) => dirname(labelPathOf(image))).filter((folder, at) => folder !== dirname(images[at]!)));
+  for (const folder of folders) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) if (extensionOf(name) === "txt") index.file(join(folder, name));
+  }
 }
 
 function isNameFile(name: string): boolean {

@@ -59,10 +59,13 @@ describe("an Ultralytics dataset YAML outside its dataset", () => {
     mkdirSync(join(dir, "data", "labels", "train"), { recursive: true });
     copyFileSync(`${LABELS}/images/cat.jpg`, join(dir, "data", "images", "train", "a.jpg"));
     writeFileSync(join(dir, "data", "labels", "train", "a.txt"), "0 0.5 0.5 1 1\n");
+    writeFileSync(join(dir, "data", "labels", "train", "stale.txt"), "0 0.5 0.5 1 1\n");
     writeFileSync(join(dir, "abs.yaml"), `path: ${join(dir, "data")}\ntrain: ../images/train\nval: images/missing\nnc: 1\ndownload: https://example.invalid/x.zip\n`);
     const index = await loadYolo(join(dir, "abs.yaml"), dir);
     expect([...index.paths()]).toEqual(["data/images/train/a.jpg"]);
     expect(index.regionsFor("data/images/train/a.jpg")![0]!.concept).toBe("class_0");
+    // a label file no image of the splits names is still a label file: not an input
+    expect([...index.files].filter((file) => file.endsWith(".txt")).sort()).toEqual([join(dir, "data", "labels", "train", "a.txt"), join(dir, "data", "labels", "train", "stale.txt")]);
     expect(index.problems).toEqual([
       { origin: `${join(dir, "abs.yaml")}: val: images/missing`, message: `${join(dir, "data", "images", "missing")}: no such folder or file (Ultralytics would run the YAML's download:; this tool does not download)` },
     ]);
