@@ -20,10 +20,20 @@ export interface TransformInput {
   text?: string;
   /** The URL, for inputs sent by URL. */
   url?: string;
-  /** Concepts with values (1 present, 0 a negative concept); a transform may return plain names too (value 1). */
-  concepts: Array<Concept | string>;
+  /**
+   * Concepts with values, handed over as `{id, name, value}` (1 present, 0 a negative
+   * concept); a transform may return plain names (value 1) or objects without an id.
+   */
+  concepts: Array<string | TransformConcept>;
   metadata: Record<string, unknown>;
   geo?: GeoPoint;
+}
+
+/** A concept as a transform may return it: a name or an id, and a value (1 unless given). */
+export interface TransformConcept {
+  id?: string;
+  name?: string;
+  value?: number;
 }
 
 export type TransformFunction = (input: TransformInput) => TransformInput | null | undefined | Promise<TransformInput | null | undefined>;
