@@ -49,6 +49,11 @@ describe("real datasets, imported as Clarifai's loaders and Ultralytics read the
     expect(conceptPairs(stored.find((input) => input.id === "values-1"))).toEqual([["reviewed", 1], ["blurry", 0], ["cat", 0.8], ["dog", 0]]);
     expect(conceptPairs(stored.find((input) => input.id === "values-2"))).toEqual([["reviewed", 1], ["blurry", 0], ["cat", 1], ["traffic-light", 0.25]]);
 
+    // the platform's field paths: input.data.concepts[N].value, 0 included
+    const dotted = await runCli(["manifest", join(FIXTURES, "manifests", "dotted.csv"), "--json", ...app.flags], env);
+    expect(summaryOf(dotted.stdout)).toMatchObject({ uploaded: 3 });
+    expect(conceptPairs((await inputsWith("web-1"))[0])).toEqual([["cat", 1], ["dog", 0]]);
+
     const sidecars = await runCli(["folder", join(LABELS, "sidecars"), "--sidecars", "--id-prefix", "sv-", "--json", ...app.flags], env);
     expect(summaryOf(sidecars.stdout)).toMatchObject({ uploaded: 1, annotation_files: 2 }); // cat.jpg; dog.png's sidecar is malformed
     const cat = byFile(await inputsWith("sv-"), "cat.jpg");
