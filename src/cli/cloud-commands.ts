@@ -16,7 +16,7 @@ import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { connect } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import type { CommandRunner } from "./upload-commands.js";
-import { parseConcepts, parseInteger, parseMetadata } from "./upload-options.js";
+import { CONCEPTS_HELP, parseConcepts, parseInteger, parseMetadata } from "./upload-options.js";
 
 interface CloudFlags {
   awsRegion?: string;
@@ -69,7 +69,7 @@ export function inputTemplate(flags: Pick<CloudFlags, "dataset" | "concepts" | "
   const metadata = flags.metadata === undefined ? undefined : parseMetadata(flags.metadata);
   if (!flags.dataset && concepts.length === 0 && !metadata) return undefined;
   return Input.fromPartial({
-    data: { concepts: concepts.map((id) => ({ id, name: id, value: 1 })), metadata },
+    data: { concepts: concepts.map(({ id, name, value }) => ({ id, name, value })), metadata },
     datasetIds: flags.dataset ? [flags.dataset] : [],
   });
 }
@@ -87,7 +87,7 @@ export function cloudCommands(runner: CommandRunner): Command[] {
     .option("--azure-account-name <name>", "Azure storage account [env AZURE_STORAGE_ACCOUNT]")
     .option("--azure-account-key <key>", "Azure storage key [env AZURE_STORAGE_KEY; prefer it: flags show in process lists]")
     .option("--dataset <id>", "add every input to this dataset (created when missing)")
-    .option("--concepts <list>", "comma-separated concepts for every input")
+    .option("--concepts <list>", CONCEPTS_HELP)
     .option("--metadata <json>", "JSON object for every input's metadata")
     .addOption(new Option("--id-conflict <how>", "an input id that exists already: skip the input, or suffix the id").choices(["skip", "suffix"]).default("skip"))
     .option("--job-id <id>", "inputs-add job id (default: a new random one)")

@@ -5,6 +5,7 @@ import { checkBatchLimits, DEFAULT_BATCH_LIMITS, type BatchLimits } from "../pla
 import type { IdFrom } from "../plan/ids.js";
 import type { AnnotationFormat } from "../sources/labels/types.js";
 import type { GeoPoint } from "../sources/candidate.js";
+import { ConceptError, parseConceptList, type Concept } from "../sources/concepts.js";
 import type { InputDefaults } from "../upload/request.js";
 import { ID_CONFLICT_POLICIES, type IdConflictPolicy } from "../upload/conflicts.js";
 import type { Shard } from "../upload/pipeline.js";
@@ -69,11 +70,14 @@ export interface UploadOptions {
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_MAX_PROCESSING_ATTEMPTS = 3;
 
+/** The help of `--concepts`, wherever it is taken. */
+export const CONCEPTS_HELP = "concepts for every input: cat,dog (value 1) or cat:0.8,dog:0 (0: a negative concept)";
+
 /** Adds the shared upload options to an upload command. Defined once, here. */
 export function addUploadOptions(command: Command): Command {
   return command
     .option("--dataset <id>", "add every input to this dataset (created when missing)")
-    .option("--concepts <list>", "comma-separated concepts for every input")
+    .option("--concepts <list>", CONCEPTS_HELP)
     .option("--labels-from-folder", "use each file's parent folder name as a concept (class-folder layout)")
     .option("--metadata <json>", "JSON object merged over the default {\"filename\", \"path\"} metadata")
     .option("--geo <lon,lat>", "geo point for every input")
@@ -161,13 +165,15 @@ export function parseSize(text: string, flag: string): number {
   return Math.floor(Number(match[1]) * unit);
 }
 
-export function parseConcepts(text: string | undefined): string[] {
+/** `--concepts cat,dog:0`: names with an optional `:value` (1 unless given; 0 a negative concept). */
+export function parseConcepts(text: string | undefined): Concept[] {
   if (text === undefined) return [];
-  const concepts = text.split(",").map((part) => part.trim()).filter((part) => part !== "");
-  for (const concept of concepts) {
-    if (!/^[A-Za-z0-9_-]+$/.test(concept)) throw new UsageError(`--concepts: "${concept}" is not a valid concept id (letters, digits, _ and -)`);
+  try {
+    return parseConceptList(text);
+  } catch (error) {
+    if (error instanceof ConceptError) throw new UsageError(`--concepts ${text}: ${error.message}`);
+    throw error;
   }
-  return concepts;
 }
 
 export function parseMetadata(text: string | undefined): Record<string, unknown> {

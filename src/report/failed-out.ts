@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { Candidate } from "../sources/candidate.js";
+import { formatConceptList } from "../sources/concepts.js";
 import type { EventListener } from "../upload/events.js";
 
 /** The simple manifest dialect's columns, plus why the input did not get in. */
@@ -29,7 +30,7 @@ function rowOf(candidate: Candidate): Row {
   if (content.kind !== "text" && content.declaredKind) row.type = content.declaredKind;
   if (candidate.prompt !== undefined) row.text = candidate.prompt;
   row.id = candidate.id ?? "";
-  row.concepts = (candidate.concepts ?? []).join(",");
+  row.concepts = formatConceptList(candidate.concepts ?? []);
   row.metadata = candidate.metadata && Object.keys(candidate.metadata).length > 0 ? JSON.stringify(candidate.metadata) : "";
   if (candidate.geo) {
     row.lon = String(candidate.geo.longitude);

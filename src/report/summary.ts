@@ -24,6 +24,8 @@ export interface Summary {
   skipped: number;
   annotations: number;
   annotations_failed: number;
+  /** Annotation files in the walked folder, left out of the inputs. */
+  annotation_files: number;
   not_sent: number;
   bytes: number;
   batches: number;
@@ -50,6 +52,7 @@ export function summarize(job: string, result: CountedRun, seconds: number, dryR
     skipped: totals.skipped,
     annotations: totals.annotations,
     annotations_failed: totals.annotationsFailed,
+    annotation_files: totals.annotationFiles,
     not_sent: totals.notSent,
     bytes: totals.bytes,
     batches: totals.batches,
@@ -72,6 +75,7 @@ export function summaryTable(summary: Summary, dryRun = false): string {
   if (summary.kept > 0) rows.push(["kept (server's)", String(summary.kept)]);
   if (summary.skipped > 0) rows.push(["skipped by transform", String(summary.skipped)]);
   if (summary.annotations + summary.annotations_failed > 0) rows.push(["annotations", `${summary.annotations}${summary.annotations_failed ? ` (${summary.annotations_failed} refused)` : ""}`]);
+  if (summary.annotation_files > 0) rows.push(["annotation files", `${summary.annotation_files} (not inputs)`]);
   if (summary.not_sent > 0) rows.push(["not sent", String(summary.not_sent)]);
   rows.push(["bytes", `${formatBytes(summary.bytes)}${rate}`], ["batches", String(summary.batches)], ["time", formatSeconds(summary.seconds)]);
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -1,5 +1,6 @@
 import type { InputKind } from "../validate/limits.js";
 import type { ReasonCode } from "../reasons.js";
+import type { Concept } from "./concepts.js";
 
 /** Random access to the bytes of a file or an archive entry, read only when needed. */
 export interface ByteSource {
@@ -39,7 +40,8 @@ export interface Candidate {
   readonly fingerprint: string;
   /** An explicit input id (from a manifest), used as is instead of deriving one. */
   readonly id?: string;
-  readonly concepts?: readonly string[];
+  /** Concepts with their values (1 present, 0 a negative concept), as the source gave them. */
+  readonly concepts?: readonly Concept[];
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly geo?: GeoPoint;
   readonly datasetIds?: readonly string[];
@@ -57,4 +59,6 @@ export interface SourceReport {
   /** Something that is not sent, with a stable reason code and a message naming it. */
   rejected(source: string, reason: ReasonCode, message: string): void;
   warning(source: string, message: string): void;
+  /** A file the walk found that is an annotation file (a label file, a sidecar): not an input. */
+  annotationFile?(source: string): void;
 }

@@ -1,6 +1,7 @@
 import { UsageError } from "../errors.js";
 import type { InputKind } from "../validate/limits.js";
 import type { GeoPoint } from "./candidate.js";
+import { ConceptError, conceptOf, mergeConcepts, type Concept } from "./concepts.js";
 import { type ContentPart, type RowReader, RowProblem, isPlainObject, parseGeo, parseMetadata, resolveContent } from "./manifest-fields.js";
 import { type CheckedPath, type FieldSchema, assignPath, checkPath, formatPath, free, list, object, parsePath, scalar } from "./manifest-paths.js";
 
@@ -92,7 +93,7 @@ function readInput(root: Record<string, unknown>, warn: (message: string) => voi
   return {
     content,
     prompt,
-    concepts: readConcepts(data["concepts"], warn),
+    concepts: readConcepts(data["concepts"]),
     metadata: isPlainObject(metadata) && Object.keys(metadata).length > 0 ? metadata : undefined,
     geo: readGeo(data),
     datasetIds: readStrings(input["dataset_ids"]),
@@ -128,27 +129,33 @@ function contentParts(data: Record<string, unknown>, warn: (message: string) => 
 }
 
 /**
- * Concepts with a value above 0 (or none given) are the input's concepts. A value of 0 is
- * a negative concept, which a candidate cannot carry yet: it is left out with a warning.
+ * The row's concepts with their values: `.id` (or `.name`) and `.value` (1 when not
+ * given; 0 is a negative concept). A value outside 0..1 rejects the row (`bad_concept`).
  */
-function readConcepts(value: unknown, warn: (message: string) => void): string[] | undefined {
+function readConcepts(value: unknown): Concept[] | undefined {
   if (!Array.isArray(value)) return undefined;
-  const concepts = new Set<string>();
+  const concepts: Concept[] = [];
   for (const [at, item] of value.entries()) {
     if (!isPlainObject(item)) continue;
-    const id = (text(item, "id") ?? text(item, "name"))?.trim();
+    const id = text(item, "id")?.trim();
+    const name = text(item, "name")?.trim() || id;
+    if (!name) throw new RowProblem("bad_concept", `input.data.concepts[${at}] has a value but no id`);
     const weight = conceptValue(text(item, "value"), at);
-    if (!id) throw new RowProblem("bad_concept", `input.data.concepts[${at}] has a value but no id`);
-    if (weight > 0) concepts.add(id);
-    else warn(`concept ${JSON.stringify(id)} has value 0 (a negative concept); negative concepts are not sent yet, so it is left out`);
+    try {
+      concepts.push(conceptOf(name, weight, id));
+    } catch (error) {
+      if (error instanceof ConceptError) throw new RowProblem("bad_concept", `input.data.concepts[${at}]: ${error.message}`);
+      throw error;
+    }
   }
-  return concepts.size > 0 ? [...concepts] : undefined;
+  const merged = mergeConcepts(concepts);
+  return merged.length > 0 ? merged : undefined;
 }
 
 function conceptValue(cell: string | undefined, at: number): number {
   if (cell === undefined) return 1;
   const value = Number(cell.trim());
-  if (!Number.isFinite(value) || value < 0 || value > 1) {
+  if (cell.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
     throw new RowProblem("bad_concept", `input.data.concepts[${at}].value ${JSON.stringify(cell)} is not a number from 0 to 1`);
   }
   return value;

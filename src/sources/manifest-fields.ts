@@ -1,5 +1,6 @@
 import type { InputKind } from "../validate/limits.js";
 import type { GeoPoint } from "./candidate.js";
+import { ConceptError, conceptOf, parseConceptList, type Concept } from "./concepts.js";
 
 /** Why a manifest row is not used. Each is a stable reason code in reports and the job log. */
 export type ManifestReason =
@@ -10,6 +11,7 @@ export type ManifestReason =
   | "bad_id"
   | "duplicate_id"
   | "missing_file"
+  | "ambiguous_file"
   | "no_content"
   | "ambiguous_content"
   | "bad_row"
@@ -40,7 +42,7 @@ export interface RowSpec {
   readonly content: ContentPart;
   /** Text sent with an image or video in the same input. */
   readonly prompt?: string;
-  readonly concepts?: readonly string[];
+  readonly concepts?: readonly Concept[];
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly geo?: GeoPoint;
   readonly datasetIds?: readonly string[];
@@ -75,6 +77,21 @@ export function parseKind(cell: string): InputKind | undefined {
 /** A comma-separated list: items trimmed, empty items dropped, repeats dropped. */
 export function parseList(cell: string): string[] {
   return [...new Set(cell.split(",").map((item) => item.trim()).filter((item) => item !== ""))];
+}
+
+/**
+ * A concepts cell: in the simple dialect `name[:value]` items (`cat:0.8;dog:0`), in the
+ * Python SDK's CSV plain comma-separated labels (value 1, as the SDK sends them).
+ * Undefined when the cell is empty; a bad value is `bad_concept`.
+ */
+export function parseConceptsCell(cell: string, withValues: boolean): Concept[] | undefined {
+  try {
+    const concepts = withValues ? parseConceptList(cell) : parseList(cell).map((name) => conceptOf(name));
+    return concepts.length > 0 ? concepts : undefined;
+  } catch (error) {
+    if (error instanceof ConceptError) throw new RowProblem("bad_concept", error.message);
+    throw error;
+  }
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

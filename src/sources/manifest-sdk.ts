@@ -1,5 +1,5 @@
 import type { InputKind } from "../validate/limits.js";
-import { type ContentPart, type RowReader, RowProblem, parseGeo, parseList, parseMetadata } from "./manifest-fields.js";
+import { type ContentPart, type RowReader, RowProblem, parseConceptsCell, parseGeo, parseMetadata } from "./manifest-fields.js";
 
 /**
  * The columns of the official Python SDK's CSV (`Dataset.upload_from_csv`,
@@ -30,8 +30,8 @@ export function sdkReader(header: readonly string[], csvType: CsvType, kind: Inp
       const metadata = parseMetadata(cell(cells, "metadata"), true);
       const geo = parseGeoPoints(cell(cells, "geopoints"));
       const content = contentOf(cell(cells, "input"), csvType, kind);
-      const concepts = parseList(cell(cells, "concepts"));
-      return { content, concepts: concepts.length > 0 ? concepts : undefined, metadata, geo };
+      const concepts = parseConceptsCell(cell(cells, "concepts"), false);
+      return { content, concepts, metadata, geo };
     },
   };
 }

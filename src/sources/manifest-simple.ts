@@ -1,5 +1,5 @@
 import type { InputKind } from "../validate/limits.js";
-import { type ContentPart, type RowReader, RowProblem, parseGeo, parseKind, parseList, parseMetadata, resolveContent } from "./manifest-fields.js";
+import { type ContentPart, type RowReader, RowProblem, parseGeo, parseKind, parseConceptsCell, parseList, parseMetadata, resolveContent } from "./manifest-fields.js";
 
 /** The simple dialect's columns (any subset, any order); `--failed-out` writes them too. */
 export const SIMPLE_COLUMNS = ["id", "type", "file", "url", "text", "concepts", "metadata", "lon", "lat", "dataset"] as const;
@@ -27,12 +27,12 @@ export function simpleReader(header: readonly string[], defaultKind?: InputKind)
       const metadata = parseMetadata(cell(cells, "metadata"));
       const geo = parseGeo(cell(cells, "lon"), cell(cells, "lat"));
       const { content, prompt } = resolveContent(contentParts(cells, cell, kind, defaultKind));
-      const concepts = parseList(cell(cells, "concepts"));
+      const concepts = parseConceptsCell(cell(cells, "concepts"), true);
       const datasetIds = parseList(cell(cells, "dataset"));
       return {
         content,
         prompt,
-        concepts: concepts.length > 0 ? concepts : undefined,
+        concepts,
         metadata,
         geo,
         datasetIds: datasetIds.length > 0 ? datasetIds : undefined,

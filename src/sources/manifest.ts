@@ -11,6 +11,7 @@ import { fileByteSource, fileFingerprint } from "./file-bytes.js";
 import { type CsvRecord, CsvSyntaxError, readCsvRecords } from "./manifest-csv.js";
 import { type DetectedDialect, detectDialect } from "./manifest-dialect.js";
 import { type ManifestDialect, type RowReader, type RowSpec, RowProblem, isInputKind } from "./manifest-fields.js";
+import { locateRowFile } from "./manifest-file-path.js";
 import { CSV_TYPES, type CsvType } from "./manifest-sdk.js";
 
 export type { ManifestDialect, ManifestReason } from "./manifest-fields.js";
@@ -25,6 +26,11 @@ export interface ManifestOptions {
   type?: InputKind;
   /** Folder that relative `file` paths resolve against; default: the manifest's folder (cwd for stdin). */
   baseDir?: string;
+  /**
+   * The working directory, which the Python SDK's relative `file_path` inputs are tried
+   * against first (as the SDK opens them), before the manifest's folder. Default: cwd.
+   */
+  workingDir?: string;
   /** Read instead of process.stdin when the path is `-`. */
   stdin?: Readable;
 }
@@ -58,6 +64,7 @@ interface Settings {
   readonly path: string;
   readonly delimiter: string;
   readonly baseDir: string;
+  readonly workingDir: string;
   readonly options: ManifestOptions;
 }
 
@@ -69,6 +76,7 @@ function settle(path: string, options: ManifestOptions): Settings {
     path,
     delimiter: delimiterFor(path, options.delimiter),
     baseDir: resolve(options.baseDir ?? (stdin ? process.cwd() : dirname(resolve(path)))),
+    workingDir: resolve(options.workingDir ?? process.cwd()),
     options,
   };
 }
@@ -163,7 +171,7 @@ class RowContext {
     this.checkWidth(record.cells);
     const id = this.claimId(reader.readId(record.cells), record.line);
     const spec = reader.read(record.cells, (message) => this.report.warning(source, `${source}: ${message}`));
-    const made = await this.content(spec, record.line);
+    const made = await this.content(spec, record.line, reader.dialect);
     const rowHash = createHash("sha256").update(JSON.stringify([id, spec, made.absolute])).digest("hex").slice(0, 16);
     return {
       source,
@@ -195,29 +203,27 @@ class RowContext {
     return id;
   }
 
-  private async content(spec: RowSpec, line: number): Promise<MadeContent> {
+  private async content(spec: RowSpec, line: number, dialect: ManifestDialect): Promise<MadeContent> {
     const part = spec.content;
     const rowPath = `${this.settings.path === "-" ? "stdin" : basename(this.settings.path)}/${line}`;
     if (part.via === "text") return { content: { kind: "text", text: part.value }, relPath: rowPath };
     if (part.via === "url") return { content: { kind: "url", url: part.value, declaredKind: part.kind }, relPath: rowPath };
-    return this.fileContent(part.value, part.kind);
+    return this.fileContent(part.value, part.kind, dialect);
   }
 
-  private async fileContent(file: string, declaredKind: InputKind | undefined): Promise<MadeContent> {
-    const absolute = resolve(this.settings.baseDir, file);
-    let size: number;
-    let mtimeMs: number;
-    try {
-      const stats = await stat(absolute);
-      if (!stats.isFile()) throw new RowProblem("missing_file", `file ${file} (${absolute}) is not a regular file`);
-      ({ size, mtimeMs } = stats);
-    } catch (error) {
-      if (error instanceof RowProblem) throw error;
-      throw new RowProblem("missing_file", `file ${file} (${absolute}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
+  /**
+   * A row's file: relative to the manifest's folder; in the Python SDK's CSV (unless a
+   * base folder is given) first relative to the working directory, where the SDK opens it.
+   */
+  private async fileContent(file: string, declaredKind: InputKind | undefined, dialect: ManifestDialect): Promise<MadeContent> {
+    const beside = { dir: this.settings.baseDir, what: this.settings.path === "-" ? "the working directory" : "beside the manifest" };
+    const sdkFirst = dialect === "sdk" && this.settings.options.baseDir === undefined && this.settings.path !== "-";
+    const bases = sdkFirst ? [{ dir: this.settings.workingDir, what: "from the working directory, as the Python SDK opens it" }, beside] : [beside];
+    const { absolute, stats, base } = await locateRowFile(file, bases);
+    const { size, mtimeMs } = stats;
     return {
       content: { kind: "bytes", bytes: fileByteSource(absolute, size), declaredKind },
-      relPath: relativeToBase(this.settings.baseDir, absolute),
+      relPath: relativeToBase(base, absolute),
       absolute,
       fileFingerprint: fileFingerprint(size, mtimeMs),
     };

@@ -41,6 +41,8 @@ export type UploadEvent =
   | { type: "warning"; source: string; message: string }
   /** An annotation that could not be read, was refused by its shape, or was refused by the server. */
   | { type: "annotation_failed"; source: string; message: string }
+  /** A file the walk found that is an annotation file (a label file, a sidecar): not an input. */
+  | { type: "annotation_file"; source: string }
   /** Annotations stored, or found already there. */
   | { type: "annotations"; posted: number }
   /** Acknowledged in an earlier run with the same fingerprint: not sent again. */

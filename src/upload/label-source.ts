@@ -1,5 +1,6 @@
-import { posix } from "node:path";
+import { posix, resolve } from "node:path";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
+import { mergeConcepts } from "../sources/concepts.js";
 import { loadAnnotations, type AnnotationFormat } from "../sources/labels/load.js";
 import { normalizeRegions } from "../sources/labels/normalize.js";
 import { readSidecar, SidecarError } from "../sources/labels/sidecar.js";
@@ -20,7 +21,10 @@ export interface LabelOptions {
 export interface Labels {
   /** What the pipeline asks for each accepted input's regions. */
   source: AnnotationSource;
-  /** Wraps a source's candidates: sidecar files are consumed, their data merged into their file's candidate. */
+  /**
+   * Wraps a source's candidates: the annotation files read (and sidecar files, whose data
+   * is merged into their file's candidate) are left out and counted, not uploaded.
+   */
   wrap(candidates: AsyncIterable<Candidate>, report: SourceReport): AsyncIterable<Candidate>;
 }
 
@@ -45,14 +49,28 @@ export async function loadLabels(options: LabelOptions): Promise<Labels> {
       },
     },
     wrap(candidates, report) {
-      return options.sidecars ? withSidecars(candidates, report, sidecarRegions) : candidates;
+      for (const warning of index?.warnings ?? []) report.warning(warning.origin, `${warning.origin}: ${warning.message}`);
+      const inputs = withoutAnnotationFiles(candidates, index?.files ?? new Set(), report);
+      return options.sidecars ? withSidecars(inputs, report, sidecarRegions) : inputs;
     },
   };
 }
 
+/** The candidates but the annotation files (by their path on disk). */
+async function* withoutAnnotationFiles(candidates: AsyncIterable<Candidate>, files: ReadonlySet<string>, report: SourceReport): AsyncGenerator<Candidate> {
+  for await (const candidate of candidates) {
+    const path = candidate.content.kind === "bytes" ? candidate.content.bytes.path : undefined;
+    if (path !== undefined && files.has(resolve(path))) report.annotationFile?.(candidate.source);
+    else yield candidate;
+  }
+}
+
 async function* withSidecars(candidates: AsyncIterable<Candidate>, report: SourceReport, regionsBySource: Map<string, PixelRegion[]>): AsyncGenerator<Candidate> {
   for await (const candidate of candidates) {
-    if (SIDECAR_NAME.test(posix.basename(candidate.relPath))) continue;
+    if (SIDECAR_NAME.test(posix.basename(candidate.relPath))) {
+      report.annotationFile?.(candidate.source);
+      continue;
+    }
     if (candidate.content.kind !== "bytes") {
       yield candidate;
       continue;
@@ -72,7 +90,7 @@ async function* withSidecars(candidates: AsyncIterable<Candidate>, report: Sourc
     if (sidecar.regions?.length) regionsBySource.set(candidate.source, sidecar.regions);
     yield {
       ...candidate,
-      concepts: [...new Set([...(candidate.concepts ?? []), ...(sidecar.concepts ?? [])])],
+      concepts: mergeConcepts(candidate.concepts, sidecar.concepts),
       metadata: { ...(candidate.metadata ?? {}), ...(sidecar.metadata ?? {}) },
       geo: sidecar.geo ?? candidate.geo,
     };

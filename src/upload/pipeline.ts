@@ -48,6 +48,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
       bus.emit({ type: "input", source, status: "rejected", reason, message, bytes: 0 });
     },
     warning: (source, message) => bus.emit({ type: "warning", source, message }),
+    annotationFile: (source) => bus.emit({ type: "annotation_file", source }),
   };
   for (const problem of plan.annotations?.problems ?? []) bus.emit({ type: "annotation_failed", source: problem.split(":")[0] ?? "", message: problem });
 

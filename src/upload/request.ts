@@ -1,33 +1,41 @@
-import { posix } from "node:path";
+import { basename, dirname, posix, sep } from "node:path";
 import { isUtf8 } from "node:buffer";
 import { layOutPostInputsRequest, type EncodedPostInputs, type InputLayout } from "../api/post-inputs-request.js";
 import { Input, type Data, type DeepPartial } from "../gen/clarifai/api/resources.js";
 import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { PlannedInput } from "../plan/batcher.js";
-import { conceptId } from "../sources/labels/concept-id.js";
+import { conceptOf, mergeConcepts, type Concept } from "../sources/concepts.js";
 import { CONTENT_DIGEST_KEY, DIGEST_PLACEHOLDER, digestOfText, writeDigest } from "./content-digest.js";
 
 /** What every input of a run carries besides its content. */
 export interface InputDefaults {
   datasetId?: string;
-  concepts: readonly string[];
+  concepts: readonly Concept[];
   labelsFromFolder: boolean;
   metadata: Readonly<Record<string, unknown>>;
   geo?: GeoPoint;
   allowDuplicateUrl: boolean;
 }
 
-/** Concepts of one input: the run's, the candidate's own, and its folder's name with --labels-from-folder. */
-export function conceptsFor(input: PlannedInput, defaults: InputDefaults): string[] {
+/**
+ * Concepts of one input, one per id: the run's, then with --labels-from-folder the name of
+ * the folder the file is in (files directly in the folder given get that folder's name, as
+ * the Python SDK's `upload_from_folder(labels=True)` gives them), then the candidate's own,
+ * each later value winning.
+ */
+export function conceptsFor(input: PlannedInput, defaults: InputDefaults): Concept[] {
   const { candidate } = input.accepted;
   if (candidate.finalData) return [...(candidate.concepts ?? [])];
-  const concepts = new Set([...defaults.concepts, ...(candidate.concepts ?? [])]);
-  if (defaults.labelsFromFolder) {
-    const folder = posix.basename(posix.dirname(candidate.relPath));
-    if (folder !== "" && folder !== ".") concepts.add(folder);
-  }
-  return [...concepts];
+  const folder = defaults.labelsFromFolder ? folderLabel(candidate) : undefined;
+  return mergeConcepts(defaults.concepts, folder === undefined ? [] : [conceptOf(folder)], candidate.concepts);
+}
+
+/** The name of the folder a candidate's file is in: on disk when it is a file, else from its relative path. */
+function folderLabel(candidate: PlannedInput["accepted"]["candidate"]): string | undefined {
+  const onDisk = candidate.content.kind === "bytes" ? candidate.content.bytes.path : undefined;
+  const folder = onDisk ? basename(dirname(onDisk)) : posix.basename(posix.dirname(candidate.relPath));
+  return folder === "" || folder === "." || folder === sep ? undefined : folder;
 }
 
 /** `{"filename", "path"}` under the run's --metadata under the candidate's own metadata. */
@@ -45,9 +53,9 @@ export function metadataFor(input: PlannedInput, defaults: InputDefaults): Recor
 function buildInput(input: PlannedInput, defaults: InputDefaults): Input {
   const { candidate, kind } = input.accepted;
   const data: DeepPartial<Data> = {
-    // Labels from folders, sidecars and manifests may hold spaces or accents: the id is
-    // made safe, the label itself stays the concept's name.
-    concepts: conceptsFor(input, defaults).map((name) => ({ id: conceptId(name), name, value: 1 })),
+    // A value of 0 (a negative concept) is the field's default: it is not written, and
+    // the platform reads it as 0, as the official clients send it.
+    concepts: conceptsFor(input, defaults).map(({ id, name, value }) => ({ id, name, value })),
     metadata: { ...metadataFor(input, defaults), [CONTENT_DIGEST_KEY]: digestBeforeReading(input) },
   };
   const geo = candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo);

@@ -19,6 +19,8 @@ export interface RunTotals {
   annotations: number;
   /** Annotations refused: bad shapes in the files, or refused by the server. */
   annotationsFailed: number;
+  /** Annotation files (labels, sidecars) found by the walk and left out of the inputs. */
+  annotationFiles: number;
   /** Valid inputs not sent because the run stopped early. */
   notSent: number;
   bytes: number;
@@ -38,7 +40,7 @@ const TOTAL_OF = {
 
 /** The one stats object of a run, fed by the same events as the reporters and the job log. */
 export class RunStats {
-  readonly totals: RunTotals = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, notSent: 0, bytes: 0, batches: 0 };
+  readonly totals: RunTotals = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, notSent: 0, bytes: 0, batches: 0 };
 
   readonly listener = (event: UploadEvent): void => {
     const totals = this.totals;
@@ -66,6 +68,9 @@ export class RunStats {
         break;
       case "annotation_failed":
         totals.annotationsFailed++;
+        break;
+      case "annotation_file":
+        totals.annotationFiles++;
         break;
     }
   };

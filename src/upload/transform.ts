@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import { UsageError } from "../errors.js";
 import { isValidInputId } from "../plan/ids.js";
 import type { ByteSource, Candidate, GeoPoint } from "../sources/candidate.js";
+import { ConceptError, conceptOf, mergeConcepts, type Concept } from "../sources/concepts.js";
 import type { InputKind } from "../validate/limits.js";
 import type { Accepted } from "../validate/validate.js";
 import { conceptsFor, metadataFor, type InputDefaults } from "./request.js";
@@ -19,9 +20,20 @@ export interface TransformInput {
   text?: string;
   /** The URL, for inputs sent by URL. */
   url?: string;
-  concepts: string[];
+  /**
+   * Concepts with values, handed over as `{id, name, value}` (1 present, 0 a negative
+   * concept); a transform may return plain names (value 1) or objects without an id.
+   */
+  concepts: Array<string | TransformConcept>;
   metadata: Record<string, unknown>;
   geo?: GeoPoint;
+}
+
+/** A concept as a transform may return it: a name or an id, and a value (1 unless given). */
+export interface TransformConcept {
+  id?: string;
+  name?: string;
+  value?: number;
 }
 
 export type TransformFunction = (input: TransformInput) => TransformInput | null | undefined | Promise<TransformInput | null | undefined>;
@@ -68,7 +80,30 @@ export async function applyTransform(fn: TransformFunction, accepted: Accepted, 
   }
   if (output === null || output === undefined) return { kind: "skip" };
   if (!isValidInputId(output.id)) return { kind: "error", message: `${candidate.source}: transform returned the id "${output.id}", which the platform refuses` };
-  return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts: output.concepts, metadata: output.metadata, geo: output.geo, finalData: true } };
+  let concepts: Concept[];
+  try {
+    concepts = conceptsOf(output.concepts);
+  } catch (error) {
+    if (!(error instanceof ConceptError)) throw error;
+    return { kind: "error", message: `${candidate.source}: the transform returned a bad concept: ${error.message}` };
+  }
+  return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts, metadata: output.metadata, geo: output.geo, finalData: true } };
+}
+
+/** What a transform returned as concepts: names (value 1) or `{name, id?, value?}`. */
+function conceptsOf(returned: unknown): Concept[] {
+  if (returned === undefined || returned === null) return [];
+  if (!Array.isArray(returned)) throw new ConceptError(`"concepts" must be a list, not ${JSON.stringify(returned)}`);
+  return mergeConcepts(
+    returned.map((item: unknown) => {
+      if (typeof item === "string") return conceptOf(item);
+      if (typeof item !== "object" || item === null) throw new ConceptError(`${JSON.stringify(item)} is neither a name nor {name, value}`);
+      const { id, name, value } = item as { id?: unknown; name?: unknown; value?: unknown };
+      const label = typeof name === "string" && name.trim() !== "" ? name : typeof id === "string" ? id : "";
+      if (value !== undefined && typeof value !== "number") throw new ConceptError(`concept ${JSON.stringify(label)} has value ${JSON.stringify(value)}, not a number from 0 to 1`);
+      return conceptOf(label, value ?? 1, typeof id === "string" && id.trim() !== "" ? id.trim() : undefined);
+    }),
+  );
 }
 
 function contentOf(output: TransformInput, original: Candidate): Candidate["content"] {

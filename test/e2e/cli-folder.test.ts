@@ -98,7 +98,7 @@ describe("folder upload against serve", { timeout: 60_000 }, () => {
     expect(csv.some((row) => row.includes("song.mp3") && row.includes("unsupported_format"))).toBe(true);
   });
 
-  it("walks subfolders, skips hidden ones and labels from folders", async () => {
+  it("walks subfolders, skips hidden ones and labels from folders, files at the top with the folder's own name", async () => {
     const result = await runCli(["folder", TREE, "--labels-from-folder", "--id-prefix", "tree-", "--json", ...app.flags], env);
     expect(result.code).toBe(0);
     const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("tree-"));
@@ -107,8 +107,9 @@ describe("folder upload against serve", { timeout: 60_000 }, () => {
     expect(paths.some((path) => path.startsWith("nested/"))).toBe(true);
     for (const input of stored) {
       const path = String(input.data?.metadata?.path);
-      const folder = path.includes("/") ? path.split("/").slice(-2)[0] : undefined;
-      expect(input.data?.concepts.map((c) => c.id)).toEqual(folder ? [folder] : []);
+      // notes.txt lies directly in tree/: it gets "tree", as the Python SDK's upload_from_folder(labels=True) gives it
+      const folder = path.includes("/") ? path.split("/").slice(-2)[0] : "tree";
+      expect(input.data?.concepts.map((c) => [c.id, c.value])).toEqual([[folder, 1]]);
     }
   });
 

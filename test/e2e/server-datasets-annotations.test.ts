@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StatusCode } from "../../src/gen/clarifai/api/status/status_code.js";
 import { startTestServer, type TestServer, TINY_JPEG } from "../helpers/server.js";
+import { maskPng } from "../../src/sources/labels/mask-png.js";
+
+/** A 2 x 1 greyscale PNG: one pixel in the mask, one out. */
+const tinyMaskPng = maskPng({ height: 1, width: 2, counts: [0, 1, 1] });
 
 describe("local server: datasets", () => {
   let t: TestServer;
@@ -165,6 +169,9 @@ describe("local server: annotations", () => {
         { id: "empty", inputId: "photo", data: {} },
         { id: "box", inputId: "photo", data: { concepts: [{ id: "dup", value: 1 }] } },
         { id: "no-concept-id", inputId: "photo", data: { concepts: [{ name: "x", value: 1 }] } },
+        { id: "mask-not-png", inputId: "photo", data: { regions: [{ regionInfo: { mask: { image: { base64: Buffer.from("GIF89a not a png") } } } }] } },
+        { id: "mask-no-bytes", inputId: "photo", data: { regions: [{ regionInfo: { mask: { image: { url: "https://example.com/m.png" } } } }] } },
+        { id: "mask-png", inputId: "photo", data: { regions: [{ regionInfo: { mask: { image: { base64: tinyMaskPng } } }, data: { concepts: [{ id: "m", value: 0 }] } }] } },
       ],
     });
     expect(res.status?.code).toBe(StatusCode.MIXED_STATUS);
@@ -178,11 +185,18 @@ describe("local server: annotations", () => {
       empty: /no data/,
       box: /already exists/,
       "no-concept-id": /has no id/,
+      "mask-not-png": /mask\.image is not a PNG image/,
+      "mask-no-bytes": /mask\.image has no bytes/,
     };
     for (const [id, pattern] of Object.entries(expected)) {
       expect(byId[id]?.code, id).toBe(StatusCode.ANNOTATION_INVALID_ARGUMENT);
       expect(byId[id]?.description, id).toMatch(pattern);
     }
+    expect(byId["mask-png"]?.code).toBe(StatusCode.ANNOTATION_SUCCESS);
+    const stored = await t.api.listAnnotations({ ids: ["mask-png"] });
+    const region = stored.annotations[0]?.data?.regions[0];
+    expect(Buffer.from(region?.regionInfo?.mask?.image?.base64 ?? []).equals(tinyMaskPng)).toBe(true);
+    expect(region?.data?.concepts[0]).toMatchObject({ id: "m", value: 0 });
     const none = await t.api.postAnnotations({ annotations: [{ inputId: "ghost", data: { concepts: [{ id: "x" }] } }] });
     expect(none.status?.code).toBe(StatusCode.FAILURE);
   });

@@ -90,6 +90,19 @@ describe("local server: inputs", () => {
     expect(list.inputsAddJobs[0]?.progress).toBeDefined();
   });
 
+  it("stores concept values as posted (0: a negative concept) and refuses values outside [0, 1]", async () => {
+    const res = await t.api.postInputs({
+      inputs: [
+        { id: "valued", data: { text: { raw: "a" }, concepts: [{ id: "cat", value: 0.8 }, { id: "dog", value: 0 }] } },
+        { id: "too-high", data: { text: { raw: "b" }, concepts: [{ id: "cat", value: 1.5 }] } },
+      ],
+    });
+    expect(res.status?.code).toBe(StatusCode.MIXED_STATUS);
+    expect(res.inputs[1]?.status).toMatchObject({ code: StatusCode.INPUT_INVALID_ARGUMENT, description: "concept 'cat' of the input has value 1.5, not in [0, 1]" });
+    const got = await t.api.getInput({ inputId: "valued" });
+    expect(got.input?.data?.concepts.map((c) => [c.id, Math.round(c.value * 1000) / 1000])).toEqual([["cat", 0.8], ["dog", 0]]);
+  });
+
   it("assigns hex ids to inputs posted without one", async () => {
     const res = await t.api.postInputs({ inputs: [{ data: { text: { raw: "no id" } } }] });
     expect(res.status?.code).toBe(StatusCode.SUCCESS);

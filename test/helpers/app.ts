@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,4 +46,22 @@ export async function listAllInputs(client: ClarifaiClient): Promise<Input[]> {
     all.push(...answer.inputs);
     if (answer.inputs.length < 500) return all;
   }
+}
+
+/**
+ * A test app for the enclosing `describe`: started before its tests, closed after them.
+ * The returned function gives the app (only inside tests and hooks).
+ */
+export function useTestApp(): () => TestApp {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return () => {
+    if (!app) throw new Error("the test app is not started yet");
+    return app;
+  };
 }

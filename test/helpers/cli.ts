@@ -29,8 +29,8 @@ export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
   return env;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string | Buffer): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string | Buffer, cwd: string = ROOT): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ["pipe", "pipe", "pipe"] });
   if (stdin !== undefined) child.stdin?.end(stdin);
   else child.stdin?.end();
   return child;
@@ -46,8 +46,8 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string | Buffer): Promise<CliResult> {
-  return finished(startCli(args, env, stdin));
+export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string | Buffer, cwd?: string): Promise<CliResult> {
+  return finished(startCli(args, env, stdin, cwd));
 }
 
 /** The JSON lines of a `--json` run. */

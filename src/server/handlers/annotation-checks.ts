@@ -1,4 +1,5 @@
 import type { Annotation, Concept, Region } from "../../gen/clarifai/api/resources.js";
+import { maskImageProblem } from "../media/mask-rules.js";
 
 const inUnit = (v: number): boolean => Number.isFinite(v) && v >= 0 && v <= 1;
 
@@ -6,7 +7,8 @@ const inUnit = (v: number): boolean => Number.isFinite(v) && v >= 0 && v <= 1;
  * Why an annotation cannot be stored, or null. It must carry concepts or
  * regions; a concept needs an id and a value in [0, 1]; a bounding box, polygon
  * or point uses coordinates in [0, 1] (relative to the image), a box has
- * top < bottom and left < right, a polygon at least 3 points.
+ * top < bottom and left < right, a polygon at least 3 points; a mask is a PNG
+ * image given by its bytes.
  */
 export function annotationProblem(annotation: Annotation): string | null {
   const data = annotation.data;
@@ -57,8 +59,13 @@ function regionProblem(region: Region, where: string): string | null {
   if (point !== undefined && !(inUnit(point.row) && inUnit(point.col))) {
     return `${where}: point coordinates must be in [0, 1] (relative to the image)`;
   }
-  if (box === undefined && polygon === undefined && point === undefined) {
-    return `${where} has neither a bounding_box, a polygon nor a point`;
+  const mask = info.mask;
+  if (mask !== undefined) {
+    const problem = maskImageProblem(mask.image?.base64 ?? new Uint8Array());
+    if (problem !== null) return `${where}: ${problem}`;
+  }
+  if (box === undefined && polygon === undefined && point === undefined && mask === undefined) {
+    return `${where} has neither a bounding_box, a polygon, a mask nor a point`;
   }
   return region.data === undefined ? null : conceptsProblem(region.data.concepts, where);
 }

@@ -34,7 +34,7 @@ function reject(code: StatusCode, description: string): Rejection {
 /**
  * The per-input rules PostInputs applies before creating an input. Answers:
  * - bad id, no data, a data field with neither bytes nor URL, an unknown
- *   dataset, a concept without id: INPUT_INVALID_ARGUMENT (30104);
+ *   dataset, a concept without id or with a value outside [0, 1]: INPUT_INVALID_ARGUMENT (30104);
  * - a URL that is not http(s): INPUT_INVALID_URL (30106);
  * - over a size limit or over 85 megapixels: INPUT_OVER_LIMIT (30105);
  * - a format the kind does not support (audio other than WAV, ...): INPUT_UNSUPPORTED_FORMAT (30101).
@@ -82,6 +82,10 @@ export async function checkInput(input: Input, knownDatasets: ReadonlySet<string
   const unnamed = data.concepts.findIndex((c) => c.id === "");
   if (unnamed >= 0) {
     return reject(StatusCode.INPUT_INVALID_ARGUMENT, `concept ${unnamed + 1} of the input has no id`);
+  }
+  const outOfRange = data.concepts.find((c) => !(c.value >= 0 && c.value <= 1));
+  if (outOfRange !== undefined) {
+    return reject(StatusCode.INPUT_INVALID_ARGUMENT, `concept '${outOfRange.id}' of the input has value ${outOfRange.value}, not in [0, 1]`);
   }
   return accepted;
 }

@@ -11,12 +11,13 @@
  *
  * One annotation gives one region holding its box and its (first) polygon; a
  * segmentation of several polygons gives one more polygon-only region per further
- * part. RLE segmentation (masks, as crowd annotations use) is not supported: such an
- * annotation is skipped and reported.
+ * part. An RLE segmentation (a mask, as crowd annotations use; compressed or not) gives
+ * one region holding its box and the mask (see `coco-rle.ts`), posted as a mask image.
  */
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../errors.js";
+import { readRle } from "./coco-rle.js";
 import { isFiniteNumber, isRecord, show, type JsonRecord } from "./json-shapes.js";
 import { extensionOf } from "./list-files.js";
 import { RegionIndex } from "./region-index.js";
@@ -32,6 +33,7 @@ export async function loadCoco(given: string): Promise<RegionIndex> {
   const path = await cocoFile(given);
   const doc = await readJson(path);
   const index = new RegionIndex();
+  index.file(path);
   const images = readImages(path, doc, index);
   const categories = readCategories(path, doc, index);
   for (const [position, entry] of arrayField(path, doc, "annotations").entries()) {
@@ -136,15 +138,19 @@ function readAnnotation(
   if (concept === undefined) return index.problem(origin, `category_id ${show(entry.category_id)} is not among the categories`);
 
   const segmentation = entry.segmentation;
-  if (isRecord(segmentation)) return index.problem(origin, "RLE segmentation (a mask) is not supported; the annotation is skipped");
   const box = entry.bbox === undefined ? undefined : readBox(entry.bbox);
   if (box === null) index.problem(origin, `bbox ${show(entry.bbox)} is not [x, y, width, height]`);
+  const base = { concept, ...(image.size ? { imageSize: image.size } : {}) };
+  if (isRecord(segmentation)) {
+    const mask = readRle(segmentation);
+    if (typeof mask === "string") return index.problem(origin, mask);
+    return index.add(image.fileName, { ...base, mask, ...(box ? { box } : {}), origin });
+  }
   const polygons = readPolygons(segmentation, origin, index);
   if (!box && polygons.length === 0) {
     if (box !== null) index.problem(origin, "neither a bbox nor a polygon segmentation");
     return;
   }
-  const base = { concept, ...(image.size ? { imageSize: image.size } : {}) };
   const first: PixelRegion = { ...base, origin };
   if (box) first.box = box;
   if (polygons[0]) first.polygon = polygons[0].points;

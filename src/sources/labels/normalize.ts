@@ -2,19 +2,23 @@
  * Turns regions as annotation files give them (pixels, or fractions for YOLO) into the
  * platform's `Region`s: coordinates as fractions of the image's real width and height,
  * `bounding_box` {top_row, left_col, bottom_row, right_col} and `polygon.points`
- * [{row, col}], each region labelled with one concept (value 1).
+ * [{row, col}], and masks as `mask.image` (a PNG the size of the image, `mask-png.ts`),
+ * each region labelled with one concept (its value, 1 unless given). A mask must be
+ * exactly the image's size and not empty.
  *
  * Shapes may overshoot the image by up to `TOLERANCE_PX` (annotation tools round, and
  * Pascal VOC counts pixels from 1): those are clamped to the image. Anything further
  * out, and degenerate shapes (zero or negative width or height, a polygon of fewer
  * than 3 points or of zero area), is left out and named in `problems` with the
- * region's origin and the reason. A region with both a box and a polygon keeps
- * whichever of the two is sound. Pixel regions whose file declares an image size other
+ * region's origin and the reason. A region with both a box and a polygon (or a mask)
+ * keeps whichever of them is sound. Pixel regions whose file declares an image size other
  * than the real one are left out too: their coordinates belong to another image.
  * Concept ids come from the labels by `conceptId()`; the label is the concept's name.
  */
 import { Region, type BoundingBox, type DeepPartial, type Point, type RegionInfo } from "../../gen/clarifai/api/resources.js";
+import { type RleMask, rleBounds } from "./coco-rle.js";
 import { conceptId } from "./concept-id.js";
+import { maskPng } from "./mask-png.js";
 import type { PixelBox, PixelPoint, PixelRegion } from "./types.js";
 
 /** How far (in pixels of the real image) a shape may overshoot the image and be clamped rather than rejected. */
@@ -65,8 +69,8 @@ function normalizeRegion(region: PixelRegion, frame: Frame, reasons: string[]): 
     reasons.push("no label (an empty class or category name)");
     return undefined;
   }
-  if (!region.box && !region.polygon) {
-    reasons.push("no shape (neither a box nor a polygon)");
+  if (!region.box && !region.polygon && !region.mask) {
+    reasons.push("no shape (neither a box, a polygon nor a mask)");
     return undefined;
   }
   if (!region.normalized && region.imageSize && !sameSize(region.imageSize, frame)) {
@@ -88,11 +92,28 @@ function normalizeRegion(region: PixelRegion, frame: Frame, reasons: string[]): 
     const points = normalizePolygon(region.polygon, region.normalized === true, frame, reasons);
     if (points) info.polygon = { points };
   }
-  if (!info.boundingBox && !info.polygon) return undefined;
+  if (region.mask) {
+    const png = maskImage(region.mask, frame, reasons);
+    if (png) info.mask = { image: { base64: png } };
+  }
+  if (!info.boundingBox && !info.polygon && !info.mask) return undefined;
   return Region.fromPartial({
     regionInfo: info,
-    data: { concepts: [{ id: conceptId(label), name: label, value: 1 }] },
+    data: { concepts: [{ id: conceptId(label), name: label, value: region.value ?? 1 }] },
   });
+}
+
+/** The mask as a PNG the size of the image; undefined (with the reason) when it is empty or of another size. */
+function maskImage(mask: RleMask, frame: Frame, reasons: string[]): Buffer | undefined {
+  if (mask.width !== frame.width || mask.height !== frame.height) {
+    reasons.push(`the mask is ${mask.width} x ${mask.height} px but the image is ${frame.width} x ${frame.height} px`);
+    return undefined;
+  }
+  if (!rleBounds(mask)) {
+    reasons.push("the mask is empty (no pixel of it is set)");
+    return undefined;
+  }
+  return maskPng(mask);
 }
 
 function sameSize(declared: { width: number; height: number }, frame: Frame): boolean {

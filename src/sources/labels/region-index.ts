@@ -1,4 +1,4 @@
-import { posix } from "node:path";
+import { posix, resolve } from "node:path";
 import type { AnnotationIndex, LabelProblem, PixelRegion } from "./types.js";
 
 /** An image path as an index key: "/" separators, no leading "./". */
@@ -15,9 +15,24 @@ export class RegionIndex implements AnnotationIndex {
   /** File name -> the one path that has it, or null when several paths share it. */
   private readonly byName = new Map<string, string | null>();
   private readonly found: LabelProblem[] = [];
+  private readonly noted: LabelProblem[] = [];
+  private readonly read = new Set<string>();
 
   get problems(): readonly LabelProblem[] {
     return this.found;
+  }
+
+  get warnings(): readonly LabelProblem[] {
+    return this.noted;
+  }
+
+  get files(): ReadonlySet<string> {
+    return this.read;
+  }
+
+  /** An annotation file the index was made from. */
+  file(path: string): void {
+    this.read.add(resolve(path));
   }
 
   get size(): number {
@@ -38,6 +53,10 @@ export class RegionIndex implements AnnotationIndex {
 
   problem(origin: string, message: string): void {
     this.found.push({ origin, message });
+  }
+
+  warning(origin: string, message: string): void {
+    this.noted.push({ origin, message });
   }
 
   regionsFor(relPath: string): readonly PixelRegion[] | undefined {

@@ -4,6 +4,8 @@
  * dimensions (`normalize.ts`).
  */
 
+import type { RleMask } from "./coco-rle.js";
+
 /** The annotation file formats read: COCO JSON, YOLO txt labels, Pascal VOC XML. */
 export type AnnotationFormat = "coco" | "yolo" | "voc";
 
@@ -24,9 +26,13 @@ export interface PixelPoint {
 export interface PixelRegion {
   /** The label as the annotation file writes it (a class or category name); `conceptId()` makes the concept id from it. */
   concept: string;
+  /** The concept's value: 1 (present) unless the file gives one; 0 is a negative concept. */
+  value?: number;
   box?: PixelBox;
   /** The outline, in order; not closed (a repeated first point is harmless). */
   polygon?: PixelPoint[];
+  /** A mask of the image's pixels (COCO RLE), as runs; its size must be the image's. */
+  mask?: RleMask;
   /**
    * Coordinates are fractions of the image's width and height (0..1), not pixels.
    * YOLO labels are written this way, so they are kept as written rather than turned
@@ -61,6 +67,10 @@ export interface AnnotationIndex {
   paths(): IterableIterator<string>;
   /** Entries that could not be read (reported by the caller as warnings or rejections). */
   readonly problems: readonly LabelProblem[];
+  /** Oddities that cost no region worth having (keypoints left out): said once per file. */
+  readonly warnings: readonly LabelProblem[];
+  /** The annotation files read (absolute paths): they are not inputs, so a walk leaves them out. */
+  readonly files: ReadonlySet<string>;
   /** Images with annotations. */
   readonly size: number;
 }

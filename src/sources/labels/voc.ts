@@ -23,6 +23,7 @@ export async function loadVoc(path: string): Promise<RegionIndex> {
   const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, isArray: (_name, jpath) => jpath === "annotation.object" });
   for (const rel of files) {
     const file = join(dir, rel);
+    index.file(file);
     let text: string;
     try {
       text = await readFile(file, "utf8");

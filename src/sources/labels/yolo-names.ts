@@ -1,6 +1,6 @@
 /**
  * YOLO class names: a `data.yaml` / `dataset.yaml` (Ultralytics) whose `names:` is a
- * list or a map from class index to name, or a `classes.txt` / `obj.names` (Darknet)
+ * list or a map from class index to name (or `nc:` alone), or a `classes.txt` / `obj.names` (Darknet)
  * with one name per line, line N naming class N.
  */
 import { readFile } from "node:fs/promises";
@@ -55,14 +55,31 @@ function lineNames(text: string): Map<number, string> {
 }
 
 async function yamlNames(file: string, text: string): Promise<Map<number, string> | undefined> {
+  const doc = await parseYaml(file, text);
+  return isRecord(doc) ? namesOf(doc, file) : undefined;
+}
+
+/** A YAML file's document; a UsageError names the file when it is not YAML. */
+export async function parseYaml(file: string, text: string): Promise<unknown> {
   const { parse } = await import("yaml");
-  let doc: unknown;
   try {
-    doc = parse(text);
+    return parse(text) as unknown;
   } catch (error) {
     throw new UsageError(`${file}: not valid YAML (${(error as Error).message.split("\n")[0]})`);
   }
-  if (!isRecord(doc) || doc.names === undefined || doc.names === null) return undefined;
+}
+
+/**
+ * The class names of an Ultralytics dataset YAML: `names:` as a list or a map from class
+ * index to name; without `names:`, `nc: N` names them class_0 ... class_N-1, as
+ * Ultralytics does. Undefined when it has neither.
+ */
+export function namesOf(doc: Record<string, unknown>, file: string): Map<number, string> | undefined {
+  if (doc.names === undefined || doc.names === null) {
+    const count = doc.nc;
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 1) return undefined;
+    return new Map(Array.from({ length: count }, (_, index) => [index, `class_${index}`]));
+  }
   const names = doc.names;
   const entries: Array<[unknown, unknown]> = Array.isArray(names) ? names.map((name, index) => [index, name]) : isRecord(names) ? Object.entries(names) : [];
   if (entries.length === 0) throw new UsageError(`${file}: "names" must be a list of class names or a map from class index to name`);

@@ -1,29 +1,34 @@
 /**
- * YOLO labels: one .txt per image, one object per line, `class cx cy w h` (a box by
- * its centre) or `class x1 y1 x2 y2 x3 y3 ...` (a polygon, as Ultralytics writes
- * segmentation labels), every coordinate a fraction of the image's width or height.
- * Regions keep those fractions (`normalized: true`); `normalizeRegions` places them.
+ * YOLO labels: one .txt per image (`yolo-label-file.ts` reads one), every coordinate a
+ * fraction of the image's width or height. Regions keep those fractions
+ * (`normalized: true`); `normalizeRegions` places them.
  *
  * Layouts:
- * - Ultralytics: `ROOT/labels/SUB/a.txt` labels `ROOT/images/SUB/a.<image extension>`
- *   (every image of that stem, as Ultralytics does); given as ROOT or as ROOT/labels.
- * - Flat (Darknet): `a.txt` beside `a.jpg`.
+ * - An Ultralytics dataset YAML with `train:` / `val:` / `test:`, anywhere: its images and
+ *   their labels as Ultralytics finds them (`yolo-yaml.ts`).
+ * - Ultralytics folders: `ROOT/labels/SUB/a.txt` labels `ROOT/images/SUB/a.<image
+ *   extension>` (every image of that stem, as Ultralytics does); given as ROOT or as
+ *   ROOT/labels. A label file without an image is reported.
+ * - Flat (Darknet): `a.txt` beside `a.jpg`. A `.txt` with no image of its stem beside it
+ *   is not a label file (it may be a text input) and is left alone.
  * Class names come from data.yaml / dataset.yaml / classes.txt / obj.names (see
  * `yolo-names.ts`), in the given folder, then ROOT or ROOT/labels.
  *
  * Images are keyed by their path relative to the source root (relative to the images
- * folder when they lie outside it).
+ * folder, or the YAML's dataset root, when they lie outside it). Every label, names and
+ * list file read is recorded in the index's `files`.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UsageError } from "../../errors.js";
 import { extensionOf, listFiles } from "./list-files.js";
 import { RegionIndex } from "./region-index.js";
-import type { PixelRegion } from "./types.js";
+import { YOLO_IMAGE_EXTENSIONS } from "./yolo-images.js";
+import { parseLabelFile } from "./yolo-label-file.js";
 import { CLASS_NAME_FILES, findClassNames, readClassNames, type ClassNames } from "./yolo-names.js";
+import { labelPathOf, readYoloYaml, type YoloYamlDataset } from "./yolo-yaml.js";
 
-/** Image file extensions a YOLO label file may belong to (those Ultralytics reads, and GIF). */
-export const YOLO_IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "gif", "dng", "mpo", "heic", "pfm"]);
+export { YOLO_IMAGE_EXTENSIONS } from "./yolo-images.js";
 
 interface Layout {
   readonly labelsDir: string;
@@ -31,12 +36,19 @@ interface Layout {
   readonly nameDirs: readonly string[];
   /** A names file given as the annotation path itself. */
   readonly namesFile?: string;
+  /** Labels beside their images: a .txt without an image is not a label file. */
+  readonly flat: boolean;
 }
 
 export async function loadYolo(path: string, sourceRoot: string): Promise<RegionIndex> {
+  if (/\.ya?ml$/i.test(path)) {
+    const dataset = await readYoloYaml(path);
+    if (dataset) return loadYoloDataset(dataset, sourceRoot);
+  }
   const layout = await layoutOf(path);
   const classes = await classNamesOf(layout);
   const index = new RegionIndex();
+  index.file(classes.file);
   const labelFiles = await listFiles(layout.labelsDir, (name) => extensionOf(name) === "txt" && !isNameFile(name));
   const images = new ImageFinder();
   const root = resolve(sourceRoot);
@@ -45,6 +57,8 @@ export async function loadYolo(path: string, sourceRoot: string): Promise<Region
     const imagesSubdir = join(layout.imagesDir, dirname(rel));
     const stem = basename(rel).slice(0, -".txt".length);
     const matches = await images.withStem(imagesSubdir, stem);
+    if (matches.length === 0 && layout.flat) continue;
+    index.file(file);
     if (matches.length === 0) {
       index.problem(file, `no image called "${stem}" (with any image extension) in ${imagesSubdir}`);
       continue;
@@ -63,6 +77,50 @@ export async function loadYolo(path: string, sourceRoot: string): Promise<Region
     }
   }
   return index;
+}
+
+/** The images a dataset YAML names, with the regions of their label files. */
+async function loadYoloDataset(dataset: YoloYamlDataset, sourceRoot: string): Promise<RegionIndex> {
+  const index = new RegionIndex();
+  index.file(dataset.file);
+  for (const list of dataset.lists) index.file(list);
+  for (const problem of dataset.problems) index.problem(problem.origin, problem.message);
+  const root = resolve(sourceRoot);
+  const parsed = new Map<string, ReturnType<typeof parseLabelFile>>();
+  for (const image of dataset.images) {
+    const file = labelPathOf(image);
+    let regions = parsed.get(file);
+    if (!regions) {
+      let text: string;
+      try {
+        text = await readFile(file, "utf8");
+      } catch (error) {
+        // No label file: a background image, as Ultralytics takes it.
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") index.problem(file, `cannot read it (${(error as Error).message})`);
+        continue;
+      }
+      index.file(file);
+      regions = parseLabelFile(text, file, dataset.names, index, dataset.keypoints);
+      parsed.set(file, regions);
+    }
+    const key = imageKey(root, image, dataset.root);
+    for (const region of regions) index.add(key, region);
+  }
+  await recordLabelFolders(dataset.images, index);
+  return index;
+}
+
+/**
+ * Every .txt in the `labels` folders the images map to (those apart from the images) is
+ * an annotation file, whether or not an image of the splits names it: a walk of the
+ * dataset leaves them all out.
+ */
+async function recordLabelFolders(images: readonly string[], index: RegionIndex): Promise<void> {
+  const folders = new Set(images.map((image) => dirname(labelPathOf(image))).filter((folder, at) => folder !== dirname(images[at]!)));
+  for (const folder of folders) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) if (extensionOf(name) === "txt") index.file(join(folder, name));
+  }
 }
 
 function isNameFile(name: string): boolean {
@@ -95,12 +153,12 @@ async function layoutOf(path: string): Promise<Layout> {
 
 async function folderLayout(dir: string): Promise<Layout> {
   const labels = join(dir, "labels");
-  if (await isDirectory(labels)) return { labelsDir: labels, imagesDir: join(dir, "images"), nameDirs: [dir, labels] };
+  if (await isDirectory(labels)) return { labelsDir: labels, imagesDir: join(dir, "images"), nameDirs: [dir, labels], flat: false };
   const siblingImages = join(dir, "..", "images");
   if (basename(resolve(dir)) === "labels" && (await isDirectory(siblingImages))) {
-    return { labelsDir: dir, imagesDir: siblingImages, nameDirs: [dir, join(dir, "..")] };
+    return { labelsDir: dir, imagesDir: siblingImages, nameDirs: [dir, join(dir, "..")], flat: false };
   }
-  return { labelsDir: dir, imagesDir: dir, nameDirs: [dir] };
+  return { labelsDir: dir, imagesDir: dir, nameDirs: [dir], flat: true };
 }
 
 async function classNamesOf(layout: Layout): Promise<ClassNames> {
@@ -137,50 +195,4 @@ function imageKey(root: string, image: string, imagesDir: string): string {
   const fromRoot = relative(root, absolute);
   const inside = fromRoot !== "" && !fromRoot.startsWith("..") && !isAbsolute(fromRoot);
   return (inside ? fromRoot : relative(resolve(imagesDir), absolute)).split(sep).join("/");
-}
-
-const CLASS_INDEX = /^\d+$/;
-const EXCERPT_LENGTH = 48;
-
-function excerpt(line: string): string {
-  return `"${line.length > EXCERPT_LENGTH ? `${line.slice(0, EXCERPT_LENGTH - 3)}...` : line}"`;
-}
-
-/** The regions of one label file; bad lines become problems. */
-export function parseLabelFile(text: string, file: string, classes: ClassNames, index: RegionIndex): PixelRegion[] {
-  const regions: PixelRegion[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  for (const [position, line] of lines.entries()) {
-    const tokens = line.trim().split(/\s+/).filter((token) => token !== "");
-    if (tokens.length === 0) continue;
-    // The line's text too: boxes are reported by their top-left corner, not the centre the file gives.
-    const origin = `${file}: line ${position + 1} ${excerpt(tokens.join(" "))}`;
-    const [classToken, ...rest] = tokens as [string, ...string[]];
-    const numbers = rest.map(Number);
-    if (!CLASS_INDEX.test(classToken)) {
-      index.problem(origin, `class "${classToken}" is not a class index (0, 1, 2, ...)`);
-      continue;
-    }
-    const concept = classes.names.get(Number(classToken));
-    if (concept === undefined) {
-      index.problem(origin, `class ${classToken} is not among the ${classes.names.size} class names in ${classes.file}`);
-      continue;
-    }
-    const bad = rest.find((token, i) => !Number.isFinite(numbers[i]));
-    if (bad !== undefined) {
-      index.problem(origin, `"${bad}" is not a number`);
-      continue;
-    }
-    if (numbers.length === 4) {
-      const [cx, cy, width, height] = numbers as [number, number, number, number];
-      regions.push({ concept, box: { x: cx - width / 2, y: cy - height / 2, width, height }, normalized: true, origin });
-    } else if (numbers.length >= 6 && numbers.length % 2 === 0) {
-      const polygon = [];
-      for (let i = 0; i < numbers.length; i += 2) polygon.push({ x: numbers[i]!, y: numbers[i + 1]! });
-      regions.push({ concept, polygon, normalized: true, origin });
-    } else {
-      index.problem(origin, `expected 4 numbers (a box: cx cy w h) or an even count of at least 6 (a polygon: x1 y1 x2 y2 ...) after the class; found ${numbers.length}`);
-    }
-  }
-  return regions;
 }

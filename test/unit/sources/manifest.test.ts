@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -7,12 +7,14 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
 import { FAILED_OUT_COLUMNS, FailedOutWriter } from "../../../src/report/failed-out.js";
 import type { Candidate, SourceReport } from "../../../src/sources/candidate.js";
+import { conceptOf } from "../../../src/sources/concepts.js";
 import { type ManifestOptions, manifestDialect, readManifest } from "../../../src/sources/manifest.js";
 import { SIMPLE_COLUMNS } from "../../../src/sources/manifest-simple.js";
 
 const MANIFESTS = fileURLToPath(new URL("../../../fixtures/manifests/", import.meta.url));
 const MEDIA = fileURLToPath(new URL("../../../fixtures/media/", import.meta.url));
 const fixture = (name: string): string => join(MANIFESTS, name);
+const concept = (name: string, value = 1) => conceptOf(name, value);
 
 interface Rejection {
   source: string;
@@ -73,7 +75,7 @@ describe("readManifest, simple dialect", () => {
     expect(photo.content.declaredKind).toBeUndefined();
     expect(await photo.content.bytes.all()).toEqual(readFileSync(join(MEDIA, "image.jpg")));
     expect(photo.fingerprint).toMatch(/^[0-9a-f]{16}:340:\d+$/);
-    expect(photo.concepts).toEqual(["cat", "dog"]);
+    expect(photo.concepts).toEqual([concept("cat"), concept("dog")]);
     expect(photo.metadata).toEqual({ split: "train", n: 3 });
     expect(photo.geo).toEqual({ longitude: -73.9, latitude: 40.7 });
     expect(photo.datasetIds).toEqual(["ds-a"]);
@@ -111,7 +113,7 @@ describe("readManifest, simple dialect", () => {
     const { candidates, rejected } = await read(fixture("simple.tsv"));
     expect(rejected).toEqual([]);
     expect(candidates.map((candidate) => candidate.id)).toEqual(["tsv-1", "tsv-2", "tsv-3"]);
-    expect(byId(candidates, "tsv-1")).toMatchObject({ relPath: "../media/image.png", concepts: ["cat", "dog"], geo: { longitude: 2.35, latitude: 48.85 } });
+    expect(byId(candidates, "tsv-1")).toMatchObject({ relPath: "../media/image.png", concepts: [concept("cat"), concept("dog")], geo: { longitude: 2.35, latitude: 48.85 } });
     expect(byId(candidates, "tsv-3").content).toEqual({ kind: "text", text: 'He said "hi", then left' });
   });
 
@@ -124,7 +126,7 @@ describe("readManifest, simple dialect", () => {
       ["bom-2", `${path}:5`],
       ["bom-3", `${path}:8`],
     ]);
-    expect(byId(candidates, "bom-1").concepts).toEqual(["cat", "dog"]);
+    expect(byId(candidates, "bom-1").concepts).toEqual([concept("cat"), concept("dog")]);
     expect(byId(candidates, "bom-2").content).toEqual({ kind: "text", text: 'First line\r\nsecond line with "quotes", and a comma\r\nthird line' });
     expect(byId(candidates, "bom-2").metadata).toEqual({ note: "multi\nline" });
     expect(byId(candidates, "bom-3").relPath).toBe("../media/text.txt");
@@ -133,7 +135,7 @@ describe("readManifest, simple dialect", () => {
   it("makes a file or url with text one multimodal input: the text is its prompt", async () => {
     const { candidates, rejected } = await read(fixture("multimodal.csv"));
     expect(rejected).toEqual([]);
-    expect(byId(candidates, "mm-1")).toMatchObject({ prompt: "What time of day is it?", concepts: ["scene"], content: { kind: "bytes" } });
+    expect(byId(candidates, "mm-1")).toMatchObject({ prompt: "What time of day is it?", concepts: [concept("scene")], content: { kind: "bytes" } });
     expect(byId(candidates, "mm-2")).toMatchObject({ prompt: "Describe this picture.", content: { kind: "url", url: "https://samples.example/x.jpg", declaredKind: "image" } });
     expect(byId(candidates, "mm-3")).toMatchObject({ prompt: "What happens in this clip?", content: { kind: "bytes", declaredKind: "video" } });
   });
@@ -218,11 +220,11 @@ describe("readManifest, the Python SDK's CSV", () => {
       source: `${path}:2`,
       relPath: "sdk-raw.csv/2",
       content: { kind: "text", text: "The sky is clear and blue" },
-      concepts: ["weather"],
+      concepts: [concept("weather")],
       metadata: { lang: "en" },
       geo: { longitude: -73.935242, latitude: 40.73061 },
     });
-    expect(candidates[1]).toMatchObject({ id: "txt2", concepts: ["dog", "pet"], metadata: { lang: "en" } });
+    expect(candidates[1]).toMatchObject({ id: "txt2", concepts: [concept("dog"), concept("pet")], metadata: { lang: "en" } });
     expect(candidates[1]?.geo).toBeUndefined();
   });
 
@@ -233,7 +235,54 @@ describe("readManifest, the Python SDK's CSV", () => {
       ["img1", "../media/image.jpg"],
       ["img2", "../media/image.gif"],
     ]);
-    expect(candidates[0]).toMatchObject({ content: { kind: "bytes", declaredKind: "image" }, concepts: ["train"], metadata: { source: "local" } });
+    expect(candidates[0]).toMatchObject({ content: { kind: "bytes", declaredKind: "image" }, concepts: [concept("train")], metadata: { source: "local" } });
+  });
+
+  it("tries file paths against the working directory first, as the SDK opens them, then the manifest's folder", async () => {
+    const sdk = join(MANIFESTS, "..", "sdk-csv");
+    const { candidates, rejected } = await read(join(sdk, "data", "images.csv"), { csvType: "file_path", workingDir: sdk });
+    expect(candidates.map((candidate) => [candidate.id, candidate.relPath, candidate.content.kind === "bytes" ? candidate.content.bytes.path : ""])).toEqual([
+      ["sdk-cat", "data/image_files/cat.jpg", join(sdk, "data", "image_files", "cat.jpg")],
+      ["sdk-dog", "data/image_files/dog.png", join(sdk, "data", "image_files", "dog.png")],
+    ]);
+    expect(candidates[0]?.concepts).toEqual([concept("cat"), concept("animal")]);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ source: `${join(sdk, "data", "images.csv")}:4`, reason: "missing_file" });
+    expect(rejected[0]?.message).toContain(`${join(sdk, "data", "image_files", "bird.jpg")} (from the working directory, as the Python SDK opens it): ENOENT`);
+    expect(rejected[0]?.message).toContain(`${join(sdk, "data", "data", "image_files", "bird.jpg")} (beside the manifest): ENOENT`);
+  });
+
+  it("rejects a row whose path names two different files, one from the working directory and one beside the manifest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-sdk-"));
+    const cwd = join(dir, "run-here");
+    const beside = join(dir, "csvs");
+    for (const folder of [cwd, beside]) mkdirSync(join(folder, "img"), { recursive: true });
+    copyFileSync(join(MEDIA, "image.jpg"), join(cwd, "img", "a.jpg"));
+    copyFileSync(join(MEDIA, "image.png"), join(beside, "img", "a.jpg"));
+    copyFileSync(join(MEDIA, "image.png"), join(beside, "img", "b.png"));
+    symlinkSync(join(beside, "img", "b.png"), join(cwd, "img", "b.png"));
+    writeFileSync(join(beside, "list.csv"), "inputid,input\na,img/a.jpg\nb,img/b.png\n");
+    const { candidates, rejected } = await read(join(beside, "list.csv"), { csvType: "file_path", workingDir: cwd });
+    expect(rejected).toEqual([
+      {
+        source: `${join(beside, "list.csv")}:2`,
+        reason: "ambiguous_file",
+        message: `${join(beside, "list.csv")}:2: file img/a.jpg is two different files: ${join(cwd, "img", "a.jpg")} (from the working directory, as the Python SDK opens it) and ${join(beside, "img", "a.jpg")} (beside the manifest); give an absolute path, or run from the folder the paths are relative to`,
+      },
+    ]);
+    // the same file by two paths (a link) is not ambiguous
+    expect(candidates.map((candidate) => candidate.id)).toEqual(["b"]);
+  });
+
+  it("keeps concept values of the simple dialect (name:value) and rejects values outside 0..1 naming the row", async () => {
+    const path = fixture("concept-values.csv");
+    const { candidates, rejected } = await read(path);
+    expect(byId(candidates, "values-1").concepts).toEqual([concept("cat", 0.8), concept("dog", 0)]);
+    expect(byId(candidates, "values-2").concepts).toEqual([concept("cat"), concept("traffic light", 0.25)]);
+    expect(rejected.map((rejection) => [rejection.source, rejection.reason, rejection.message])).toEqual([
+      [`${path}:4`, "bad_concept", `${path}:4: concept "cat" has value 1.5; a concept's value must be a number from 0 to 1 (0: a negative concept)`],
+      [`${path}:5`, "bad_concept", `${path}:5: concept "cat:high": after the ":" comes its value, a number from 0 to 1 (as in cat:0.8), not "high"`],
+    ]);
   });
 
   it("reads URLs; without --type their kind is left to the validator", async () => {
@@ -270,13 +319,13 @@ describe("readManifest, the platform's dotted field paths", () => {
       source: `${path}:2`,
       relPath: "dotted.csv/2",
       content: { kind: "url", url: "https://samples.example/x.jpg", declaredKind: "image" },
-      concepts: ["cat"],
+      concepts: [concept("cat"), concept("dog", 0)],
       metadata: { split: "train", source: { name: "crawler" } },
       geo: { longitude: 10.5, latitude: -20.25 },
       datasetIds: ["ds-a", "ds-b"],
     });
-    expect(warnings).toEqual([{ source: `${path}:2`, message: expect.stringContaining('concept "dog" has value 0') }]);
-    expect(byId(candidates, "web-2")).toMatchObject({ content: { kind: "text", text: "Plain text from the web uploader" }, concepts: ["positive"], datasetIds: ["ds-a"] });
+    expect(warnings).toEqual([]);
+    expect(byId(candidates, "web-2")).toMatchObject({ content: { kind: "text", text: "Plain text from the web uploader" }, concepts: [concept("positive")], datasetIds: ["ds-a"] });
     expect(byId(candidates, "web-3")).toMatchObject({ content: { kind: "url", declaredKind: "image" }, prompt: "What is in this picture?" });
   });
 

@@ -3,10 +3,11 @@ import { describe, expect, it } from "vitest";
 import { PostInputsRequest } from "../../../src/gen/clarifai/api/service.js";
 import type { PlannedInput } from "../../../src/plan/batcher.js";
 import type { ByteSource, Candidate } from "../../../src/sources/candidate.js";
+import { conceptOf } from "../../../src/sources/concepts.js";
 import { encodeBatch, type InputDefaults } from "../../../src/upload/request.js";
 import type { InputKind } from "../../../src/validate/limits.js";
 
-const defaults: InputDefaults = { concepts: ["animal"], labelsFromFolder: true, metadata: { batch: 7 }, allowDuplicateUrl: false };
+const defaults: InputDefaults = { concepts: [conceptOf("animal")], labelsFromFolder: true, metadata: { batch: 7 }, allowDuplicateUrl: false };
 const header = { userAppId: { userId: "me", appId: "app" }, inputsAddJobId: "job", inputIdConflictResolution: 0 };
 
 /** Bytes as a source whose whole read may give other bytes than were checked (a file changed since). */

@@ -210,6 +210,7 @@ export interface Region {
 
 export interface RegionInfo {
   boundingBox: BoundingBox | undefined;
+  mask: Mask | undefined;
   polygon: Polygon | undefined;
   point: Point | undefined;
 }
@@ -219,6 +220,10 @@ export interface BoundingBox {
   leftCol: number;
   bottomRow: number;
   rightCol: number;
+}
+
+export interface Mask {
+  image: Image | undefined;
 }
 
 export interface Polygon {
@@ -3017,13 +3022,16 @@ export const Region: MessageFns<Region> = {
 };
 
 function createBaseRegionInfo(): RegionInfo {
-  return { boundingBox: undefined, polygon: undefined, point: undefined };
+  return { boundingBox: undefined, mask: undefined, polygon: undefined, point: undefined };
 }
 
 export const RegionInfo: MessageFns<RegionInfo> = {
   encode(message: RegionInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.boundingBox !== undefined) {
       BoundingBox.encode(message.boundingBox, writer.uint32(10).fork()).join();
+    }
+    if (message.mask !== undefined) {
+      Mask.encode(message.mask, writer.uint32(34).fork()).join();
     }
     if (message.polygon !== undefined) {
       Polygon.encode(message.polygon, writer.uint32(42).fork()).join();
@@ -3053,6 +3061,14 @@ export const RegionInfo: MessageFns<RegionInfo> = {
             }
 
             message.boundingBox = BoundingBox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.mask = Mask.decode(reader, reader.uint32());
             continue;
           }
           case 5: {
@@ -3090,6 +3106,7 @@ export const RegionInfo: MessageFns<RegionInfo> = {
         : isSet(object.bounding_box)
         ? BoundingBox.fromJSON(object.bounding_box)
         : undefined,
+      mask: isSet(object.mask) ? Mask.fromJSON(object.mask) : undefined,
       polygon: isSet(object.polygon) ? Polygon.fromJSON(object.polygon) : undefined,
       point: isSet(object.point) ? Point.fromJSON(object.point) : undefined,
     };
@@ -3099,6 +3116,9 @@ export const RegionInfo: MessageFns<RegionInfo> = {
     const obj: any = {};
     if (message.boundingBox !== undefined) {
       obj.boundingBox = BoundingBox.toJSON(message.boundingBox);
+    }
+    if (message.mask !== undefined) {
+      obj.mask = Mask.toJSON(message.mask);
     }
     if (message.polygon !== undefined) {
       obj.polygon = Polygon.toJSON(message.polygon);
@@ -3117,6 +3137,7 @@ export const RegionInfo: MessageFns<RegionInfo> = {
     message.boundingBox = (object.boundingBox !== undefined && object.boundingBox !== null)
       ? BoundingBox.fromPartial(object.boundingBox)
       : undefined;
+    message.mask = (object.mask !== undefined && object.mask !== null) ? Mask.fromPartial(object.mask) : undefined;
     message.polygon = (object.polygon !== undefined && object.polygon !== null)
       ? Polygon.fromPartial(object.polygon)
       : undefined;
@@ -3254,6 +3275,73 @@ export const BoundingBox: MessageFns<BoundingBox> = {
     message.leftCol = object.leftCol ?? 0;
     message.bottomRow = object.bottomRow ?? 0;
     message.rightCol = object.rightCol ?? 0;
+    return message;
+  },
+};
+
+function createBaseMask(): Mask {
+  return { image: undefined };
+}
+
+export const Mask: MessageFns<Mask> = {
+  encode(message: Mask, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Mask {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMask();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Mask {
+    return { image: isSet(object.image) ? Image.fromJSON(object.image) : undefined };
+  },
+
+  toJSON(message: Mask): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Mask>, I>>(base?: I): Mask {
+    return Mask.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Mask>, I>>(object: I): Mask {
+    const message = createBaseMask();
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
     return message;
   },
 };

@@ -68,13 +68,29 @@ describe("COCO", () => {
     ]);
   });
 
-  it("reports unknown categories, unknown images and RLE masks as problems, naming the annotation", async () => {
+  it("reports unknown categories, unknown images and broken RLE masks as problems, naming the annotation", async () => {
     const index = await loadCoco(FILE);
     expect(index.problems).toEqual([
       { origin: `${FILE}: annotation 12`, message: "category_id 99 is not among the categories" },
-      { origin: `${FILE}: annotation 13`, message: "RLE segmentation (a mask) is not supported; the annotation is skipped" },
+      { origin: `${FILE}: annotation 13`, message: "RLE segmentation: its runs cover 764 pixels, but size 24 x 32 has 768" },
       { origin: `${FILE}: annotation 14`, message: "image_id 7 is not among the images" },
     ]);
+  });
+
+  it("posts RLE crowd masks, compressed or not, as mask images of the image's size with the annotation's box", async () => {
+    const file = `${LABELS}/coco-masks/annotations.json`;
+    const index = await loadCoco(file);
+    expect(index.problems).toEqual([{ origin: `${file}: annotation 4`, message: `RLE segmentation: compressed "counts" has the character " " at 1, outside the encoding` }]);
+    const cat = normalizeRegions(index.regionsFor("cat.jpg")!, 32, 24);
+    expect(cat.regions.map(shapeOf)).toEqual([{ box: [2 / 24, 3 / 32, 22 / 24, 30 / 32], mask: "32x24", concepts: ["person/person/1"] }]);
+    expect(cat.problems).toEqual([`${file}: annotation 5: the mask is empty (no pixel of it is set)`]);
+    const dog = normalizeRegions(index.regionsFor("dog.png")!, 32, 24);
+    expect(dog.regions.map(shapeOf)).toEqual([
+      { box: [3 / 24, 7 / 32, 22 / 24, 26 / 32], mask: "32x24", concepts: ["dog/dog/1"] },
+      // the mask is refused; the box, being sound, is kept
+      { box: [0, 0, 2 / 24, 2 / 32], concepts: ["dog/dog/1"] },
+    ]);
+    expect(dog.problems).toEqual([`${file}: annotation 3: the mask is 16 x 12 px but the image is 32 x 24 px`]);
   });
 
   it("finds an image by file name when its path differs but the name is unique", async () => {

@@ -73,7 +73,7 @@ describe("normalizeRegions", () => {
       [{ polygon: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }, "degenerate polygon: 2 points, at least 3 are needed"],
       [{ polygon: [{ x: 1, y: 1 }, { x: 2, y: 2 }, { x: 3, y: 3 }, { x: 2, y: 2 }] }, "degenerate polygon: zero area (its 4 points lie on one line)"],
       [{ polygon: [{ x: 0.1, y: 0.1 }, { x: 0.1, y: 0.1 }, { x: 0.1, y: 0.1 }], normalized: true }, "degenerate polygon (fractions of the image): zero area (its 3 points lie on one line)"],
-      [{}, "no shape (neither a box nor a polygon)"],
+      [{}, "no shape (neither a box, a polygon nor a mask)"],
     ];
     for (const [shape, reason] of cases) {
       const { regions, problems } = one(shape);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { conceptOf } from "../../../../src/sources/concepts.js";
 import { normalizeRegions } from "../../../../src/sources/labels/normalize.js";
 import { parseSidecar, readSidecar, SidecarError, sidecarPath } from "../../../../src/sources/labels/sidecar.js";
 import { LABELS, shapeOf } from "./helpers.js";
@@ -13,19 +14,19 @@ describe("readSidecar", () => {
     const sidecar = await readSidecar(CAT);
     const origin = (n: number): string => `${CAT}.json: region ${n}`;
     expect(sidecar).toEqual({
-      concepts: ["cat", "indoor"],
+      concepts: [conceptOf("cat"), conceptOf("indoor"), conceptOf("dog", 0), { id: "Blurry-photo", name: "Blurry photo", value: 0.25 }],
       metadata: { photographer: "ann", iso: 200 },
       geo: { longitude: 2.35, latitude: 48.85 },
       regions: [
         { concept: "cat", box: { x: 8, y: 6, width: 16, height: 12 }, origin: origin(1) },
         { concept: "cat ear", polygon: [{ x: 8, y: 6 }, { x: 16, y: 6 }, { x: 12, y: 0 }], origin: origin(2) },
-        { concept: "toy", box: { x: 0.5, y: 0.5, width: 0.25, height: 0.25 }, normalized: true, origin: origin(3) },
+        { concept: "toy", value: 0.5, box: { x: 0.5, y: 0.5, width: 0.25, height: 0.25 }, normalized: true, origin: origin(3) },
       ],
     });
     expect(normalizeRegions(sidecar!.regions!, 32, 24).regions.map(shapeOf)).toEqual([
       { box: [0.25, 0.25, 0.75, 0.75], concepts: ["cat/cat/1"] },
       { points: [[0.25, 0.25], [0.25, 0.5], [0, 0.375]], concepts: ["cat-ear/cat ear/1"] },
-      { box: [0.5, 0.5, 0.75, 0.75], concepts: ["toy/toy/1"] },
+      { box: [0.5, 0.5, 0.75, 0.75], concepts: ["toy/toy/0.5"] },
     ]);
   });
 
@@ -64,8 +65,12 @@ describe("parseSidecar", () => {
   const cases: Array<[unknown, string]> = [
     [[], "the top level must be a JSON object"],
     [{ concept: ["a"] }, `unknown key "concept" (allowed: concepts, metadata, geo, regions, normalized)`],
-    [{ concepts: "cat" }, `"concepts" must be a list of non-empty strings, not "cat"`],
-    [{ concepts: ["cat", " "] }, `"concepts" must be a list of non-empty strings, not ["cat"," "]`],
+    [{ concepts: "cat" }, `"concepts" must be a list of names or { "name", "value" } objects, not "cat"`],
+    [{ concepts: ["cat", " "] }, `concept 2: must be a name or { "name", "id", "value" }, not an empty name`],
+    [{ concepts: [{ name: "cat", value: 1.5 }] }, `concept 1: concept "cat" has value 1.5; a concept's value must be a number from 0 to 1 (0: a negative concept)`],
+    [{ concepts: [{ name: "cat", value: "high" }] }, `concept 1: "value" must be a number from 0 to 1, not "high"`],
+    [{ concepts: [{ value: 1 }] }, `concept 1: needs a "name" or an "id"`],
+    [{ regions: [{ concept: "a", value: -1, box: { x: 0, y: 0, width: 1, height: 1 } }] }, `region 1: "value" must be a number from 0 to 1 (0: a negative concept), not -1`],
     [{ metadata: [1] }, `"metadata" must be a JSON object, not [1]`],
     [{ geo: [2, 48] }, `"geo" must be an object { "longitude": ..., "latitude": ... }, not [2,48]`],
     [{ geo: { lon: 2, lat: 48 } }, `"geo": unknown keys "lon", "lat" (allowed: longitude, latitude)`],
@@ -75,7 +80,7 @@ describe("parseSidecar", () => {
     [{ regions: ["cat"] }, `region 1: must be an object { "concept", "box" or "polygon" }, not "cat"`],
     [{ regions: [{ box: { x: 0, y: 0, width: 1, height: 1 } }] }, `region 1: "concept" must be a non-empty string`],
     [{ regions: [{ concept: "a" }] }, `region 1: needs a "box" or a "polygon"`],
-    [{ regions: [{ concept: "a", bbox: [1, 2, 3, 4] }] }, `region 1: unknown key "bbox" (allowed: concept, box, polygon, normalized)`],
+    [{ regions: [{ concept: "a", bbox: [1, 2, 3, 4] }] }, `region 1: unknown key "bbox" (allowed: concept, value, box, polygon, normalized)`],
     [{ regions: [{ concept: "a", box: [1, 2, 3, 4] }] }, `region 1: "box" must be { "x", "y", "width", "height" } numbers, not [1,2,3,4]`],
     [{ regions: [{ concept: "a", box: { x: 1, y: 2, w: 3, h: 4 } }] }, `region 1: "box": unknown keys "w", "h" (allowed: x, y, width, height)`],
     [{ regions: [{ concept: "a", polygon: [{ x: 1, y: 1 }, [2, 2]] }] }, `region 1: "polygon" must be a list of { "x", "y" } points; point 2 is [2,2]`],
