@@ -3,14 +3,12 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { UsageError } from "../errors.js";
 import { DEFAULT_RATE_LIMIT_RPS } from "../validate/limits.js";
-import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
-import { lookUpStatuses } from "../upload/look-up.js";
-import { jobLogPath, JobLogWriter, listJobs, replayJobLog, type AckRecord, type JobHeader, type JobState, type ProcessedRecord, type ProcessingFailedRecord } from "../upload/joblog.js";
+import { jobLogPath, listJobs, replayJobLog, type AckRecord, type JobHeader, type JobState, type ProcessingFailedRecord } from "../upload/joblog.js";
 import { countInputs, describeProblem, problemRecords, type JobCounts } from "../upload/job-counts.js";
-import { JobLock } from "../upload/job-lock.js";
 import { callerFor } from "../upload/caller-for.js";
+import { checkJobStatus, type JobStatus } from "../jobs/job-status.js";
 import { EXIT } from "../report/exit-codes.js";
 import { statSync } from "node:fs";
 import { connect } from "./connect.js";
@@ -114,37 +112,28 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const { header, state, path } = await openJob(job);
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
         const saved = header.options as unknown as RawUploadOptions;
-        // Inputs the job put on the server, and those whose processing failed there.
-        const onServer = [...state.latest.values()].filter((record): record is AckRecord | ProcessingFailedRecord => record.type === "ack" || record.type === "processing_failed");
         const connection = await connect(global, saved.local === undefined || saved.local === false ? undefined : saved.local === true ? true : saved.local);
-        let found: Map<string, { code: number; description: string }>;
+        let checked: JobStatus;
         try {
           // As fast as the job was allowed to send.
           const caller = callerFor(connection.client, { rps: parseRps(saved.rps), maxRetries: saved.maxRetries === undefined ? undefined : Number(saved.maxRetries) });
-          found = await lookUpStatuses(caller, onServer.map((record) => record.id));
-          if (flags.retry) {
-            const failedIds = onServer.filter((record) => found.get(record.id)?.code === StatusCode.INPUT_FAILED).map((record) => record.id);
-            for (let start = 0; start < failedIds.length; start += 128) await caller.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
-          }
+          checked = await checkJobStatus(caller, { path, job: header.job, state }, { deleteFailed: flags.retry === true });
         } finally {
           await connection.close();
         }
-        const reconciled = reconcile(onServer, found);
-        const logged = problemRecords(state).filter((record) => record.type !== "processing_failed").map(describeProblem);
-        recordWhatStatusLearned(path, header.job, reconciled.learned);
-        const counts = { ...reconciled.counts, rejected: logged.filter((p) => p.status === "rejected").length, not_sent: logged.filter((p) => p.status === "failed").length, conflicts: logged.filter((p) => p.status === "conflict").length };
+        const { counts, onServer } = checked;
         const out = command.optsWithGlobals<GlobalOptions>();
         write(
           out,
-          { event: "status", job: header.job, acknowledged: onServer.length, ...counts },
-          `job ${header.job}: ${onServer.length} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
+          { event: "status", job: header.job, acknowledged: onServer, ...counts },
+          `job ${header.job}: ${onServer} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
         );
-        for (const line of [...reconciled.unsettled, ...logged]) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
+        for (const line of checked.lines) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
         const problems = counts.failed + counts.missing + counts.rejected + counts.not_sent + counts.conflicts;
         if (!flags.retry) return problems > 0 ? EXIT.someFailed : EXIT.ok;
-        if (reconciled.toResend.length === 0) return EXIT.ok;
+        if (checked.toResend.length === 0) return EXIT.ok;
         const options = { ...saved, job: header.job, jobLog: path };
-        return runUploadCommand(resendCommand(header, reconciled.toResend), options, global);
+        return runUploadCommand(resendCommand(header, checked.toResend), options, global);
       });
     });
 
@@ -160,64 +149,6 @@ function countsLine(counts: JobCounts): string {
 function parseRps(saved: string | undefined): number {
   const rps = Number(saved ?? DEFAULT_RATE_LIMIT_RPS);
   return Number.isFinite(rps) && rps >= 0 ? rps : DEFAULT_RATE_LIMIT_RPS;
-}
-
-interface StatusLine {
-  id: string;
-  source: string;
-  status: "pending" | "processing_failed" | "missing";
-  reason: string;
-  message: string;
-}
-
-/** What the server says of each input the job put there: counts, the lines to show, what to record and what --retry sends. */
-function reconcile(onServer: ReadonlyArray<AckRecord | ProcessingFailedRecord>, found: ReadonlyMap<string, { code: number; description: string }>) {
-  const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
-  const unsettled: StatusLine[] = [];
-  const learned: Array<ProcessedRecord | ProcessingFailedRecord> = [];
-  const toResend: Array<AckRecord | ProcessingFailedRecord> = [];
-  const run = new Date().toISOString();
-  for (const record of onServer) {
-    const answer = found.get(record.id);
-    const { id, source } = record;
-    if (answer === undefined) {
-      counts.missing++;
-      unsettled.push({ id, source, status: "missing", reason: "missing", message: `${source}: input ${id} is not on the server` });
-      toResend.push(record);
-    } else if (answer.code === StatusCode.INPUT_SUCCESS) {
-      counts.processed++;
-      if (record.type !== "ack" || record.status !== "processed") learned.push({ type: "processed", id, source, run });
-    } else if (answer.code === StatusCode.INPUT_FAILED) {
-      counts.failed++;
-      unsettled.push({ id, source, status: "processing_failed", reason: "processing_failed", message: `${source}: ${answer.description}` });
-      toResend.push(record);
-      if (record.type === "ack") {
-        learned.push({ type: "processing_failed", id, source, fingerprint: record.fingerprint, digest: record.digest, code: answer.code, description: answer.description, attempts: (record.processingFailures ?? 0) + 1, run });
-      }
-    } else {
-      counts.pending++;
-      unsettled.push({ id, source, status: "pending", reason: "pending", message: `${source}: ${answer.description}` });
-    }
-  }
-  return { counts, unsettled, learned, toResend };
-}
-
-/** Writes what `status` learned into the job log, unless a run of the job holds it now (that run records its own). */
-function recordWhatStatusLearned(path: string, job: string, records: ReadonlyArray<ProcessedRecord | ProcessingFailedRecord>): void {
-  if (records.length === 0) return;
-  let lock: JobLock;
-  try {
-    lock = JobLock.acquire(path, job);
-  } catch {
-    return;
-  }
-  const writer = new JobLogWriter(path);
-  try {
-    for (const record of records) writer.append(record);
-  } finally {
-    writer.close();
-    lock.release();
-  }
 }
 
 /**

@@ -1,19 +1,10 @@
-import { mkdirSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
-import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { EXIT } from "../report/exit-codes.js";
-import { formatBytes } from "../report/format.js";
+import { runServerExtractJob } from "../jobs/server-extract-job.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
-import { uploadArchive } from "../upload/archive-upload.js";
-import { ensureDataset } from "../upload/dataset.js";
-import { callerFor } from "../upload/caller-for.js";
 import { EventBus } from "../upload/events.js";
-import { describeExtraction, followIngestJob } from "../upload/ingest-job.js";
-import { JobLock } from "../upload/job-lock.js";
-import { jobLogPath, JOB_LOG_VERSION, JobLogWriter, replayJobLog } from "../upload/joblog.js";
-import { onInterrupt } from "../upload/signals.js";
+import { jobLogPath, replayJobLog } from "../upload/joblog.js";
 import { inputTemplate } from "./cloud-commands.js";
 import { connect, settingsFor } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -48,68 +39,39 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   const target = { api: local !== undefined ? `local:${local === true ? "default" : resolve(local)}` : settings.apiBase, user: settings.userId ?? "", app: settings.appId ?? "", dataset: flags.dataset };
   const job = flags.job ?? deriveJobName(SERVER_EXTRACT_COMMAND, [path], target, { from: "path", prefix: "" });
   const logPath = flags.jobLog ? resolve(flags.jobLog) : jobLogPath(job);
-  mkdirSync(dirname(logPath), { recursive: true });
   const state = await replayJobLog(logPath);
   const reporter = createReporter({ mode: chooseMode(global) });
   const bus = new EventBus();
   bus.on(reporter.listener);
-  const lock = JobLock.acquire(logPath, job);
-  const interrupt = onInterrupt(
-    () => reporter.note("stopping: finishing the parts in flight (Ctrl-C again to cancel them)"),
-    () => reporter.note("cancelling the calls in flight"),
-  );
-  const connection = await connect(global, local).catch((error: unknown) => {
-    lock.release();
-    interrupt.remove();
-    throw error;
-  });
-  const writer = new JobLogWriter(logPath);
-  const caller = callerFor(connection.client, { rps: options.rps, maxRetries: options.maxRetries, bus, cancel: interrupt.cancel });
-  const started = performance.now();
-  try {
-    if (!state.header) {
-      writer.append({ type: "header", version: JOB_LOG_VERSION, job, created: new Date().toISOString(), command: SERVER_EXTRACT_COMMAND, args: [path], target, options: savedOptions(flags, global) });
-    }
-    if (flags.dataset) await ensureDataset(caller, flags.dataset);
-    const run = new Date().toISOString();
-    const result = await uploadArchive(
-      {
-        archive: path,
-        size,
-        fingerprint: `${size}:${Math.floor(mtimeMs)}`,
-        partSize,
-        concurrency: options.concurrency,
-        template: inputTemplate(flags),
-        conflict: options.idConflict === "suffix" ? InputIDConflictResolution.SUFFIX : InputIDConflictResolution.SKIP,
+  const ended = await runServerExtractJob(
+    {
+      name: job,
+      logPath,
+      state,
+      header: { job, command: SERVER_EXTRACT_COMMAND, args: [path], target, options: savedOptions(flags, global) },
+      archive: { path, size, fingerprint: `${size}:${Math.floor(mtimeMs)}` },
+      partSize,
+      concurrency: options.concurrency,
+      rps: options.rps,
+      maxRetries: options.maxRetries,
+      template: inputTemplate(flags),
+      suffixTakenIds: options.idConflict === "suffix",
+      datasetId: flags.dataset,
+      wait: options.wait,
+    },
+    {
+      bus,
+      note: (text) => reporter.note(text),
+      connect: async () => {
+        const connection = await connect(global, local);
+        return { client: connection.client, close: () => connection.close(), localAddress: connection.local?.address };
       },
-      { caller, bus, log: { writer, state, run }, stop: interrupt.signal },
-    );
-    reporter.note(`upload ${result.uploadId}: ${result.sentParts} of ${result.parts} part(s) sent now (${formatBytes(result.sentBytes)})${result.resumed ? ", resumed" : ""}; inputs-add job ${result.addJobId}`);
-    let outcome = result.complete ? "uploaded" : interrupt.signal.aborted ? "interrupted" : "incomplete";
-    let processed = 0;
-    let failed = 0;
-    if (result.complete && flags.wait) {
-      const followed = await followIngestJob(caller, result.addJobId, bus, interrupt.signal);
-      for (const extraction of followed.extractions) reporter.note(describeExtraction(extraction));
-      processed = followed.job.progress?.successCount ?? 0;
-      failed = followed.job.progress?.failedCount ?? 0;
-      const extractionFailed = followed.extractions.some((extraction) => extraction.status?.code !== StatusCode.JOB_COMPLETED);
-      outcome = !followed.finished ? "interrupted" : extractionFailed || failed > 0 ? "failed" : "done";
-    }
-    const summary = { event: "summary", job, outcome, upload: result.uploadId, add_job: result.addJobId, parts: result.parts, sent_parts: result.sentParts, bytes: result.sentBytes, uploaded: processed, failed, seconds: Math.round(performance.now() - started) / 1000 };
-    writer.append({ type: "end", run, ended: new Date().toISOString(), outcome, summary });
-    if (outcome === "interrupted" || outcome === "incomplete") reporter.note(`resume with: clarifai-upload resume ${job}`);
-    else if (!flags.wait) reporter.note("the platform extracts it now; follow with: clarifai-upload extraction list");
-    reporter.flush();
-    if (global.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else if (!global.quiet) process.stderr.write(`  job       ${job}\n  upload    ${result.uploadId} (${result.parts} parts)\n  outcome   ${outcome}\n`);
-    if (outcome === "interrupted") return EXIT.interrupted;
-    if (outcome === "incomplete" || outcome === "failed") return EXIT.someFailed;
-    return EXIT.ok;
-  } finally {
-    interrupt.remove();
-    writer.close();
-    lock.release();
-    await connection.close();
-  }
+    },
+  );
+  if (ended.hint) reporter.note(ended.hint);
+  reporter.flush();
+  const { summary } = ended;
+  if (global.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else if (!global.quiet) process.stderr.write(`  job       ${job}\n  upload    ${summary.upload} (${summary.parts} parts)\n  outcome   ${summary.outcome}\n`);
+  return ended.exitCode;
 }

@@ -1,0 +1,101 @@
+import type { Caller } from "../api/caller.js";
+import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
+import { describeProblem, problemRecords } from "../upload/job-counts.js";
+import { JobLock } from "../upload/job-lock.js";
+import { JobLogWriter, type AckRecord, type JobState, type ProcessedRecord, type ProcessingFailedRecord } from "../upload/joblog.js";
+import { lookUpStatuses } from "../upload/look-up.js";
+
+/** One input `status` names: not settled on the server, or one that never got in. */
+export interface StatusLine {
+  id?: string;
+  source: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+export interface JobStatus {
+  /** Inputs the job put on the server (acknowledged, or failed processing there). */
+  onServer: number;
+  counts: { processed: number; pending: number; failed: number; missing: number; rejected: number; not_sent: number; conflicts: number };
+  /** Every input not settled on the server, then every one that never got in. */
+  lines: StatusLine[];
+  /** What `status --retry` sends again: missing, and failed processing (deleted first). */
+  toResend: Array<AckRecord | ProcessingFailedRecord>;
+}
+
+/**
+ * `status JOB`: looks every input the job put on the server up by id, and tells how
+ * each stands, with the inputs the log says never got in. What it learns (processed,
+ * processing failed) is written to the job log, unless a run of the job holds it. With
+ * `deleteFailed`, the inputs that failed processing are deleted, for --retry to resend.
+ */
+export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { deleteFailed: boolean }): Promise<JobStatus> {
+  const onServer = [...job.state.latest.values()].filter((record): record is AckRecord | ProcessingFailedRecord => record.type === "ack" || record.type === "processing_failed");
+  const found = await lookUpStatuses(caller, onServer.map((record) => record.id));
+  if (options.deleteFailed) {
+    const failedIds = onServer.filter((record) => found.get(record.id)?.code === StatusCode.INPUT_FAILED).map((record) => record.id);
+    for (let start = 0; start < failedIds.length; start += 128) await caller.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
+  }
+  const reconciled = reconcile(onServer, found);
+  recordWhatStatusLearned(job.path, job.job, reconciled.learned);
+  const logged = problemRecords(job.state).filter((record) => record.type !== "processing_failed").map(describeProblem);
+  const countOf = (status: string): number => logged.filter((line) => line.status === status).length;
+  return {
+    onServer: onServer.length,
+    counts: { ...reconciled.counts, rejected: countOf("rejected"), not_sent: countOf("failed"), conflicts: countOf("conflict") },
+    lines: [...reconciled.unsettled, ...logged],
+    toResend: reconciled.toResend,
+  };
+}
+
+/** What the server says of each input the job put there: counts, the lines to show, what to record and what --retry sends. */
+function reconcile(onServer: ReadonlyArray<AckRecord | ProcessingFailedRecord>, found: ReadonlyMap<string, { code: number; description: string }>) {
+  const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
+  const unsettled: StatusLine[] = [];
+  const learned: Array<ProcessedRecord | ProcessingFailedRecord> = [];
+  const toResend: Array<AckRecord | ProcessingFailedRecord> = [];
+  const run = new Date().toISOString();
+  for (const record of onServer) {
+    const answer = found.get(record.id);
+    const { id, source } = record;
+    if (answer === undefined) {
+      counts.missing++;
+      unsettled.push({ id, source, status: "missing", reason: "missing", message: `${source}: input ${id} is not on the server` });
+      toResend.push(record);
+    } else if (answer.code === StatusCode.INPUT_SUCCESS) {
+      counts.processed++;
+      if (record.type !== "ack" || record.status !== "processed") learned.push({ type: "processed", id, source, run });
+    } else if (answer.code === StatusCode.INPUT_FAILED) {
+      counts.failed++;
+      unsettled.push({ id, source, status: "processing_failed", reason: "processing_failed", message: `${source}: ${answer.description}` });
+      toResend.push(record);
+      if (record.type === "ack") {
+        learned.push({ type: "processing_failed", id, source, fingerprint: record.fingerprint, digest: record.digest, code: answer.code, description: answer.description, attempts: (record.processingFailures ?? 0) + 1, run });
+      }
+    } else {
+      counts.pending++;
+      unsettled.push({ id, source, status: "pending", reason: "pending", message: `${source}: ${answer.description}` });
+    }
+  }
+  return { counts, unsettled, learned, toResend };
+}
+
+/** Writes what `status` learned into the job log, unless a run of the job holds it now (that run records its own). */
+function recordWhatStatusLearned(path: string, job: string, records: ReadonlyArray<ProcessedRecord | ProcessingFailedRecord>): void {
+  if (records.length === 0) return;
+  let lock: JobLock;
+  try {
+    lock = JobLock.acquire(path, job);
+  } catch {
+    return;
+  }
+  const writer = new JobLogWriter(path);
+  try {
+    for (const record of records) writer.append(record);
+  } finally {
+    writer.close();
+    lock.release();
+  }
+}
+
