@@ -1,9 +1,9 @@
 import type { RunResult } from "../upload/pipeline.js";
 import type { RunTotals } from "../upload/run-stats.js";
+import { formatBytes, formatSeconds } from "./format.js";
 
 /** A run's result with its counts. */
 export type CountedRun = RunResult & { totals: RunTotals };
-import { formatBytes, formatSeconds } from "./format.js";
 
 /** The one summary of a run: the last line of `--json`, or a short table. */
 export interface Summary {

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { listAllInputs, startTestApp, useTestApp, type TestApp } from "../helpers/app.js";
 import { FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
 import { makePng } from "../helpers/server.js";
 
@@ -24,14 +24,11 @@ async function storedBytes(app: TestApp, id: string): Promise<Buffer> {
 }
 
 describe("truthful accounting: content identity, conflicts, processing state, dry runs", { timeout: 90_000 }, () => {
-  let app: TestApp;
+  const testApp = useTestApp();
   const env = isolatedEnv();
-
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(async () => {
-    await app.close();
+  let app: TestApp;
+  beforeEach(() => {
+    app = testApp();
   });
 
   it("another file under a taken id is a conflict, never present; the same bytes from elsewhere are present", async () => {
