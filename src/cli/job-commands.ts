@@ -69,6 +69,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
             { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, runs: state.ends.length, ...counts },
             `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  ${countsLine(counts)}`,
           );
+          state.latest.close();
         }
         return EXIT.ok;
       });

@@ -51,7 +51,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, raw.shard);
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
-  const state = await replayJobLog(logPath);
+  const state = await replayJobLog(logPath, { create: !options.dryRun });
 
   const transform = options.transform ? await loadTransform(options.transform) : undefined;
   const labels = options.annotations || options.sidecars

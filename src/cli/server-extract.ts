@@ -39,7 +39,7 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   const target = { api: local !== undefined ? `local:${local === true ? "default" : resolve(local)}` : settings.apiBase, user: settings.userId ?? "", app: settings.appId ?? "", dataset: flags.dataset };
   const job = flags.job ?? deriveJobName(SERVER_EXTRACT_COMMAND, [path], target, { from: "path", prefix: "" });
   const logPath = flags.jobLog ? resolve(flags.jobLog) : jobLogPath(job);
-  const state = await replayJobLog(logPath);
+  const state = await replayJobLog(logPath, { create: true });
   const reporter = createReporter({ mode: chooseMode(global) });
   const bus = new EventBus();
   bus.on(reporter.listener);

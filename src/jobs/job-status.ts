@@ -38,7 +38,7 @@ export async function checkJobStatus(caller: Caller, job: { path: string; job: s
     for (let start = 0; start < failedIds.length; start += 128) await caller.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
   }
   const reconciled = reconcile(onServer, found);
-  recordWhatStatusLearned(job.path, job.job, reconciled.learned);
+  recordWhatStatusLearned(job, reconciled.learned);
   const logged = problemRecords(job.state).filter((record) => record.type !== "processing_failed").map(describeProblem);
   const countOf = (status: string): number => logged.filter((line) => line.status === status).length;
   return {
@@ -65,7 +65,7 @@ function reconcile(onServer: ReadonlyArray<AckRecord | ProcessingFailedRecord>, 
       toResend.push(record);
     } else if (answer.code === StatusCode.INPUT_SUCCESS) {
       counts.processed++;
-      if (record.type !== "ack" || record.status !== "processed") learned.push({ type: "processed", id, source, run });
+      if (record.type !== "ack" || (record.status !== "processed" && record.status !== "kept")) learned.push({ type: "processed", id, source, run });
     } else if (answer.code === StatusCode.INPUT_FAILED) {
       counts.failed++;
       unsettled.push({ id, source, status: "processing_failed", reason: "processing_failed", message: `${source}: ${answer.description}` });
@@ -82,7 +82,7 @@ function reconcile(onServer: ReadonlyArray<AckRecord | ProcessingFailedRecord>, 
 }
 
 /** Writes what `status` learned into the job log, unless a run of the job holds it now (that run records its own). */
-function recordWhatStatusLearned(path: string, job: string, records: ReadonlyArray<ProcessedRecord | ProcessingFailedRecord>): void {
+function recordWhatStatusLearned({ path, job, state }: { path: string; job: string; state: JobState }, records: ReadonlyArray<ProcessedRecord | ProcessingFailedRecord>): void {
   if (records.length === 0) return;
   let lock: JobLock;
   try {
@@ -90,7 +90,7 @@ function recordWhatStatusLearned(path: string, job: string, records: ReadonlyArr
   } catch {
     return;
   }
-  const writer = new JobLogWriter(path);
+  const writer = new JobLogWriter(path, state.latest);
   try {
     for (const record of records) writer.append(record);
   } finally {

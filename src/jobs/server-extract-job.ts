@@ -55,7 +55,7 @@ export async function runServerExtractJob(job: ServerExtractJob, io: JobIo): Pro
   const started = performance.now();
   try {
     connection = await io.connect();
-    writer = new JobLogWriter(job.logPath);
+    writer = new JobLogWriter(job.logPath, job.state.latest);
     const caller = callerFor(connection.client, { rps: job.rps, maxRetries: job.maxRetries, bus, cancel: interrupt.cancel });
     if (!job.state.header) writer.append({ type: "header", version: JOB_LOG_VERSION, created: new Date().toISOString(), ...job.header });
     if (job.datasetId) await ensureDataset(caller, job.datasetId);

@@ -79,7 +79,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       if (connection.localAddress) io.note(`local server: ${connection.localAddress}, user ${job.header.target.user}, app ${job.header.target.app}`);
       const dataset = job.plan.defaults.datasetId;
       if (dataset && (await ensureDataset(caller, dataset)) === "created") io.note(`created dataset ${dataset}`);
-      writer = new JobLogWriter(job.logPath);
+      writer = new JobLogWriter(job.logPath, job.state.latest);
       if (!job.state.header) writer.append({ type: "header", version: JOB_LOG_VERSION, created: new Date().toISOString(), ...job.header });
       bus.on(jobLogRecorder(writer, run));
     }

@@ -19,19 +19,19 @@ export interface JobCounts {
 
 export function countInputs(state: JobState): JobCounts {
   const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, kept: 0, processed: 0, processing_failed: 0, failed: 0, rejected: 0, conflicts: 0 };
-  for (const record of state.latest.values()) {
-    if (record.type === "ack") {
-      counts.acknowledged++;
-      counts[record.status]++;
-    } else if (record.type === "conflict") counts.conflicts++;
-    else counts[record.type]++;
+  for (const { type, status, count } of state.latest.countByState()) {
+    if (type === "ack") {
+      counts.acknowledged += count;
+      if (status === "uploaded" || status === "present" || status === "kept" || status === "processed") counts[status] += count;
+    } else if (type === "conflict") counts.conflicts += count;
+    else if (type === "processing_failed" || type === "failed" || type === "rejected") counts[type] += count;
   }
   return counts;
 }
 
 /** Every input whose latest record is a problem: failed, rejected, in conflict, or failed processing. */
 export function problemRecords(state: JobState): InputRecord[] {
-  return [...state.latest.values()].filter((record) => record.type !== "ack");
+  return state.latest.problems();
 }
 
 /** One line about a problem record, as `log show` and `status` print it. */

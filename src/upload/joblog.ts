@@ -1,7 +1,7 @@
-import { closeSync, createReadStream, existsSync, fsync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, statSync, writeSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { closeSync, existsSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, statSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { InputIndex } from "./input-index.js";
 
 export const JOB_LOG_VERSION = 1;
 
@@ -130,60 +130,11 @@ export function jobLogPath(job: string, jobsDir = defaultJobsDir()): string {
   return join(jobsDir, `${job}.jsonl`);
 }
 
-/**
- * The latest outcome per source. An acknowledged input (nearly all of them) is kept as
- * one short string, not a parsed record, so that replaying the log of a job of millions
- * of inputs stays near 175 bytes per input.
- */
-export class LatestBySource {
-  private readonly acks = new Map<string, string>();
-  private readonly failures = new Map<string, FailRecord | ProcessingFailedRecord>();
-
-  set(record: InputRecord | ProcessedRecord): void {
-    if (record.type === "processed") {
-      // Only the input this source was last acknowledged under.
-      const ack = this.get(record.source);
-      if (ack?.type === "ack" && ack.id === record.id) this.set({ ...ack, status: "processed" });
-    } else if (record.type === "ack") {
-      // join makes one flat string. A template literal would keep a tree of its parts
-      // alive: 31 MiB instead of 17 MiB for the acks of 100,000 inputs.
-      this.acks.set(record.source, [ACK_STATUS_LETTERS[record.status], record.fingerprint, record.id, record.digest ?? "", record.processingFailures ?? 0].join("\t"));
-      this.failures.delete(record.source);
-    } else {
-      this.failures.set(record.source, record);
-      this.acks.delete(record.source);
-    }
-  }
-
-  get(source: string): InputRecord | undefined {
-    const ack = this.acks.get(source);
-    return ack === undefined ? this.failures.get(source) : decodeAck(source, ack);
-  }
-
-  get size(): number {
-    return this.acks.size + this.failures.size;
-  }
-
-  *values(): IterableIterator<InputRecord> {
-    for (const [source, ack] of this.acks) yield decodeAck(source, ack);
-    yield* this.failures.values();
-  }
-}
-
-const ACK_STATUS_LETTERS: Record<AckRecord["status"], string> = { uploaded: "u", present: "p", kept: "k", processed: "d" };
-const ACK_STATUSES = new Map(Object.entries(ACK_STATUS_LETTERS).map(([status, letter]) => [letter, status as AckRecord["status"]]));
-
-/** An ack as kept in memory: the fields a re-run and `status` need (batch and run are not kept). */
-function decodeAck(source: string, packed: string): AckRecord {
-  const [letter, fingerprint = "", id = "", digest = "", failures = "0"] = packed.split("\t");
-  return { type: "ack", source, status: ACK_STATUSES.get(letter ?? "") ?? "uploaded", fingerprint, id, digest: digest || undefined, processingFailures: Number(failures) || undefined, batch: 0, run: "" };
-}
-
-/** What replaying a log tells: the header and, per source, its latest outcome. */
+/** What a job's log tells: its header, its runs, and per source its latest record (in the index). */
 export interface JobState {
   header?: JobHeader;
-  /** Latest ack or failure per source. */
-  latest: LatestBySource;
+  /** Latest record per source, on disk beside the log. */
+  latest: InputIndex;
   runs: RunRecord[];
   ends: EndRecord[];
   batches: number;
@@ -191,42 +142,24 @@ export interface JobState {
   upload?: UploadRecord;
   /** Parts acknowledged, per upload id. */
   parts: Map<string, Set<number>>;
-  /** Lines that could not be parsed (a torn last line after a crash is the usual one). */
+  /** Lines that could not be read (a torn last line after a crash is the usual one), or records without the fields their type needs. */
   corruptLines: number;
 }
 
-/** Replays a job log, streaming it line by line. A torn or corrupt line is counted and skipped, never fatal. */
-export async function replayJobLog(path: string): Promise<JobState> {
-  const state: JobState = { latest: new LatestBySource(), runs: [], ends: [], batches: 0, parts: new Map(), corruptLines: 0 };
-  if (!existsSync(path)) return state;
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === "") continue;
-    let record: JobRecord;
-    try {
-      record = JSON.parse(line) as JobRecord;
-    } catch {
-      state.corruptLines++;
-      continue;
-    }
-    if (!hasShape(record)) {
-      state.corruptLines++;
-      continue;
-    }
+/**
+ * Opens a job's state: its index is caught up with the log (only the records written
+ * since the index last saw it are read), then the few records that are not an input's
+ * are read back. A torn or malformed line is counted and skipped, never fatal. With
+ * `create`, the index is made on disk even before the log exists (a run will write it).
+ */
+export async function replayJobLog(path: string, options: { create?: boolean } = {}): Promise<JobState> {
+  const latest = InputIndex.open(path, options.create ?? false);
+  latest.catchUp(parseRecord);
+  const state: JobState = { latest, runs: [], ends: [], batches: latest.batches, parts: new Map(), corruptLines: latest.corruptLines };
+  for (const record of latest.others()) {
     switch (record.type) {
       case "header":
         state.header ??= record;
-        break;
-      case "ack":
-      case "failed":
-      case "rejected":
-      case "conflict":
-      case "processed":
-      case "processing_failed":
-        state.latest.set(record);
-        break;
-      case "batch":
-        state.batches++;
         break;
       case "run":
         state.runs.push(record);
@@ -243,14 +176,23 @@ export async function replayJobLog(path: string): Promise<JobState> {
         state.parts.set(record.upload, parts);
         break;
       }
-      default:
-        state.corruptLines++;
     }
   }
   return state;
 }
 
+/** One line of a job log as a record, or undefined when it is not JSON or lacks the fields its type needs. */
+export function parseRecord(line: string): JobRecord | undefined {
+  try {
+    const record: unknown = JSON.parse(line);
+    return hasShape(record) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const isText = (value: unknown): value is string => typeof value === "string";
+const ACK_STATUSES = new Set<string>(["uploaded", "present", "kept", "processed"] satisfies Array<AckRecord["status"]>);
 
 /**
  * True when a parsed line has the fields its type needs: a malformed record is counted
@@ -263,7 +205,7 @@ function hasShape(record: unknown): record is JobRecord {
     case "header":
       return isText(r.job) && isText(r.command) && Array.isArray(r.args) && typeof r.target === "object" && r.target !== null;
     case "ack":
-      return isText(r.id) && isText(r.source) && isText(r.fingerprint) && isText(r.status) && r.status in ACK_STATUS_LETTERS;
+      return isText(r.id) && isText(r.source) && isText(r.fingerprint) && isText(r.status) && ACK_STATUSES.has(r.status);
     case "failed":
     case "rejected":
     case "conflict":
@@ -294,26 +236,36 @@ function hasShape(record: unknown): record is JobRecord {
  */
 export class JobLogWriter {
   private readonly fd: number;
-  private pending: string[] = [];
+  private pending: JobRecord[] = [];
   private flushing = false;
   private dirty = false;
+  /** Bytes in the log: where the next write lands. */
+  private size: number;
 
-  constructor(readonly path: string) {
+  /** `index`: the job's index, which folds each write as it is made. */
+  constructor(
+    readonly path: string,
+    private readonly index?: InputIndex,
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     const torn = existsSync(path) && endsWithoutNewline(path);
     this.fd = openSync(path, "a", 0o600);
     if (torn) writeSync(this.fd, "\n");
+    this.size = fstatSync(this.fd).size;
   }
 
   append(record: JobRecord): void {
-    this.pending.push(JSON.stringify(record));
+    this.pending.push(record);
   }
 
   sync(): void {
     if (this.pending.length === 0) return;
-    const text = this.pending.join("\n") + "\n";
+    const records = this.pending;
     this.pending = [];
-    writeSync(this.fd, text);
+    const text = records.map((record) => JSON.stringify(record)).join("\n") + "\n";
+    const before = this.size;
+    this.size += writeSync(this.fd, text);
+    this.index?.written(records, before, this.size, parseRecord);
     this.dirty = true;
     this.flushInBackground();
   }

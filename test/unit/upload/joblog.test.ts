@@ -2,7 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { JobLogWriter, LatestBySource, replayJobLog, type JobState } from "../../../src/upload/joblog.js";
+import { InputIndex } from "../../../src/upload/input-index.js";
+import { JobLogWriter, replayJobLog, type JobState } from "../../../src/upload/joblog.js";
 import { previousState } from "../../../src/upload/previous-state.js";
 
 const decide = (state: JobState, source: string, fingerprint: string) => previousState(state.latest.get(source), fingerprint, 3);
@@ -35,7 +36,7 @@ describe("job log", () => {
   });
 
   it("keeps each source's latest outcome compactly, and gives it back whole", () => {
-    const latest = new LatestBySource();
+    const latest = InputIndex.inMemory();
     latest.set({ type: "ack", id: "a-1", source: "/x/a.jpg", fingerprint: "10:20", status: "uploaded", batch: 3, run: "r" });
     expect(latest.get("/x/a.jpg")).toMatchObject({ type: "ack", id: "a-1", fingerprint: "10:20", status: "uploaded", source: "/x/a.jpg" });
     latest.set({ type: "failed", id: "a-1", source: "/x/a.jpg", fingerprint: "11:21", reason: "unreachable", message: "m", run: "r" });

@@ -1,0 +1,266 @@
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { Database as Db, Statement } from "better-sqlite3";
+import type { InputRecord, JobRecord, ProcessedRecord } from "./joblog.js";
+
+/** Bytes of the log read at a time while catching up. */
+const READ_CHUNK = 4 * 1024 * 1024;
+
+/** What a catch-up found besides input records: the caller folds them into the job's small state. */
+export interface FoldedRecords {
+  others: JobRecord[];
+  corruptLines: number;
+}
+
+/**
+ * The job's per-input state, as an index on disk beside its log (`JOB.jsonl.index`, SQLite
+ * in WAL mode): the latest record of each source, queried by source instead of replayed
+ * into memory, so a job of ten million inputs costs no more memory than one of ten.
+ *
+ * The JSONL log stays the truth; the index is a fold of it up to a byte offset it keeps.
+ * Whoever opens the job first folds what the log holds past that offset (a run killed
+ * between writing its log and its index, an older version of the tool); the writer of a
+ * run folds each batch it writes as it writes it. A torn last line is left unfolded until
+ * the line after it is complete. A missing or unreadable index is built again from the log.
+ */
+export class InputIndex {
+  private readonly getStatement: Statement<[string], { record: string }>;
+  private readonly putStatement: Statement<[string, string]>;
+  private readonly metaGet: Statement<[string], { value: number | string }>;
+  private readonly metaPut: Statement<[string, number | string]>;
+  private readonly otherPut: Statement<[string]>;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly logPath: string | undefined,
+  ) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS inputs (source TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS others (seq INTEGER PRIMARY KEY, record TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+    `);
+    this.getStatement = db.prepare("SELECT record FROM inputs WHERE source = ?");
+    this.putStatement = db.prepare("INSERT INTO inputs (source, record) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET record = excluded.record");
+    this.metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
+    this.metaPut = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    this.otherPut = db.prepare("INSERT INTO others (record) VALUES (?)");
+  }
+
+  /**
+   * The index of the log at `logPath`, on disk beside it. With `create` false (a dry run,
+   * `log show`), nothing is created for a job that has no log yet: the index is in memory.
+   * In memory too when the disk refuses.
+   */
+  static open(logPath: string, create: boolean): InputIndex {
+    if (!create && !existsSync(logPath)) return InputIndex.inMemory(logPath);
+    try {
+      mkdirSync(dirname(logPath), { recursive: true });
+      return InputIndex.onDisk(logPath);
+    } catch {
+      // A corrupt index is rebuilt from the log; an unwritable folder gets one in memory.
+      try {
+        for (const suffix of ["", "-wal", "-shm"]) if (existsSync(`${logPath}.index${suffix}`)) unlinkQuietly(`${logPath}.index${suffix}`);
+        return InputIndex.onDisk(logPath);
+      } catch {
+        return InputIndex.inMemory(logPath);
+      }
+    }
+  }
+
+  /** An index in memory; `logPath` is the log it folds, if any. */
+  static inMemory(logPath?: string): InputIndex {
+    return new InputIndex(new Database(":memory:"), logPath);
+  }
+
+  private static onDisk(logPath: string): InputIndex {
+    const db = new Database(`${logPath}.index`, { timeout: 10_000 });
+    try {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      const index = new InputIndex(db, logPath);
+      db.prepare("SELECT count(*) FROM meta").get();
+      return index;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  get(source: string): InputRecord | undefined {
+    const row = this.getStatement.get(source);
+    return row === undefined ? undefined : (JSON.parse(row.record) as InputRecord);
+  }
+
+  /** Every source's latest record, read a row at a time. */
+  *values(): IterableIterator<InputRecord> {
+    for (const row of this.db.prepare<[], { record: string }>("SELECT record FROM inputs").iterate()) yield JSON.parse(row.record) as InputRecord;
+  }
+
+  /** The sources whose latest record is not an acknowledgement: failures, rejections, conflicts. */
+  problems(): InputRecord[] {
+    return this.db
+      .prepare<[], { record: string }>("SELECT record FROM inputs WHERE json_extract(record, '$.type') <> 'ack'")
+      .all()
+      .map((row) => JSON.parse(row.record) as InputRecord);
+  }
+
+  /** How many sources stand in each state: by record type, and for acks by status. */
+  countByState(): Array<{ type: string; status: string | null; count: number }> {
+    return this.db
+      .prepare<[], { type: string; status: string | null; count: number }>("SELECT json_extract(record, '$.type') AS type, json_extract(record, '$.status') AS status, count(*) AS count FROM inputs GROUP BY 1, 2")
+      .all();
+  }
+
+  get size(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM inputs").get() as { n: number }).n;
+  }
+
+  /** Sets a source's latest record directly (an index in memory, for tests and dry runs of new jobs). */
+  set(record: InputRecord | ProcessedRecord): void {
+    this.apply(record);
+  }
+
+  /** A last line without its newline, seen by the last catch-up: counted, not folded, until the line is complete. */
+  private tornTail = false;
+
+  /** Lines skipped as unreadable over every catch-up of this index, and a torn last line. */
+  get corruptLines(): number {
+    return this.foldedCorruptLines() + (this.tornTail ? 1 : 0);
+  }
+
+  private foldedCorruptLines(): number {
+    return Number(this.metaGet.get("corrupt_lines")?.value ?? 0);
+  }
+
+  /** Every record that is not an input's, in log order: the header, runs, ends, uploads, parts. */
+  others(): JobRecord[] {
+    return this.db.prepare<[], { record: string }>("SELECT record FROM others ORDER BY seq").all().map((row) => JSON.parse(row.record) as JobRecord);
+  }
+
+  get batches(): number {
+    return Number(this.metaGet.get("batches")?.value ?? 0);
+  }
+
+  /**
+   * Folds what the log holds past the index's offset. `parse` checks one line and returns
+   * its record, or undefined when the line is unreadable.
+   */
+  catchUp(parse: (line: string) => JobRecord | undefined): void {
+    if (!this.logPath || !existsSync(this.logPath)) return;
+    const fd = openSync(this.logPath, "r");
+    try {
+      this.db.transaction(() => this.foldFrom(fd, parse))();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * A run's writer wrote `records` to the log between byte offsets `before` and `after`:
+   * they are folded as they are when the index had folded everything up to `before`;
+   * otherwise the log is caught up from the index's offset.
+   */
+  written(records: readonly JobRecord[], before: number, after: number, parse: (line: string) => JobRecord | undefined): void {
+    this.db.transaction(() => {
+      if (this.offset() !== before) {
+        if (!this.logPath) return;
+        const fd = openSync(this.logPath, "r");
+        try {
+          this.foldFrom(fd, parse);
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      }
+      for (const record of records) this.fold(record);
+      this.metaPut.run("offset", after);
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private offset(): number {
+    return Number(this.metaGet.get("offset")?.value ?? 0);
+  }
+
+  private foldFrom(fd: number, parse: (line: string) => JobRecord | undefined): void {
+    const size = fstatSync(fd).size;
+    let offset = this.offset();
+    // A log shorter than what was folded is another log: fold it from the start.
+    if (offset > size) {
+      this.db.exec("DELETE FROM inputs; DELETE FROM others; DELETE FROM meta;");
+      offset = 0;
+    }
+    let corrupt = this.foldedCorruptLines();
+    let carry = Buffer.alloc(0);
+    let position = offset;
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    while (position < size) {
+      const read = readSync(fd, chunk, 0, Math.min(READ_CHUNK, size - position), position);
+      if (read <= 0) break;
+      position += read;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
+      let start = 0;
+      for (let end = data.indexOf(0x0a, start); end >= 0; end = data.indexOf(0x0a, start)) {
+        const line = data.toString("utf8", start, end);
+        start = end + 1;
+        if (line.trim() === "") continue;
+        const record = parse(line);
+        if (record === undefined) corrupt++;
+        else this.fold(record);
+      }
+      offset += start;
+      carry = Buffer.from(data.subarray(start));
+    }
+    this.tornTail = carry.toString("utf8").trim() !== "";
+    this.metaPut.run("offset", offset);
+    this.metaPut.run("corrupt_lines", corrupt);
+  }
+
+  private fold(record: JobRecord): void {
+    switch (record.type) {
+      case "ack":
+      case "failed":
+      case "rejected":
+      case "conflict":
+      case "processing_failed":
+      case "processed":
+        this.apply(record);
+        return;
+      case "batch":
+        this.metaPut.run("batches", this.batches + 1);
+        return;
+      default:
+        this.otherPut.run(JSON.stringify(record));
+    }
+  }
+
+  private apply(record: InputRecord | ProcessedRecord): void {
+    if (record.type === "processed") {
+      // Only the input this source was last acknowledged under, and not a kept one: the
+      // server processed its own content under that id, not this source's.
+      const ack = this.get(record.source);
+      if (ack?.type === "ack" && ack.id === record.id && ack.status !== "kept") this.putStatement.run(record.source, JSON.stringify({ ...ack, status: "processed" }));
+      return;
+    }
+    this.putStatement.run(record.source, JSON.stringify(compact(record)));
+  }
+}
+
+/** A record as the index keeps it: what a re-run and `status` need (not the batch or run). */
+function compact(record: InputRecord): InputRecord {
+  if (record.type !== "ack") return record;
+  const { batch: _batch, run: _run, ...kept } = record;
+  return { ...kept, batch: 0, run: "" };
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Opening it again reports the real problem.
+  }
+}

@@ -1,0 +1,94 @@
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { JobLogWriter, replayJobLog, type AckRecord } from "../../../src/upload/joblog.js";
+
+const header = { type: "header" as const, version: 1, job: "j", created: "now", command: "folder", args: ["/x"], target: { api: "a", user: "u", app: "p" }, options: {} };
+const ack = (n: number, fingerprint = "1:1"): AckRecord => ({ type: "ack", id: `i${n}`, source: `/x/${n}.jpg`, fingerprint, status: "uploaded", digest: "d".repeat(64), batch: 1, run: "r" });
+const newLog = (): string => join(mkdtempSync(join(tmpdir(), "cu-index-")), "job.jsonl");
+
+describe("the job's input index", () => {
+  it("folds each batch a run writes, and a later open reads nothing of the log again", async () => {
+    const path = newLog();
+    const first = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, first.latest);
+    writer.append(header);
+    for (let n = 0; n < 3; n++) writer.append(ack(n));
+    writer.sync();
+    expect(first.latest.get("/x/1.jpg")).toMatchObject({ id: "i1", status: "uploaded", digest: "d".repeat(64) });
+    writer.close();
+    first.latest.close();
+
+    // Garbage past the index's offset would be read; nothing is, as the index is current.
+    const again = await replayJobLog(path);
+    expect(again.header?.job).toBe("j");
+    expect(again.latest.size).toBe(3);
+    expect(again.corruptLines).toBe(0);
+    expect(readFileSync(`${path}.index`).length).toBeGreaterThan(0);
+  });
+
+  it("catches up what a run wrote to its log but not to its index (killed in between)", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, state.latest);
+    writer.append(header);
+    writer.append(ack(0));
+    writer.close();
+    state.latest.close();
+    // Records the index never saw, as a run killed after writing its log leaves them.
+    appendFileSync(path, `${JSON.stringify(ack(1))}\n${JSON.stringify({ ...ack(0, "2:2"), status: "present" })}\n`);
+    const reopened = await replayJobLog(path);
+    expect(reopened.latest.get("/x/1.jpg")).toMatchObject({ id: "i1" });
+    expect(reopened.latest.get("/x/0.jpg")).toMatchObject({ fingerprint: "2:2", status: "present" });
+    expect(reopened.latest.size).toBe(2);
+  });
+
+  it("counts a torn last line once, and folds the records written after it", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, state.latest);
+    writer.append(header);
+    writer.close();
+    appendFileSync(path, '{"type":"ack","id":"torn","sou');
+    expect((await replayJobLog(path)).corruptLines).toBe(1);
+    const later = await replayJobLog(path);
+    const next = new JobLogWriter(path, later.latest);
+    next.append(ack(7));
+    next.close();
+    const after = await replayJobLog(path);
+    expect(after.corruptLines).toBe(1);
+    expect(after.latest.get("/x/7.jpg")).toMatchObject({ id: "i7" });
+  });
+
+  it("counts a record without the fields its type needs as unreadable, and trusts nothing of it", async () => {
+    const path = newLog();
+    writeFileSync(path, `${JSON.stringify(header)}\n{"type":"ack","source":"/x/9.jpg"}\n{"type":"mystery"}\n${JSON.stringify(ack(1))}\n`);
+    const state = await replayJobLog(path);
+    expect(state.corruptLines).toBe(2);
+    expect(state.latest.get("/x/9.jpg")).toBeUndefined();
+    expect(state.latest.get("/x/1.jpg")).toMatchObject({ id: "i1" });
+  });
+
+  it("builds the index again from the log when it is unreadable or belongs to a longer log", async () => {
+    const path = newLog();
+    writeFileSync(path, `${JSON.stringify(header)}\n${JSON.stringify(ack(1))}\n${JSON.stringify(ack(2))}\n`);
+    (await replayJobLog(path)).latest.close();
+    // The log is replaced by a shorter one: the index's offset is past its end.
+    writeFileSync(path, `${JSON.stringify(header)}\n${JSON.stringify(ack(3))}\n`);
+    const replaced = await replayJobLog(path);
+    expect([...replaced.latest.values()].map((record) => record.source)).toEqual(["/x/3.jpg"]);
+    replaced.latest.close();
+    writeFileSync(`${path}.index`, "not a database");
+    const rebuilt = await replayJobLog(path);
+    expect(rebuilt.latest.get("/x/3.jpg")).toMatchObject({ id: "i3" });
+    expect(rebuilt.header?.job).toBe("j");
+  });
+
+  it("a dry run of a new job creates nothing", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path);
+    expect(state.latest.size).toBe(0);
+    expect(() => readFileSync(`${path}.index`)).toThrow();
+  });
+});
