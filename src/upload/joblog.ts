@@ -141,9 +141,10 @@ export class LatestBySource {
 
   set(record: InputRecord | ProcessedRecord): void {
     if (record.type === "processed") {
-      // Only the input this source was last acknowledged under.
+      // Only the input this source was last acknowledged under, and not a kept one: what the
+      // server processed under its id is other content, not this source's.
       const ack = this.get(record.source);
-      if (ack?.type === "ack" && ack.id === record.id) this.set({ ...ack, status: "processed" });
+      if (ack?.type === "ack" && ack.id === record.id && ack.status !== "kept") this.set({ ...ack, status: "processed" });
     } else if (record.type === "ack") {
       // join makes one flat string. A template literal would keep a tree of its parts
       // alive: 31 MiB instead of 17 MiB for the acks of 100,000 inputs.

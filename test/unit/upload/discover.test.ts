@@ -82,6 +82,15 @@ describe("discover", () => {
     ]);
   });
 
+  it("an input kept under skip stays kept once `status` saw the server's input processed: its bytes were never sent", async () => {
+    const state = await stateOf([...earlierRun, { type: "processed", id: "kept", source: "/data/kept.txt", run: "r2" }]);
+    const underSkip = await run(testPlan([textCandidate("kept")], { idConflict: "skip" }), state);
+    expect(underSkip.events[1]).toEqual({ type: "input", id: "kept", source: "/data/kept.txt", status: "kept", reason: "unchanged_since_last_run", bytes: 0, fromLog: true });
+    const underReplace = await run(testPlan([textCandidate("kept")], { idConflict: "replace" }), state);
+    expect(yieldedIds(underReplace.yielded)).toEqual([["kept", undefined]]);
+    expect(underReplace.events.some((event) => event.type === "skipped")).toBe(false);
+  });
+
   it("gives up on a processing failure only at --max-processing-attempts", async () => {
     const state = await stateOf(earlierRun);
     const below = await run(testPlan([textCandidate("given")], { maxProcessingAttempts: 4 }), state);
