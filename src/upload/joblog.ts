@@ -213,7 +213,7 @@ function hasShape(record: unknown): record is JobRecord {
     case "processed":
       return isText(r.id) && isText(r.source);
     case "processing_failed":
-      return isText(r.id) && isText(r.source) && typeof r.attempts === "number";
+      return isText(r.id) && isText(r.source) && isText(r.fingerprint) && typeof r.code === "number" && isText(r.description) && typeof r.attempts === "number";
     case "batch":
     case "run":
     case "end":
