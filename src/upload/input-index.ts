@@ -25,7 +25,7 @@ export interface FoldedRecords {
  * the line after it is complete. A missing or unreadable index is built again from the log.
  */
 export class InputIndex {
-  private readonly getStatement: Statement<[string], { record: string }>;
+  private readonly getStatement: Statement<[string], string>;
   private readonly putStatement: Statement<[string, string]>;
   private readonly metaGet: Statement<[string], { value: number | string }>;
   private readonly metaPut: Statement<[string, number | string]>;
@@ -40,7 +40,7 @@ export class InputIndex {
       CREATE TABLE IF NOT EXISTS others (seq INTEGER PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
     `);
-    this.getStatement = db.prepare("SELECT record FROM inputs WHERE source = ?");
+    this.getStatement = db.prepare<[string], string>("SELECT record FROM inputs WHERE source = ?").pluck();
     this.putStatement = db.prepare("INSERT INTO inputs (source, record) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET record = excluded.record");
     this.metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
     this.metaPut = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -78,6 +78,8 @@ export class InputIndex {
     try {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
+      // Room for the pages a walk's lookups touch: the index of a million inputs is about 200 MB.
+      db.pragma("cache_size = -16384");
       const index = new InputIndex(db, logPath);
       db.prepare("SELECT count(*) FROM meta").get();
       return index;
@@ -88,21 +90,22 @@ export class InputIndex {
   }
 
   get(source: string): InputRecord | undefined {
-    const row = this.getStatement.get(source);
-    return row === undefined ? undefined : (JSON.parse(row.record) as InputRecord);
+    const record = this.getStatement.get(source);
+    return record === undefined ? undefined : expand(source, record);
   }
 
   /** Every source's latest record, read a row at a time. */
   *values(): IterableIterator<InputRecord> {
-    for (const row of this.db.prepare<[], { record: string }>("SELECT record FROM inputs").iterate()) yield JSON.parse(row.record) as InputRecord;
+    for (const [source, record] of this.db.prepare<[], [string, string]>("SELECT source, record FROM inputs").raw().iterate()) yield expand(source, record);
   }
 
   /** The sources whose latest record is not an acknowledgement: failures, rejections, conflicts. */
   problems(): InputRecord[] {
     return this.db
-      .prepare<[], { record: string }>("SELECT record FROM inputs WHERE json_extract(record, '$.type') <> 'ack'")
+      .prepare<[], [string, string]>("SELECT source, record FROM inputs WHERE json_extract(record, '$.type') <> 'ack'")
+      .raw()
       .all()
-      .map((row) => JSON.parse(row.record) as InputRecord);
+      .map(([source, record]) => expand(source, record));
   }
 
   /** How many sources stand in each state: by record type, and for acks by status. */
@@ -243,18 +246,31 @@ export class InputIndex {
       // Only the input this source was last acknowledged under, and not a kept one: the
       // server processed its own content under that id, not this source's.
       const ack = this.get(record.source);
-      if (ack?.type === "ack" && ack.id === record.id && ack.status !== "kept") this.putStatement.run(record.source, JSON.stringify({ ...ack, status: "processed" }));
+      if (ack?.type === "ack" && ack.id === record.id && ack.status !== "kept") this.putStatement.run(record.source, compact({ ...ack, status: "processed" }));
       return;
     }
-    this.putStatement.run(record.source, JSON.stringify(compact(record)));
+    this.putStatement.run(record.source, compact(record));
   }
 }
 
-/** A record as the index keeps it: what a re-run and `status` need (not the batch or run). */
-function compact(record: InputRecord): InputRecord {
-  if (record.type !== "ack") return record;
-  const { batch: _batch, run: _run, ...kept } = record;
-  return { ...kept, batch: 0, run: "" };
+/** A record as the index keeps it: without its source (the key), and for an ack without its batch and run. */
+function compact(record: InputRecord): string {
+  if (record.type !== "ack") {
+    const { source: _source, ...kept } = record;
+    return JSON.stringify(kept);
+  }
+  const { source: _source, batch: _batch, run: _run, ...kept } = record;
+  return JSON.stringify(kept);
+}
+
+function expand(source: string, record: string): InputRecord {
+  const parsed = JSON.parse(record) as InputRecord;
+  parsed.source = source;
+  if (parsed.type === "ack") {
+    parsed.batch = 0;
+    parsed.run = "";
+  }
+  return parsed;
 }
 
 function unlinkQuietly(path: string): void {
