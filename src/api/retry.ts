@@ -1,6 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { ApiError } from "./client.js";
-
 export interface RetryPolicy {
   /** Attempts after the first one. */
   maxRetries: number;
@@ -16,26 +13,4 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 8, baseDelayMs: 2
 export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.floor((policy.random ?? Math.random)() * ceiling);
-}
-
-/**
- * Runs `operation` until it succeeds, retrying only errors whose verdict is `retry`.
- * `onRetry` hears about each retry (for the reporter).
- */
-export async function withRetry<T>(
-  operation: () => Promise<T>,
-  policy: RetryPolicy,
-  onRetry?: (error: ApiError, attempt: number, delayMs: number) => void,
-  signal?: AbortSignal,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.verdict !== "retry" || attempt >= policy.maxRetries) throw error;
-      const delay = backoffDelay(policy, attempt);
-      onRetry?.(error, attempt + 1, delay);
-      await sleep(delay, undefined, { signal });
-    }
-  }
 }
