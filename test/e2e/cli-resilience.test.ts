@@ -190,6 +190,28 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       expect(summaryOf(resumed.stdout)).toMatchObject({ discovered: 300, uploaded: 300 - acked, present: acked });
       expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("int-"))).toHaveLength(300);
     });
+    it("cancels the calls in flight on a second Ctrl-C, exits 130 with a resume hint, and resumes sending nothing twice", async () => {
+      const corpus = makeCorpus(200);
+      const child = startCli(["folder", corpus, "--job", "cancelled", "--batch-size", "4", "--concurrency", "4", "--rps", "0", "--id-prefix", "cancel-", ...app.flags], env);
+      const done = finished(child);
+      await waitFor(() => ackCount(join(jobsDir, "cancelled.jsonl")) >= 8, 30_000);
+      child.kill("SIGINT");
+      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+      child.kill("SIGINT");
+      const result = await done;
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain("cancelling the calls in flight");
+      expect(result.stderr).toContain("resume with: clarifai-upload resume cancelled");
+
+      // Inputs whose answers were cancelled may be on the server: the resume finds them present by digest.
+      const resumed = await runCli(["resume", "cancelled", "--json", "--pat", "test-pat"], env);
+      expect(resumed.code).toBe(0);
+      const summary = summaryOf(resumed.stdout);
+      expect(Number(summary.uploaded) + Number(summary.present)).toBe(200);
+      const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("cancel-"));
+      expect(stored).toHaveLength(200);
+      expect(new Set(stored.map((input) => input.id)).size).toBe(200);
+    });
   });
 
   it("exits 4 when the API cannot be reached, 2 on a usage error", async () => {
