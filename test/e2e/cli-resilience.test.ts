@@ -8,7 +8,7 @@ import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClarifaiClient } from "../../src/api/client.js";
 import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
-import { finished, FIXTURES, isolatedEnv, runCli, startCli, summaryOf } from "../helpers/cli.js";
+import { finished, FIXTURES, isolatedEnv, jsonLines, runCli, startCli, summaryOf } from "../helpers/cli.js";
 import { makePng } from "../helpers/server.js";
 
 /** A folder of `count` small valid images in a few subfolders. */
@@ -85,6 +85,25 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       stored.close();
       expect(inputs).toHaveLength(200);
       expect(new Set(inputs.map((input) => input.id)).size).toBe(200);
+    } finally {
+      await clean.close();
+    }
+  });
+
+  it("retries the dataset's creation like every call (seed 7 fails the first two requests)", async () => {
+    const corpus = makeCorpus(3);
+    const dataDir = mkdtempSync(join(tmpdir(), "cu-server-"));
+    const faulty = await startTestApp({ dataDir, faults: { unavailable: 0.5, seed: 7 } });
+    const result = await runCli(["folder", corpus, "--json", "--dataset", "retried-set", "--rps", "0", "--max-retries", "12", ...faulty.flags], env);
+    await faulty.close();
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout).filter((line) => line.event === "retry").map((line) => String(line.message))[0]).toMatch(/^getDataset: /);
+    const clean = await startTestApp({ dataDir });
+    try {
+      const stored = new ClarifaiClient({ settings: { apiBase: `http://${clean.server.address}`, pat: "x", userId: faulty.user, appId: faulty.app, insecure: false } });
+      expect((await stored.call("getDataset", { datasetId: "retried-set" })).dataset?.id).toBe("retried-set");
+      expect((await listAllInputs(stored)).map((input) => input.datasetIds)).toEqual([["retried-set"], ["retried-set"], ["retried-set"]]);
+      stored.close();
     } finally {
       await clean.close();
     }
