@@ -4,6 +4,9 @@ import Database from "better-sqlite3";
 import type { Database as Db, Statement } from "better-sqlite3";
 import type { InputRecord, JobRecord, ProcessedRecord } from "./joblog.js";
 
+/** Sources looked up in one query at most (SQLite allows 32,766 parameters). */
+const MAX_LOOKUP = 256;
+
 /** Bytes of the log read at a time while catching up. */
 const READ_CHUNK = 4 * 1024 * 1024;
 
@@ -92,6 +95,27 @@ export class InputIndex {
   get(source: string): InputRecord | undefined {
     const record = this.getStatement.get(source);
     return record === undefined ? undefined : expand(source, record);
+  }
+
+  /** The latest records of many sources at once (one query, much cheaper than one lookup each). */
+  getMany(sources: readonly string[]): Map<string, InputRecord> {
+    const found = new Map<string, InputRecord>();
+    for (let start = 0; start < sources.length; start += MAX_LOOKUP) {
+      const some = sources.slice(start, start + MAX_LOOKUP);
+      for (const [source, record] of this.lookupOf(some.length).all(...some)) found.set(source, expand(source, record));
+    }
+    return found;
+  }
+
+  private readonly lookups = new Map<number, Statement<string[], [string, string]>>();
+
+  private lookupOf(count: number): Statement<string[], [string, string]> {
+    let statement = this.lookups.get(count);
+    if (!statement) {
+      statement = this.db.prepare<string[], [string, string]>(`SELECT source, record FROM inputs WHERE source IN (${Array(count).fill("?").join(",")})`).raw();
+      this.lookups.set(count, statement);
+    }
+    return statement;
   }
 
   /** Every source's latest record, read a row at a time. */
