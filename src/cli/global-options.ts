@@ -10,6 +10,7 @@ export interface GlobalOptions {
   insecure?: boolean;
   json?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function addGlobalOptions(command: Command): Command {
@@ -21,5 +22,6 @@ export function addGlobalOptions(command: Command): Command {
     .option("--context <name>", "context of the Clarifai CLI config file (~/.config/clarifai/config) to use")
     .option("--insecure", "allow plaintext http:// to a non-loopback host")
     .option("--json", "one JSON object per line on stdout for each input, then a summary line")
-    .option("-q, --quiet", "no progress output");
+    .option("-q, --quiet", "no progress output")
+    .option("-v, --verbose", "more detail: every retry, timings, the API's request ids");
 }

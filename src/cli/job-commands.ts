@@ -20,7 +20,8 @@ import { runServerExtract, SERVER_EXTRACT_COMMAND, type ServerExtractFlags } fro
 
 /** A job name, or a path to a job log file. */
 async function openJob(nameOrPath: string): Promise<{ path: string; state: JobState; header: JobHeader }> {
-  const path = existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl") ? resolve(nameOrPath) : jobLogPath(nameOrPath);
+  // Job names have no "/": anything with one (or an existing *.jsonl) is a path.
+  const path = nameOrPath.includes("/") || (existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl")) ? resolve(nameOrPath) : jobLogPath(nameOrPath);
   if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);
   const state = await replayJobLog(path);
   if (!state.header) throw new UsageError(`${path}: no header record; not a job log of this tool`);

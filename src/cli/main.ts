@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { UploadError } from "../errors.js";
 import { ApiError } from "../api/client.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeForError } from "../report/exit-codes.js";
+import { releaseTerminal } from "../report/terminal.js";
 import { addGlobalOptions } from "./global-options.js";
 import { cloudCommands } from "./cloud-commands.js";
 import { jobCommands } from "./job-commands.js";
@@ -16,6 +17,7 @@ function makeRunner(setExitCode: (code: number) => void): CommandRunner {
     try {
       setExitCode(await run());
     } catch (error) {
+      releaseTerminal();
       if (error instanceof UploadError) {
         process.stderr.write(`clarifai-upload: ${error.message}\n`);
         setExitCode(exitCodeForError(error.code));
@@ -63,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     if (error.code === "EPIPE") process.exit(exitCodeSoFar);
     throw error;
   });
+  // A crash's stack trace goes below the progress bars, with the cursor shown again.
+  process.on("uncaughtExceptionMonitor", releaseTerminal);
+  quietNodeWarnings(argv);
   let exitCode = 0;
   const program = buildProgram((code) => {
     exitCode = code;
@@ -77,4 +82,17 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : error.code.startsWith("commander.") ? EXIT.usage : error.exitCode;
     throw error;
   }
+}
+
+/**
+ * Node's own warnings are for the tool's authors, not its users: grpc-js names an IP
+ * address as the TLS server name (DEP0123, on every run against https://127.0.0.1), and
+ * nothing the user can do changes that. They are shown with --verbose.
+ */
+function quietNodeWarnings(argv: readonly string[]): void {
+  const verbose = argv.includes("-v") || argv.includes("--verbose");
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (verbose) process.stderr.write(`clarifai-upload: (node) ${warning.name}: ${warning.message}\n`);
+  });
 }

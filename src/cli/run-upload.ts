@@ -14,7 +14,7 @@ import { followProcessing } from "../upload/tracker.js";
 import { loadTransform } from "../upload/transform.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { FailedOutWriter } from "../report/failed-out.js";
-import { chooseMode, createReporter } from "../report/reporter.js";
+import { createReporter, uploadReporterOptions } from "../report/reporter.js";
 import { summarize } from "../report/summary.js";
 import { connect, settingsFor, type Connection } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -66,7 +66,8 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const labels = options.annotations || options.sidecars
     ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
     : undefined;
-  const reporter = createReporter({ mode: chooseMode(global) });
+  const jobRef = options.jobLog ? logPath : job;
+  const reporter = createReporter(uploadReporterOptions(global, jobRef));
   const bus = new EventBus();
   bus.on(reporter.listener);
   if (state.corruptLines > 0) reporter.note(`job log ${logPath}: ${state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
@@ -79,7 +80,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   let writer: JobLogWriter | undefined;
   mkdirSync(dirname(logPath), { recursive: true });
   const lock = options.dryRun ? undefined : JobLock.acquire(logPath, job);
-  const interrupt = onInterrupt(() => reporter.note("stopping: finishing the batches in flight (Ctrl-C again to quit at once)"));
+  const interrupt = onInterrupt(() => reporter.interrupted());
   try {
     if (!options.dryRun) {
       connection = await connect(global, options.local);
@@ -146,12 +147,13 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     if (result.message) reporter.note(`stopped: ${result.message}`);
     const rows = failedOut?.close();
     if (failedOut && rows) reporter.note(`${rows} rejected or failed input(s) written to ${failedOut.path}`);
-    if (result.outcome === "interrupted" || result.outcome === "unreachable") reporter.note(`resume with: clarifai-upload resume ${job}`);
-    else if (!options.dryRun && !options.wait && result.totals.uploaded > 0) reporter.note(`inputs are processed in the background; check with: clarifai-upload status ${job}`);
+    if (result.outcome === "interrupted" || result.outcome === "unreachable") reporter.note(`resume with: clarifai-upload resume ${jobRef}`);
+    else if (!options.dryRun && !options.wait && result.totals.uploaded > 0) reporter.note(`inputs are processed in the background; check with: clarifai-upload status ${jobRef}`);
     // The summary is always the last thing written (the last line of --json).
     reporter.finish(summary, options.dryRun);
     return exitCodeFor(result);
   } finally {
+    reporter.close();
     interrupt.remove();
     writer?.close();
     lock?.release();
