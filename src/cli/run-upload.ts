@@ -1,5 +1,4 @@
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { RateLimiter } from "../api/rate-limiter.js";
 import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
 import { UsageError } from "../errors.js";
@@ -16,7 +15,8 @@ import { exitCodeFor } from "../report/exit-codes.js";
 import { FailedOutWriter } from "../report/failed-out.js";
 import { createReporter, uploadReporterOptions } from "../report/reporter.js";
 import { summarize } from "../report/summary.js";
-import { connect, settingsFor, type Connection } from "./connect.js";
+import { checkRunPaths, skipOwnFiles } from "./check-paths.js";
+import { connect, defaultLocalDataDir, settingsFor, type Connection } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
 import { parseUploadOptions, type RawUploadOptions } from "./upload-options.js";
@@ -60,6 +60,8 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, raw.shard);
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
+  checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
+  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, options.failedOut]) };
   const state = await replayJobLog(logPath);
 
   const transform = options.transform ? await loadTransform(options.transform) : undefined;
@@ -78,7 +80,6 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
 
   let connection: Connection | undefined;
   let writer: JobLogWriter | undefined;
-  mkdirSync(dirname(logPath), { recursive: true });
   const lock = options.dryRun ? undefined : JobLock.acquire(logPath, job);
   const interrupt = onInterrupt(() => reporter.interrupted());
   try {

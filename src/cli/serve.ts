@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { UsageError } from "../errors.js";
 import type { ServerOptions } from "../server/server.js";
+import { ensureFolder } from "./check-paths.js";
 
 /** `serve` flags as commander hands them over. */
 interface ServeFlags {
@@ -50,10 +52,11 @@ export function serveCommand(): Command {
     .action(async (flags: ServeFlags, command: Command) => {
       const quiet = flags.quiet === true || command.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
       try {
+        ensureFolder(flags.data, "--data");
         await serve(serverOptions(flags, [...new Set(flags.pat)], quiet), flags.port === 0);
       } catch (error) {
         command.error(`clarifai-upload serve: ${error instanceof Error ? error.message : String(error)}`, {
-          exitCode: 1,
+          exitCode: error instanceof UsageError ? 2 : 1,
           code: "serve.start",
         });
       }

@@ -1,5 +1,5 @@
-import { mkdirSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import { RateLimiter } from "../api/rate-limiter.js";
 import { DEFAULT_RETRY_POLICY } from "../api/retry.js";
 import { InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
@@ -16,7 +16,8 @@ import { JobLock } from "../upload/job-lock.js";
 import { jobLogPath, JOB_LOG_VERSION, JobLogWriter, replayJobLog } from "../upload/joblog.js";
 import { onInterrupt } from "../upload/signals.js";
 import { inputTemplate } from "./cloud-commands.js";
-import { connect, settingsFor } from "./connect.js";
+import { checkRunPaths } from "./check-paths.js";
+import { connect, defaultLocalDataDir, settingsFor } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
 import { savedOptions } from "./run-upload.js";
@@ -48,7 +49,7 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   const target = { api: local !== undefined ? `local:${local === true ? "default" : resolve(local)}` : settings.apiBase, user: settings.userId ?? "", app: settings.appId ?? "", dataset: flags.dataset };
   const job = flags.job ?? deriveJobName(SERVER_EXTRACT_COMMAND, [path], target, { from: "path", prefix: "" });
   const logPath = flags.jobLog ? resolve(flags.jobLog) : jobLogPath(job);
-  mkdirSync(dirname(logPath), { recursive: true });
+  checkRunPaths({ jobLog: { path: logPath, given: flags.jobLog !== undefined }, localDir: local === true ? defaultLocalDataDir() : local });
   const state = await replayJobLog(logPath);
   const reporter = createReporter({ mode: chooseMode(global) });
   const bus = new EventBus();
