@@ -10,6 +10,7 @@ import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { lookUpStatuses } from "../upload/look-up.js";
 import { jobLogPath, listJobs, replayJobLog, type AckRecord, type FailRecord, type JobHeader, type JobState } from "../upload/joblog.js";
 import { EXIT } from "../report/exit-codes.js";
+import { describeTarget } from "../report/summary.js";
 import { statSync } from "node:fs";
 import { connect } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -86,8 +87,8 @@ export function jobCommands(runner: CommandRunner): Command[] {
           const header = state.header;
           write(
             global,
-            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, runs: state.ends.length, ...counts },
-            `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  acknowledged ${counts.acknowledged}, failed ${counts.failed}, rejected ${counts.rejected}`,
+            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, target: header?.target, runs: state.ends.length, ...counts },
+            `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  -> ${header ? describeTarget(header.target) : "?"}  acknowledged ${counts.acknowledged}, failed ${counts.failed}, rejected ${counts.rejected}`,
           );
         }
         return EXIT.ok;
@@ -111,7 +112,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
           `job        ${header.job}`,
           `log        ${path}`,
           `command    ${header.command} ${header.args.join(" ")}`,
-          `target     ${header.target.api} user ${header.target.user} app ${header.target.app}${header.target.dataset ? ` dataset ${header.target.dataset}` : ""}`,
+          `target     ${describeTarget(header.target)}`,
           `runs       ${state.ends.length} (${state.batches} batches)`,
           `inputs     ${counts.acknowledged} acknowledged (${counts.uploaded} uploaded, ${counts.present} already present), ${counts.failed} failed, ${counts.rejected} rejected`,
         ];

@@ -18,6 +18,7 @@ import { summarize } from "../report/summary.js";
 import { checkRunPaths, skipOwnFiles } from "./check-paths.js";
 import { connect, defaultLocalDataDir, settingsFor, type Connection } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
+import { hintCommand } from "./hints.js";
 import { deriveJobName } from "./job-name.js";
 import { parseUploadOptions, type RawUploadOptions } from "./upload-options.js";
 
@@ -34,6 +35,8 @@ export interface UploadCommand {
   resend?: boolean;
   /** The folder relative paths start from (annotation files name images by it). */
   root?: string;
+  /** Reads what a person types at the terminal (no progress bars then). */
+  readsTerminal?: boolean;
 }
 
 /**
@@ -69,7 +72,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
     : undefined;
   const jobRef = options.jobLog ? logPath : job;
-  const reporter = createReporter(uploadReporterOptions(global, jobRef));
+  const reporter = createReporter(uploadReporterOptions(global, { statusCommand: hintCommand("status", jobRef, global, options.local), target, readsTerminal: command.readsTerminal }));
   const bus = new EventBus();
   bus.on(reporter.listener);
   if (state.corruptLines > 0) reporter.note(`job log ${logPath}: ${state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
@@ -148,8 +151,8 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     if (result.message) reporter.note(`stopped: ${result.message}`);
     const rows = failedOut?.close();
     if (failedOut && rows) reporter.note(`${rows} rejected or failed input(s) written to ${failedOut.path}`);
-    if (result.outcome === "interrupted" || result.outcome === "unreachable") reporter.note(`resume with: clarifai-upload resume ${jobRef}`);
-    else if (!options.dryRun && !options.wait && result.totals.uploaded > 0) reporter.note(`inputs are processed in the background; check with: clarifai-upload status ${jobRef}`);
+    if (result.outcome === "interrupted" || result.outcome === "unreachable") reporter.note(`resume with: ${hintCommand("resume", jobRef, global, options.local)}`);
+    else if (!options.dryRun && !options.wait && result.totals.uploaded > 0) reporter.note(`inputs are processed in the background; check with: ${hintCommand("status", jobRef, global, options.local)}`);
     // The summary is always the last thing written (the last line of --json).
     reporter.finish(summary, options.dryRun);
     return exitCodeFor(result);

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { UsageError } from "../errors.js";
 import { listFiles } from "../sources/files.js";
-import { walkFolder } from "../sources/folder.js";
+import { walkFolder, type FolderOptions } from "../sources/folder.js";
 import { readRecords } from "../sources/lines.js";
 import { listUrls } from "../sources/urls.js";
 import type { CsvType } from "../sources/manifest.js";
@@ -11,7 +11,9 @@ import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
+import { warnWhenNothingMatched } from "./match-warnings.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
+import { stdinFor, stdinIsTerminal } from "./stdin-input.js";
 import { runServerExtract, type ServerExtractFlags } from "./server-extract.js";
 import { addUploadOptions, type RawUploadOptions } from "./upload-options.js";
 
@@ -22,6 +24,7 @@ interface FolderFlags extends RawUploadOptions {
   include?: string[];
   exclude?: string[];
   hidden?: boolean;
+  ignoreCase?: boolean;
   followSymlinks?: boolean;
   expandZips?: boolean;
 }
@@ -77,13 +80,13 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
     args: [root],
     root,
     candidates: (report) => {
-      const walk = walkFolder(root, {
-        include: flags.include,
-        exclude: flags.exclude,
-        hidden: flags.hidden,
-        followSymlinks: flags.followSymlinks,
-        onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`),
-      });
+      const options: FolderOptions = { include: flags.include, exclude: flags.exclude, hidden: flags.hidden, ignoreCase: flags.ignoreCase, followSymlinks: flags.followSymlinks };
+      const walk = warnWhenNothingMatched(
+        walkFolder(root, { ...options, onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`) }),
+        dir,
+        options,
+        report,
+      );
       return flags.expandZips ? expandZips(walk, report) : walk;
     },
   };
@@ -117,8 +120,9 @@ function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
   return {
     name: "manifest",
     args: [path],
+    readsTerminal: path === "-" && stdinIsTerminal(),
     candidates: (report) =>
-      lazily(async () => (await import("../sources/manifest.js")).readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type })),
+      lazily(async () => (await import("../sources/manifest.js")).readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type, stdin: path === "-" ? stdinFor("manifest lines (CSV or TSV, header first)") : undefined })),
   };
 }
 
@@ -128,10 +132,11 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
   return {
     name: "files",
     args: absolute,
+    readsTerminal: list.includes("-") && stdinIsTerminal(),
     candidates: (report) => {
       async function* names(): AsyncGenerator<string> {
         for (const path of list) {
-          if (path === "-") yield* readRecords(process.stdin, flags.null ?? false);
+          if (path === "-") yield* readRecords(stdinFor(flags.null ? "file paths (NUL-separated)" : "file paths"), flags.null ?? false);
           else yield path;
         }
       }
@@ -145,7 +150,8 @@ function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
   return {
     name: "urls",
     args: [from],
-    candidates: () => listUrls(readRecords(from === "-" ? process.stdin : createReadStream(from)), flags.type),
+    readsTerminal: from === "-" && stdinIsTerminal(),
+    candidates: () => listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type),
   };
 }
 
@@ -157,6 +163,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .option("--include <glob>", "only files matching this glob (repeatable; a glob without / matches file names)", collect)
       .option("--exclude <glob>", "skip files matching this glob (repeatable)", collect)
       .option("--hidden", "include hidden files and folders")
+      .option("--ignore-case", "--include and --exclude match regardless of case (*.jpg also takes A.JPG)")
       .option("--follow-symlinks", "follow symbolic links (loops are detected)")
       .option("--expand-zips", "read ZIP archives found in the folder entry by entry, like the zip command"),
   ).action(async (dir: string, flags: FolderFlags, command: Command) => {

@@ -3,7 +3,7 @@ import { colorAllowed, namesFile } from "./format.js";
 import { listProcessingFailures } from "./processing-failures.js";
 import { emptyProgress, progressLine, progressLines, type Progress } from "./progress.js";
 import type { Summary } from "./summary.js";
-import { summaryTable } from "./summary.js";
+import { summaryTable, type Target } from "./summary.js";
 import { TerminalWriter } from "./terminal.js";
 
 export type ReportMode = "json" | "bars" | "lines" | "quiet";
@@ -31,8 +31,10 @@ export interface ReporterOptions {
   progress?: boolean;
   /** Every retry on its own line (otherwise they are counted on the progress line). */
   verbose?: boolean;
-  /** How a printed hint names the job: its name, or its log's path when it is not in the default place. */
-  jobRef?: string;
+  /** Where the inputs go: shown in the summary. */
+  target?: Target;
+  /** The command that shows the job's state, as printed in hints (`clarifai-upload status JOB`). */
+  statusCommand?: string;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WriteStream;
   /** Seconds between plain progress lines when stderr is not a terminal. */
@@ -47,8 +49,10 @@ export function chooseMode(flags: { json?: boolean; quiet?: boolean }, stderr: N
 }
 
 /** The reporter options of an upload run, from the global flags. */
-export function uploadReporterOptions(flags: { json?: boolean; quiet?: boolean; verbose?: boolean }, jobRef: string): ReporterOptions {
-  return { mode: chooseMode(flags), progress: !flags.quiet, verbose: flags.verbose ?? false, jobRef };
+export function uploadReporterOptions(flags: { json?: boolean; quiet?: boolean; verbose?: boolean }, run: { statusCommand: string; target?: Target; readsTerminal?: boolean }): ReporterOptions {
+  const mode = chooseMode(flags);
+  // Bars redrawn under what a person types would garble both.
+  return { mode: run.readsTerminal && mode === "bars" ? "lines" : mode, progress: !flags.quiet && !run.readsTerminal, verbose: flags.verbose ?? false, statusCommand: run.statusCommand, target: run.target };
 }
 
 /** Most inputs that failed processing listed by name at the end of a --wait run. */
@@ -166,11 +170,11 @@ export function createReporter(options: ReporterOptions): Reporter {
     },
     finish(summary: Summary, dryRun: boolean): void {
       if (!json && processingFailures.length > 0) {
-        for (const line of listProcessingFailures(processingFailures, LISTED_PROCESSING_FAILURES, options.jobRef ?? summary.job)) say(line);
+        for (const line of listProcessingFailures(processingFailures, LISTED_PROCESSING_FAILURES, options.statusCommand ?? `clarifai-upload status ${summary.job}`)) say(line);
       }
       close();
       if (json) emit(summary);
-      else if (options.mode !== "quiet") stderr.write(`${dryRun ? "dry run, nothing sent:\n" : ""}${summaryTable(summary, dryRun)}\n`);
+      else if (options.mode !== "quiet") stderr.write(`${dryRun ? "dry run, nothing sent:\n" : ""}${summaryTable(summary, dryRun, options.target)}\n`);
       stdout.flush();
     },
   };

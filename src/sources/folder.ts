@@ -11,6 +11,8 @@ export interface FolderOptions {
   exclude?: readonly string[];
   hidden?: boolean;
   followSymlinks?: boolean;
+  /** --include and --exclude globs match regardless of case. */
+  ignoreCase?: boolean;
   /** Called once per directory that a followed symlink leads back into (a loop, not walked again). */
   onLoop?: (path: string) => void;
   /** Called for each entry that could not be read during the walk. */
@@ -57,6 +59,7 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
     followSymbolicLinks: options.followSymlinks ?? false,
     onlyFiles: true,
     baseNameMatch: true,
+    caseSensitiveMatch: !(options.ignoreCase ?? false),
     // No stats from fast-glob: it would stat every entry of a folder before emitting any.
     // Each file is stat'ed here, when it is consumed (a synchronous stat costs microseconds).
     objectMode: true,
