@@ -43,6 +43,9 @@ interface UrlsFlags extends RawUploadOptions {
   type?: InputKind;
 }
 
+/** Options about files on disk, which URL lists and manifests have no use for. */
+const FILE_ONLY_OPTIONS = ["--labels-from-folder", "--sidecars"];
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Builds the upload command of a job log header again, for `resume`. */
@@ -185,6 +188,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .argument("[file]", "file of URLs, or - for stdin", "-")
       .addOption(new Option("--type <kind>", "input type of every URL (default: from the URL's extension)").choices(["image", "video", "audio", "text"]))
       .option("--allow-duplicate-urls", "let the platform store the same URL more than once"),
+    FILE_ONLY_OPTIONS,
   ).action(async (file: string, flags: UrlsFlags, command: Command) => {
     await runner(() => runUploadCommand(urlsSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
   });
@@ -208,6 +212,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .option("--delimiter <char>", "field separator (default: tab for .tsv, else comma)")
       .addOption(new Option("--csv-type <kind>", "Python SDK dialect: what the input column holds").choices(["raw", "url", "file_path"]))
       .addOption(new Option("--type <kind>", "input type for rows that do not say").choices(["image", "video", "audio", "text"])),
+    FILE_ONLY_OPTIONS,
   ).action(async (file: string, flags: ManifestFlags, command: Command) => {
     await runner(() => runUploadCommand(manifestSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
   });
