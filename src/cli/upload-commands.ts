@@ -11,7 +11,7 @@ import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
-import { warnWhenNothingMatched } from "./match-warnings.js";
+import { noSkips, warnWhenNothingMatched } from "./folder-warnings.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
 import { stdinFor, stdinIsTerminal } from "./stdin-input.js";
 import { runServerExtract, type ServerExtractFlags } from "./server-extract.js";
@@ -84,11 +84,17 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
     root,
     candidates: (report) => {
       const options: FolderOptions = { include: flags.include, exclude: flags.exclude, hidden: flags.hidden, ignoreCase: flags.ignoreCase, followSymlinks: flags.followSymlinks };
+      const skipped = noSkips();
       const walk = warnWhenNothingMatched(
-        walkFolder(root, { ...options, onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`) }),
+        walkFolder(root, {
+          ...options,
+          onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`),
+          onSkip: (_path, why) => skipped[why]++,
+        }),
         dir,
         options,
         report,
+        skipped,
       );
       return flags.expandZips ? expandZips(walk, report) : walk;
     },

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,6 +47,18 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
     const result = await runCli(["folder", dir, "--exclude", "thumbs/**", "--exclude", "*.png", "--dry-run", "--json"], isolatedEnv());
     const warnings = jsonLines(result.stdout).filter((line) => line.event === "warning").map((line) => line.message);
     expect(warnings).toEqual([`${dir}: --exclude 'thumbs/**' matched nothing`]);
+  });
+
+  it("hidden files and symlinks left out are counted", async () => {
+    const dir = pictures();
+    mkdirSync(join(dir, ".cache"));
+    copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, ".cache", "c.jpg"));
+    copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, ".d.jpg"));
+    symlinkSync(join(dir, "a.jpg"), join(dir, "link.jpg"));
+    const result = await runCli(["folder", dir, "--dry-run"], isolatedEnv());
+    expect(result.stderr).toContain(`~ ${dir}: left out 2 hidden files or folders (--hidden takes them), 1 symbolic link (--follow-symlinks follows them)`);
+    const all = await runCli(["folder", dir, "--dry-run", "--hidden", "--follow-symlinks"], isolatedEnv());
+    expect(all.stderr).not.toContain("left out");
   });
 
   it("urls at a terminal with no input says what it waits for, and Ctrl-C stops it", async () => {
