@@ -1,20 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../helpers/app.js";
+import { closedPort, startTestApp, type TestApp } from "../helpers/app.js";
 import { FIXTURES, isolatedEnv, jsonLines, runCli, type CliResult } from "../helpers/cli.js";
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A TLS server with a self-signed certificate (made with openssl) that answers nothing after the handshake. */
 async function startTlsServer(): Promise<{ server: TlsServer; port: number; cert: string }> {

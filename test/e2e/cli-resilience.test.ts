@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClarifaiClient } from "../../src/api/client.js";
-import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
+import { closedPort, listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
 import { finished, FIXTURES, isolatedEnv, runCli, startCli, summaryOf } from "../helpers/cli.js";
 import { makePng } from "../helpers/server.js";
 
@@ -36,14 +35,6 @@ function noisyPng(size: number): Buffer {
 }
 
 /** A loopback port that nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
