@@ -197,10 +197,14 @@ export class ClarifaiClient {
   }
 }
 
+/** What messages about answers include: with --verbose, the request id the platform gave each answer (for its support). */
+export const answerDetail = { requestIds: false };
+
 export function describeStatus(status: Status | undefined): string {
   if (!status) return "no status in the answer";
   const parts = [statusName(status.code), status.description, status.details].filter((part) => part !== "");
-  return parts.join(": ");
+  const requestId = answerDetail.requestIds && status.reqId ? ` (request id ${status.reqId})` : "";
+  return parts.join(": ") + requestId;
 }
 
 function readRootCertificates(settings: Settings): Buffer | undefined {

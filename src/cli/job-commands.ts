@@ -74,7 +74,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
       });
     });
 
-  const log = new Command("log").description("show job logs");
+  const log = new Command("log").description("list job logs, or show one");
   log
     .command("list")
     .description("list jobs, newest first")

@@ -1,7 +1,7 @@
 import { logVerbosity, setLogVerbosity } from "@grpc/grpc-js";
 import { Command, CommanderError } from "commander";
 import { UploadError } from "../errors.js";
-import { ApiError } from "../api/client.js";
+import { answerDetail, ApiError } from "../api/client.js";
 import { EXIT, exitCodeForError } from "../report/exit-codes.js";
 import { releaseTerminal } from "../report/terminal.js";
 import { completionCommand } from "./completion.js";
@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   // A crash's stack trace goes below the progress bars, with the cursor shown again.
   process.on("uncaughtExceptionMonitor", releaseTerminal);
-  quietNodeWarnings(argv);
+  setVerbosity(argv);
   let exitCode = 0;
   const program = buildProgram((code) => {
     exitCode = code;
@@ -96,12 +96,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Node's own warnings, and grpc-js's log lines, are for the tool's authors, not its users: grpc-js names an IP
- * address as the TLS server name (DEP0123, on every run against https://127.0.0.1), and
- * nothing the user can do changes that. They are shown with --verbose.
+ * What --verbose shows besides the reporter's lines: request ids in messages about
+ * answers, and Node's warnings and grpc-js's log lines, which are for the tool's authors,
+ * not its users (grpc-js names an IP address as the TLS server name, DEP0123 on every run
+ * against https://127.0.0.1, and nothing the user can do changes that).
  */
-function quietNodeWarnings(argv: readonly string[]): void {
+function setVerbosity(argv: readonly string[]): void {
   const verbose = argv.includes("-v") || argv.includes("--verbose");
+  answerDetail.requestIds = verbose;
   // grpc-js logs some failures itself ("E No address added out of total 1 resolved" for a
   // busy port), which the commands already report in their own words.
   if (!verbose) setLogVerbosity(logVerbosity.NONE);

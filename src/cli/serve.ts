@@ -23,7 +23,7 @@ interface ServeFlags {
 
 export function serveCommand(): Command {
   return new Command("serve")
-    .description("Start the local Clarifai-compatible gRPC server (plaintext, SQLite storage)")
+    .description("start the local Clarifai-compatible gRPC server (plaintext, SQLite storage)")
     .option("--port <port>", "port to listen on; 0 picks a free one", parsePort, 50051)
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--data <dir>", "folder for the database and the input bytes", "./clarifai-data")

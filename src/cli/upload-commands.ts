@@ -11,7 +11,7 @@ import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
-import { noSkips, warnWhenNothingMatched } from "./folder-warnings.js";
+import { noSkips, warnWhenEmpty, warnWhenNothingMatched } from "./source-warnings.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
 import { stdinFor, stdinIsTerminal } from "./stdin-input.js";
 import { runServerExtract, type ServerExtractFlags } from "./server-extract.js";
@@ -144,10 +144,19 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
     readsTerminal: list.includes("-") && stdinIsTerminal(),
     candidates: (report) => {
       async function* names(): AsyncGenerator<string> {
+        let named = 0;
         for (const path of list) {
-          if (path === "-") yield* readRecords(stdinFor(flags.null ? "file paths (NUL-separated)" : "file paths"), flags.null ?? false);
-          else yield path;
+          if (path !== "-") {
+            named++;
+            yield path;
+            continue;
+          }
+          for await (const record of readRecords(stdinFor(flags.null ? "file paths (NUL-separated)" : "file paths"), flags.null ?? false)) {
+            named++;
+            yield record;
+          }
         }
+        if (named === 0) report.warning("-", "no file paths given: name files as arguments, or pipe a list into `clarifai-upload files -`");
       }
       return listFiles(names(), ({ source, message }) => report.rejected(source, "unreadable", message));
     },
@@ -160,7 +169,7 @@ function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
     name: "urls",
     args: [from],
     readsTerminal: from === "-" && stdinIsTerminal(),
-    candidates: () => listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type),
+    candidates: (report) => warnWhenEmpty(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type), () => report.warning(from, `${from === "-" ? "stdin" : file}: no URLs found`)),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { EventListener, UploadEvent } from "../upload/events.js";
-import { colorAllowed, namesFile } from "./format.js";
+import { colorAllowed, formatBytes, formatSeconds, namesFile } from "./format.js";
 import { listProcessingFailures } from "./processing-failures.js";
 import { emptyProgress, progressLine, progressLines, type Progress } from "./progress.js";
 import type { Summary } from "./summary.js";
@@ -142,6 +142,8 @@ export function createReporter(options: ReporterOptions): Reporter {
         break;
       }
       case "batch":
+        // With --verbose, a line per request: when it was answered, how much it carried.
+        if (options.verbose && !json) say(`  batch ${event.seq}: ${event.inputs} input${event.inputs === 1 ? "" : "s"}, ${formatBytes(event.bytes)}, answered at ${formatSeconds((Date.now() - started) / 1000)}`);
         break;
     }
     redraw();
@@ -173,7 +175,7 @@ export function createReporter(options: ReporterOptions): Reporter {
         for (const line of listProcessingFailures(processingFailures, LISTED_PROCESSING_FAILURES, options.statusCommand ?? `clarifai-upload status ${summary.job}`)) say(line);
       }
       close();
-      if (json) emit(summary);
+      if (json) emit(options.target ? { ...summary, target: options.target } : summary);
       else if (options.mode !== "quiet") stderr.write(`${dryRun ? "dry run, nothing sent:\n" : ""}${summaryTable(summary, dryRun, options.target)}\n`);
       stdout.flush();
     },

@@ -75,6 +75,20 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
     expect(files.code).toBe(0);
   });
 
+  it("files and urls with nothing to read say so", async () => {
+    const files = await runCli(["files", "--dry-run"], isolatedEnv(), "");
+    expect(files.code).toBe(0);
+    expect(files.stderr).toContain("~ no file paths given: name files as arguments, or pipe a list into `clarifai-upload files -`");
+    const urls = await runCli(["urls", "--dry-run"], isolatedEnv(), "# only a comment\n");
+    expect(urls.stderr).toContain("~ stdin: no URLs found");
+  });
+
+  it("-v prints each request as it is answered", async () => {
+    const result = await runCli(["folder", pictures(), "-v", "--id-prefix", "verbose-", ...app.flags], isolatedEnv());
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^ {2}batch 1: 2 inputs, [\d.]+ KiB, answered at [\d.]+s$/m);
+  });
+
   it("the summary, log list and log show name the target", async () => {
     const env = isolatedEnv();
     const dir = pictures();
@@ -82,6 +96,8 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
     expect(run.code).toBe(0);
     const target = `${app.server.address.replace(/^/, "http://")}  user ${app.user}  app ${app.app}  dataset words`;
     expect(run.stderr).toMatch(new RegExp(`target\\s+${target.replace(/[.]/g, "\\.")}`));
+    const json = await runCli(["folder", dir, "--dataset", "words", "--job", "targeted", "--json", ...app.flags], env);
+    expect(jsonLines(json.stdout).at(-1)).toMatchObject({ event: "summary", target: { api: `http://${app.server.address}`, user: app.user, app: app.app, dataset: "words" } });
     const list = await runCli(["log", "list"], env);
     expect(list.stdout).toContain(`-> ${target}`);
     const listed = await runCli(["log", "list", "--json"], env);

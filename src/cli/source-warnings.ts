@@ -46,6 +46,16 @@ export async function* warnWhenNothingMatched(files: AsyncIterable<Candidate>, r
   }
 }
 
+/** Passes candidates through; calls `warn` when there were none. */
+export async function* warnWhenEmpty(candidates: AsyncIterable<Candidate>, warn: () => void): AsyncGenerator<Candidate> {
+  let found = 0;
+  for await (const candidate of candidates) {
+    found++;
+    yield candidate;
+  }
+  if (found === 0) warn();
+}
+
 async function anyFile(root: string, options: FolderOptions): Promise<boolean> {
   for await (const _ of walkFolder(root, options)) return true;
   return false;
