@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,6 +59,18 @@ describe("on a terminal", { timeout: 60_000 }, () => {
     expect(result.code).toBe(130);
     expect(result.screen).toContain(HIDE_CURSOR);
     expectTerminalRestored(result.screen);
+  });
+
+  it("gives the terminal back when the process dies of an uncaught exception", async () => {
+    const dir = corpus(20);
+    const module = join(mkdtempSync(join(tmpdir(), "cu-term-")), "explode.mjs");
+    writeFileSync(module, `export default (input) => { setTimeout(() => { throw new Error("boom from a transform"); }, 50); return input; };\n`);
+    const result = await runOnPty(["folder", dir, "--transform", module, "--job", "tty-crash", "--batch-size", "2", "--concurrency", "1", ...slow.flags], isolatedEnv());
+    expect(result.code).toBe(1);
+    expect(result.text).toContain("boom from a transform");
+    expectTerminalRestored(result.screen);
+    // The cursor comes back before the stack trace, which starts on its own line.
+    expect(result.screen.indexOf(SHOW_CURSOR)).toBeLessThan(result.screen.indexOf("boom from a transform"));
   });
 
   it("lists every input that failed processing by file and reason after --wait, and counts each input once", async () => {
