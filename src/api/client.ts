@@ -27,8 +27,6 @@ export class ApiError extends Error {
     readonly statusCode?: number,
     /** The gRPC status code, when the call itself failed. */
     readonly grpcCode?: number,
-    /** The address cannot be reached as configured (refused, unresolvable, TLS mismatch, untrusted certificate): retrying cannot help. */
-    readonly final = false,
   ) {
     super(message);
     this.name = "ApiError";
@@ -139,14 +137,16 @@ export class ClarifaiClient {
     });
   }
 
-  private settle<T>(rpc: string, resolve: (answer: T) => void, reject: (error: ApiError) => void): (error: ServiceError | null, answer?: T) => void {
+  private settle<T>(rpc: string, resolve: (answer: T) => void, reject: (error: ApiError | UploadError) => void): (error: ServiceError | null, answer?: T) => void {
     return (error, answer) => {
       if (!error) return resolve(answer as T);
       const verdict = classifyGrpcError(error.code);
       const failed = (): ApiError => new ApiError(this.redact(`${rpc}: ${cleanTransportMessage(error.details || error.message)}`), verdict, undefined, error.code);
       if (error.code !== GrpcCode.UNAVAILABLE) return reject(failed());
+      // An address that cannot work as configured is not retried: the run ends with one
+      // line. It is an UploadError, which no retry loop takes for a transient failure.
       this.whyUnavailable().then(
-        (problem) => reject(problem ? new ApiError(`cannot reach the API: ${problem}`, "retry", undefined, error.code, true) : failed()),
+        (problem) => reject(problem ? new UploadError("unreachable", `cannot reach the API: ${problem}`) : failed()),
         () => reject(failed()),
       );
     };

@@ -32,7 +32,7 @@ export async function withRetry<T>(
     try {
       return await operation();
     } catch (error) {
-      if (!(error instanceof ApiError) || error.verdict !== "retry" || error.final || attempt >= policy.maxRetries) throw error;
+      if (!(error instanceof ApiError) || error.verdict !== "retry" || attempt >= policy.maxRetries) throw error;
       const delay = backoffDelay(policy, attempt);
       onRetry?.(error, attempt + 1, delay);
       await sleep(delay, undefined, { signal });

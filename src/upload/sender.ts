@@ -47,7 +47,7 @@ export async function sendBatch(context: SenderContext, batch: EncodedBatch): Pr
       if (error.verdict === "auth") throw new UploadError("auth", error.message);
       if (error.verdict === "retry") {
         lastProblem = error.message;
-        if (attempt >= context.retry.maxRetries || error.final) {
+        if (attempt >= context.retry.maxRetries) {
           throw new UnreachableError(error.message, [...outcomes, ...pending.map(({ input }) => failed(input, "unreachable", error.message))]);
         }
         continue;
