@@ -72,7 +72,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
     : undefined;
   const jobRef = options.jobLog ? logPath : job;
-  const reporter = createReporter(uploadReporterOptions(global, { statusCommand: hintCommand("status", jobRef, global, options.local), target, readsTerminal: command.readsTerminal }));
+  const reporter = createReporter(uploadReporterOptions(global, { statusCommand: hintCommand("status", jobRef, global, options.local), target, readsTerminal: command.readsTerminal, dryRun: options.dryRun }));
   const bus = new EventBus();
   bus.on(reporter.listener);
   if (state.corruptLines > 0) reporter.note(`job log ${logPath}: ${state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);

@@ -3,13 +3,10 @@ import { formatBytes, formatSeconds } from "./format.js";
 /** What the reporter has counted so far; the progress lines are drawn from it alone. */
 export interface Progress {
   discovered: number;
-  /** Inputs with an outcome (uploaded, present, rejected, failed, skipped). */
+  /** Inputs with an outcome. */
   done: number;
-  uploaded: number;
-  present: number;
-  rejected: number;
-  failed: number;
-  skipped: number;
+  /** Inputs per outcome (`uploaded`, `present`, `rejected`, `failed`, ...). */
+  statuses: Record<string, number>;
   bytes: number;
   retries: number;
   walk: "walking" | "done" | "stopped";
@@ -20,7 +17,15 @@ export interface Progress {
 }
 
 export function emptyProgress(): Progress {
-  return { discovered: 0, done: 0, uploaded: 0, present: 0, rejected: 0, failed: 0, skipped: 0, bytes: 0, retries: 0, walk: "walking", seconds: 0 };
+  return { discovered: 0, done: 0, statuses: {}, bytes: 0, retries: 0, walk: "walking", seconds: 0 };
+}
+
+/** Outcomes that are problems: each is listed as it happens and counted on the progress line. */
+export const PROBLEM_STATUSES: ReadonlySet<string> = new Set(["rejected", "failed", "conflict"]);
+
+/** Inputs with this outcome so far. */
+export function countOf(progress: Progress, status: string): number {
+  return progress.statuses[status] ?? 0;
 }
 
 const count = (n: number): string => n.toLocaleString("en-US");
@@ -34,7 +39,7 @@ export function progressLines(progress: Progress, width: number): string[] {
   const seconds = Math.max(0.001, progress.seconds);
   const walk = progress.walk === "walking" ? "files, still looking" : progress.walk === "stopped" ? "files (stopped looking)" : "files";
   const lines = [` found      ${count(progress.discovered)} ${walk}`];
-  const problems = progress.rejected + progress.failed;
+  const problems = [...PROBLEM_STATUSES].reduce((sum, status) => sum + countOf(progress, status), 0);
   const tail = [
     `${formatBytes(progress.bytes)} at ${formatBytes(progress.bytes / seconds)}/s`,
     problems > 0 ? `${count(problems)} problem${problems === 1 ? "" : "s"}` : "",
@@ -63,7 +68,7 @@ export function progressLines(progress: Progress, width: number): string[] {
 export function progressLine(progress: Progress): string {
   const seconds = Math.max(0.001, progress.seconds);
   const walk = progress.walk === "walking" ? "" : progress.walk === "stopped" ? " (stopped looking)" : " (all found)";
-  return `progress: ${progress.discovered} found${walk}, ${progress.uploaded} uploaded, ${progress.present} present, ${progress.rejected} rejected, ${progress.failed} failed, ${formatBytes(progress.bytes)} at ${formatBytes(progress.bytes / seconds)}/s`;
+  return `progress: ${progress.discovered} found${walk}, ${countOf(progress, "uploaded")} uploaded, ${countOf(progress, "present")} present, ${countOf(progress, "rejected")} rejected, ${countOf(progress, "failed") + countOf(progress, "conflict")} failed, ${formatBytes(progress.bytes)} at ${formatBytes(progress.bytes / seconds)}/s`;
 }
 
 function barWidth(width: number, text: string): number {

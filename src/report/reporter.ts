@@ -1,7 +1,7 @@
 import type { EventListener, UploadEvent } from "../upload/events.js";
 import { colorAllowed, formatBytes, formatSeconds, namesFile } from "./format.js";
 import { listProcessingFailures } from "./processing-failures.js";
-import { emptyProgress, progressLine, progressLines, type Progress } from "./progress.js";
+import { emptyProgress, PROBLEM_STATUSES, progressLine, progressLines, type Progress } from "./progress.js";
 import type { Summary } from "./summary.js";
 import { summaryTable, type Target } from "./summary.js";
 import { TerminalWriter } from "./terminal.js";
@@ -39,6 +39,8 @@ export interface ReporterOptions {
   stderr?: NodeJS.WriteStream;
   /** Seconds between plain progress lines when stderr is not a terminal. */
   lineIntervalSeconds?: number;
+  /** Every JSON line says `"dry_run": true`. */
+  dryRun?: boolean;
 }
 
 /** The mode a user gets by default: JSON when asked, bars on a terminal, plain lines otherwise. */
@@ -49,10 +51,10 @@ export function chooseMode(flags: { json?: boolean; quiet?: boolean }, stderr: N
 }
 
 /** The reporter options of an upload run, from the global flags. */
-export function uploadReporterOptions(flags: { json?: boolean; quiet?: boolean; verbose?: boolean }, run: { statusCommand: string; target?: Target; readsTerminal?: boolean }): ReporterOptions {
+export function uploadReporterOptions(flags: { json?: boolean; quiet?: boolean; verbose?: boolean }, run: { statusCommand: string; target?: Target; readsTerminal?: boolean; dryRun?: boolean }): ReporterOptions {
   const mode = chooseMode(flags);
   // Bars redrawn under what a person types would garble both.
-  return { mode: run.readsTerminal && mode === "bars" ? "lines" : mode, progress: !flags.quiet && !run.readsTerminal, verbose: flags.verbose ?? false, statusCommand: run.statusCommand, target: run.target };
+  return { mode: run.readsTerminal && mode === "bars" ? "lines" : mode, progress: !flags.quiet && !run.readsTerminal, verbose: flags.verbose ?? false, statusCommand: run.statusCommand, target: run.target, dryRun: run.dryRun };
 }
 
 /** Most inputs that failed processing listed by name at the end of a --wait run. */
@@ -88,6 +90,11 @@ export function createReporter(options: ReporterOptions): Reporter {
     progress.seconds = (Date.now() - started) / 1000;
     return progress;
   }
+  const count = (status: string, by: number): void => {
+    progress.statuses[status] = (progress.statuses[status] ?? 0) + by;
+  };
+  /** Every JSON line of a dry run says so, so that a script cannot take a preview for a run. */
+  const dry = options.dryRun ? { dry_run: true } : {};
   const redraw = (): void => terminal?.setStatus(progressLines(snapshot(), stderr.columns || 80));
   const emit = (value: object): void => stdout.write(`${JSON.stringify(value)}\n`);
 
@@ -101,22 +108,22 @@ export function createReporter(options: ReporterOptions): Reporter {
         break;
       case "skipped":
         progress.done++;
-        progress.present++;
-        if (json) emit({ event: "input", id: event.id, source: event.source, status: "present", reason: "unchanged_since_last_run" });
+        count("present", 1);
+        if (json) emit({ event: "input", id: event.id, source: event.source, status: "present", reason: "unchanged_since_last_run", ...dry });
         break;
       case "input":
         if (event.reason === "processing_failed") {
           // Counted once already, as uploaded: now it is known to have failed.
-          progress.uploaded--;
-          progress.failed++;
+          count("uploaded", -1);
+          count("failed", 1);
           processingFailures.push({ source: event.source, message: event.message ?? "" });
         } else {
           progress.done++;
-          progress[event.status]++;
+          count(event.status, 1);
           progress.bytes += event.bytes;
         }
-        if (json) emit({ event: "input", id: event.id, source: event.source, status: event.status, reason: event.reason, message: event.message });
-        else if ((event.status === "rejected" || event.status === "failed") && event.reason !== "processing_failed" && event.reason !== "unreachable") {
+        if (json) emit({ event: "input", id: event.id, source: event.source, status: event.status, reason: event.reason, message: event.message, ...dry });
+        else if (PROBLEM_STATUSES.has(event.status) && event.reason !== "processing_failed" && event.reason !== "unreachable") {
           say(`${paint("31", "!")} ${event.status} [${event.reason}] ${namesFile(event.message, event.source)}`);
         }
         break;

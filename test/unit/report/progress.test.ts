@@ -5,20 +5,21 @@ import { fitWidth } from "../../../src/report/terminal.js";
 
 describe("progress lines", () => {
   it("show a running count and no total while the walk goes on", () => {
-    const lines = progressLines({ ...emptyProgress(), discovered: 912, done: 400, uploaded: 400, bytes: 4096, seconds: 2 }, 100);
+    const lines = progressLines({ ...emptyProgress(), discovered: 912, done: 400, statuses: { uploaded: 400 }, bytes: 4096, seconds: 2 }, 100);
     expect(lines[0]).toMatch(/found\s+912 files, still looking/);
     expect(lines[1]).toMatch(/sent\s+400 /);
     expect(lines[1]).not.toMatch(/\d\/\d|eta/);
   });
 
   it("show sent/total with a bar and an ETA once the walk is over, never a negative one", () => {
-    const walking = { ...emptyProgress(), discovered: 3000, done: 1000, uploaded: 1000, bytes: 1 << 20, seconds: 10, walk: "done" as const };
+    const walking = { ...emptyProgress(), discovered: 3000, done: 1000, statuses: { uploaded: 1000 }, bytes: 1 << 20, seconds: 10, walk: "done" as const };
     const [, sent] = progressLines(walking, 100);
     expect(sent).toMatch(/\[#+-+\] 1,000\/3,000 .* eta 20\.0s$/);
     expect(sent.length).toBeLessThanOrEqual(100);
-    const [, finished] = progressLines({ ...walking, done: 3000, uploaded: 3000 }, 100);
+    const [, finished] = progressLines({ ...walking, done: 3000, statuses: { uploaded: 2997, rejected: 2, conflict: 1 } }, 100);
     expect(finished).toMatch(/3,000\/3,000/);
     expect(finished).not.toContain("eta");
+    expect(finished).toContain("3 problems");
   });
 
   it("say the walk stopped after Ctrl-C, not that it is done", () => {
