@@ -46,6 +46,12 @@ interface UrlsFlags extends RawUploadOptions {
 /** Options about files on disk, which URL lists and manifests have no use for. */
 const FILE_ONLY_OPTIONS = ["--labels-from-folder", "--sidecars"];
 
+/** The shared upload options but those a command has no use for (long names), so that its --help does not offer them. */
+function addUploadOptionsBut(command: Command, without: readonly string[]): Command {
+  for (const option of addUploadOptions(new Command()).options) if (!without.includes(option.long ?? "")) command.addOption(option);
+  return command;
+}
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Builds the upload command of a job log header again, for `resume`. */
@@ -197,7 +203,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
     await runner(() => runUploadCommand(filesSource(paths, flags), flags, command.optsWithGlobals<GlobalOptions>()));
   });
 
-  const urls = addUploadOptions(
+  const urls = addUploadOptionsBut(
     new Command("urls")
       .description("upload inputs by URL, one per line, from FILE or stdin (-)")
       .argument("[file]", "file of URLs, or - for stdin", "-")
@@ -220,7 +226,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
     await runner(() => (flags.serverExtract ? runServerExtract(archive, flags, global) : runUploadCommand(zipSource(archive), flags, global)));
   });
 
-  const manifest = addUploadOptions(
+  const manifest = addUploadOptionsBut(
     new Command("manifest")
       .description("upload the rows of a CSV/TSV manifest (simple, Python SDK or dotted field-path columns); - reads stdin")
       .argument("<file>", "CSV or TSV file, or -")

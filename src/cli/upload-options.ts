@@ -63,39 +63,32 @@ export interface UploadOptions {
 
 export const DEFAULT_CONCURRENCY = 8;
 
-/** The options every upload command shares. Defined once, here. */
-function uploadOptions(): Option[] {
-  return [
-    new Option("--dataset <id>", "add every input to this dataset (created when missing)"),
-    new Option("--concepts <list>", "comma-separated concepts for every input"),
-    new Option("--labels-from-folder", "use each file's parent folder name as a concept (class-folder layout)"),
-    new Option("--metadata <json>", "JSON object merged over the default {\"filename\", \"path\"} metadata"),
-    new Option("--geo <lon,lat>", "geo point for every input"),
-    new Option("--id-from <source>", "derive input ids from the relative path, the file name or a content hash").choices(["path", "name", "hash"]).default("path"),
-    new Option("--id-prefix <prefix>", "prefix for every input id").default(""),
-    new Option("--batch-size <n>", "inputs per request (1-128)").default(String(DEFAULT_BATCH_LIMITS.maxInputs)),
-    new Option("--batch-bytes <size>", "bytes per request, e.g. 16MiB (under 128 MiB)").default("16MiB"),
-    new Option("--concurrency <n>", "requests in flight").default(String(DEFAULT_CONCURRENCY)),
-    new Option("--rps <n>", "requests per second at most (0: no limit)").default(String(DEFAULT_RATE_LIMIT_RPS)),
-    new Option("--max-retries <n>", "retries of a request or input that failed transiently").default(String(DEFAULT_RETRY_POLICY.maxRetries)),
-    new Option("--shard <i/n>", "process only shard I of N (0-based), split by a stable hash of the input id"),
-    new Option("--wait", "after sending, follow processing and report inputs that failed it"),
-    new Option("--dry-run", "walk, validate and plan; send nothing"),
-    new Option("--failed-out <file.csv>", "write every rejected or failed input, with its reason, as a manifest"),
-    new Option("--job <name>", "job name (default: derived from the command, source and target)"),
-    new Option("--job-log <path>", "job log file (default: under $XDG_STATE_HOME/clarifai-upload/jobs)"),
-    new Option("--local [dir]", "upload to an embedded local server (data in DIR or the default folder); no PAT needed"),
-    new Option("--transform <module>", "JavaScript module whose function changes each input before it is sent, or returns null to skip it"),
-    new Option("--annotations <path>", "post regions from a COCO JSON file, a YOLO folder or a Pascal VOC folder once each image is accepted"),
-    new Option("--annotations-format <format>", "format of --annotations").choices(["auto", "coco", "yolo", "voc"]).default("auto"),
-    new Option("--sidecars", "read photo.jpg.json beside each file: concepts, metadata, geo and regions"),
-  ];
-}
-
-/** Adds the shared upload options to an upload command, but those it has no use for (`without`, long names). */
-export function addUploadOptions(command: Command, without: readonly string[] = []): Command {
-  for (const option of uploadOptions()) if (!without.includes(option.long ?? "")) command.addOption(option);
-  return command;
+/** Adds the shared upload options to an upload command. Defined once, here. */
+export function addUploadOptions(command: Command): Command {
+  return command
+    .option("--dataset <id>", "add every input to this dataset (created when missing)")
+    .option("--concepts <list>", "comma-separated concepts for every input")
+    .option("--labels-from-folder", "use each file's parent folder name as a concept (class-folder layout)")
+    .option("--metadata <json>", "JSON object merged over the default {\"filename\", \"path\"} metadata")
+    .option("--geo <lon,lat>", "geo point for every input")
+    .addOption(new Option("--id-from <source>", "derive input ids from the relative path, the file name or a content hash").choices(["path", "name", "hash"]).default("path"))
+    .option("--id-prefix <prefix>", "prefix for every input id", "")
+    .option("--batch-size <n>", "inputs per request (1-128)", String(DEFAULT_BATCH_LIMITS.maxInputs))
+    .option("--batch-bytes <size>", "bytes per request, e.g. 16MiB (under 128 MiB)", "16MiB")
+    .option("--concurrency <n>", "requests in flight", String(DEFAULT_CONCURRENCY))
+    .option("--rps <n>", "requests per second at most (0: no limit)", String(DEFAULT_RATE_LIMIT_RPS))
+    .option("--max-retries <n>", "retries of a request or input that failed transiently", String(DEFAULT_RETRY_POLICY.maxRetries))
+    .option("--shard <i/n>", "process only shard I of N (0-based), split by a stable hash of the input id")
+    .option("--wait", "after sending, follow processing and report inputs that failed it")
+    .option("--dry-run", "walk, validate and plan; send nothing")
+    .option("--failed-out <file.csv>", "write every rejected or failed input, with its reason, as a manifest")
+    .option("--job <name>", "job name (default: derived from the command, source and target)")
+    .option("--job-log <path>", "job log file (default: under $XDG_STATE_HOME/clarifai-upload/jobs)")
+    .option("--local [dir]", "upload to an embedded local server (data in DIR or the default folder); no PAT needed")
+    .option("--transform <module>", "JavaScript module whose function changes each input before it is sent, or returns null to skip it")
+    .option("--annotations <path>", "post regions from a COCO JSON file, a YOLO folder or a Pascal VOC folder once each image is accepted")
+    .addOption(new Option("--annotations-format <format>", "format of --annotations").choices(["auto", "coco", "yolo", "voc"]).default("auto"))
+    .option("--sidecars", "read photo.jpg.json beside each file: concepts, metadata, geo and regions");
 }
 
 export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {

@@ -5,7 +5,8 @@ import { createServer as createTlsServer, type Server as TlsServer } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closedPort, startTestApp, type TestApp } from "../helpers/app.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
+import { closedPort } from "../helpers/ports.js";
 import { FIXTURES, isolatedEnv, jsonLines, runCli, type CliResult } from "../helpers/cli.js";
 
 /** A TLS server with a self-signed certificate (made with openssl) that answers nothing after the handshake. */

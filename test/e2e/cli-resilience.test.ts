@@ -6,7 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClarifaiClient } from "../../src/api/client.js";
-import { closedPort, listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
+import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
+import { closedPort } from "../helpers/ports.js";
 import { finished, FIXTURES, isolatedEnv, runCli, startCli, summaryOf } from "../helpers/cli.js";
 import { makePng } from "../helpers/server.js";
 

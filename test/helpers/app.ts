@@ -1,5 +1,4 @@
 import { mkdtempSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClarifaiClient } from "../../src/api/client.js";
@@ -46,13 +45,4 @@ export async function listAllInputs(client: ClarifaiClient): Promise<Input[]> {
     all.push(...answer.inputs);
     if (answer.inputs.length < 500) return all;
   }
-}
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
