@@ -84,7 +84,10 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   let connection: Connection | undefined;
   let writer: JobLogWriter | undefined;
   const lock = options.dryRun ? undefined : JobLock.acquire(logPath, job);
-  const interrupt = onInterrupt(() => reporter.interrupted());
+  const interrupt = onInterrupt(() => {
+    reporter.interrupted();
+    reporter.note("stopping: finishing the batches in flight (Ctrl-C again to quit at once)");
+  });
   try {
     if (!options.dryRun) {
       connection = await connect(global, options.local);

@@ -12,7 +12,7 @@ export interface Reporter {
   readonly listener: EventListener;
   /** A message for the user (not an input outcome): resume hints, notices. */
   note(text: string): void;
-  /** The first Ctrl-C: the walk stops where it is. */
+  /** The first Ctrl-C: the walk stops where it is (the progress line says so; the caller says why). */
   interrupted(): void;
   finish(summary: Summary, dryRun: boolean): void;
   /** Writes out what is buffered for stdout (before writing to stdout directly). */
@@ -175,7 +175,6 @@ export function createReporter(options: ReporterOptions): Reporter {
     },
     interrupted(): void {
       if (progress.walk === "walking") progress.walk = "stopped";
-      this.note("stopping: finishing the batches in flight (Ctrl-C again to quit at once)");
     },
     finish(summary: Summary, dryRun: boolean): void {
       if (!json && processingFailures.length > 0) {
