@@ -47,7 +47,12 @@ export interface ReporterOptions {
 export function chooseMode(flags: { json?: boolean; quiet?: boolean }, stderr: NodeJS.WriteStream = process.stderr): ReportMode {
   if (flags.json) return "json";
   if (flags.quiet) return "quiet";
-  return stderr.isTTY ? "bars" : "lines";
+  return canDrawBars(stderr) ? "bars" : "lines";
+}
+
+/** A terminal that can move its cursor (TERM=dumb cannot). */
+function canDrawBars(stderr: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stderr.isTTY) && env.TERM !== "dumb";
 }
 
 /** The reporter options of an upload run, from the global flags. */
@@ -71,7 +76,7 @@ export function createReporter(options: ReporterOptions): Reporter {
   const processingFailures: Array<{ source: string; message: string }> = [];
   let lastProcessingLine = "";
 
-  const drawBars = options.progress === true && Boolean(stderr.isTTY) && options.mode !== "quiet";
+  const drawBars = options.progress === true && canDrawBars(stderr) && options.mode !== "quiet";
   const terminal = drawBars ? new TerminalWriter(stderr) : undefined;
   terminal?.start();
   /** Lines for the person at stderr (with --json only when it is a terminal). */
