@@ -154,7 +154,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     if (result.message) reporter.note(`stopped: ${result.message}`);
     const rows = failedOut?.close();
     if (failedOut && rows) reporter.note(`${rows} rejected or failed input(s) written to ${failedOut.path}`);
-    if (result.outcome === "interrupted" || result.outcome === "unreachable") reporter.note(`resume with: ${hintCommand("resume", jobRef, global, options.local)}`);
+    if (!options.dryRun && (result.outcome === "interrupted" || result.outcome === "unreachable")) reporter.note(`resume with: ${hintCommand("resume", jobRef, global, options.local, command.args.includes("-"))}`);
     else if (!options.dryRun && !options.wait && result.totals.uploaded > 0) reporter.note(`inputs are processed in the background; check with: ${hintCommand("status", jobRef, global, options.local)}`);
     // The summary is always the last thing written (the last line of --json).
     reporter.finish(summary, options.dryRun);

@@ -62,9 +62,12 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
   });
 
   it("urls at a terminal with no input says what it waits for, and Ctrl-C stops it", async () => {
-    const result = await runOnPty(["urls", "--dry-run"], isolatedEnv(), { steps: [{ waitFor: "reading URLs", send: CTRL_C, delay: 0.3 }] });
+    const local = mkdtempSync(join(tmpdir(), "cu-words-"));
+    const result = await runOnPty(["urls", "--local", local], isolatedEnv(), { steps: [{ waitFor: "reading URLs", send: CTRL_C, delay: 0.3 }] });
     expect(result.text).toContain("reading URLs from the terminal, one per line; end with Ctrl-D (Ctrl-C stops)");
     expect(result.code).toBe(130);
+    // `resume` cannot read stdin again: the hint says what works.
+    expect(result.text).toContain("resume with: the same command line again, with the same input (a list read from stdin cannot be resumed by name)");
   });
 
   it("manifest - and files with no argument at a terminal say what they wait for", async () => {
