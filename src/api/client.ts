@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import {
   credentials as grpcCredentials,
   Metadata,
+  status as GrpcCode,
   type CallOptions,
-  type ChannelCredentials,
   type ClientUnaryCall,
   type ServiceError,
 } from "@grpc/grpc-js";
@@ -14,6 +14,7 @@ import { GRPC_MAX_MESSAGE_BYTES, MiB } from "../validate/limits.js";
 import { UploadError, UsageError } from "../errors.js";
 import type { Settings } from "../config/settings.js";
 import { parseEndpoint, type Endpoint } from "./endpoint.js";
+import { checkConnection, cleanTransportMessage } from "./connection-check.js";
 import { decodePostInputsAnswer } from "./post-inputs-answer.js";
 import { classifyGrpcError, classifyStatus, statusName, type RequestVerdict } from "./status.js";
 
@@ -33,6 +34,9 @@ export class ApiError extends Error {
 }
 
 export const DEFAULT_DEADLINE_MS = 120_000;
+
+/** How long an address found reachable is not looked at again. */
+const CONNECTION_CHECK_REUSE_MS = 10_000;
 
 /**
  * How much of its answers the server may send ahead of what this client has read (HTTP/2
@@ -78,6 +82,9 @@ export class ClarifaiClient {
   private readonly metadata: Metadata;
   private readonly deadlineMs: number;
   private readonly secret: string | undefined;
+  private readonly rootCertificates: Buffer | undefined;
+  /** The last look at why calls could not connect (see checkConnection). */
+  private connectionCheck: { at: number; problem: Promise<string | undefined> } | undefined;
   /** Calls in flight, so that `cancelAll` can end them (the second Ctrl-C). */
   private readonly inFlight = new Set<ClientUnaryCall>();
 
@@ -89,7 +96,8 @@ export class ClarifaiClient {
     this.secret = settings.pat;
     this.metadata = new Metadata();
     if (settings.pat) this.metadata.set("authorization", `Key ${settings.pat}`);
-    this.stub = new V2Client(this.endpoint.address, channelCredentials(this.endpoint, settings), {
+    this.rootCertificates = this.endpoint.tls ? readRootCertificates(settings) : undefined;
+    this.stub = new V2Client(this.endpoint.address, this.endpoint.tls ? grpcCredentials.createSsl(this.rootCertificates) : grpcCredentials.createInsecure(), {
       "grpc.max_send_message_length": GRPC_MAX_MESSAGE_BYTES,
       "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
       "grpc.keepalive_time_ms": 60_000,
@@ -138,16 +146,33 @@ export class ClarifaiClient {
     for (const call of this.inFlight) call.cancel();
   }
 
-  private settle<T>(rpc: string, resolve: (answer: T) => void, reject: (error: ApiError) => void, done: () => void): (error: ServiceError | null, answer?: T) => void {
+  private settle<T>(rpc: string, resolve: (answer: T) => void, reject: (error: ApiError | UploadError) => void, done: () => void): (error: ServiceError | null, answer?: T) => void {
     return (error, answer) => {
       done();
-      if (error) {
-        const verdict = classifyGrpcError(error.code);
-        reject(new ApiError(this.redact(`${rpc}: ${error.details || error.message}`), verdict, undefined, error.code));
-      } else {
-        resolve(answer as T);
-      }
+      if (!error) return resolve(answer as T);
+      const verdict = classifyGrpcError(error.code);
+      const failed = (): ApiError => new ApiError(this.redact(`${rpc}: ${cleanTransportMessage(error.details || error.message)}`), verdict, undefined, error.code);
+      if (error.code !== GrpcCode.UNAVAILABLE) return reject(failed());
+      // An address that cannot work as configured is not retried: the run ends with one
+      // line. It is an UploadError, which no retry loop takes for a transient failure.
+      this.whyUnavailable().then(
+        (problem) => reject(problem ? new UploadError("unreachable", `cannot reach the API: ${problem}`) : failed()),
+        () => reject(failed()),
+      );
     };
+  }
+
+  /** Why calls cannot connect, looked at once (and again after a while when the address answered). */
+  private whyUnavailable(): Promise<string | undefined> {
+    const now = Date.now();
+    if (this.connectionCheck && now - this.connectionCheck.at < CONNECTION_CHECK_REUSE_MS) return this.connectionCheck.problem;
+    const problem = checkConnection(this.endpoint, { rootCertificates: this.rootCertificates });
+    this.connectionCheck = { at: now, problem };
+    // A problem found stays found: the address will not start working as configured.
+    problem.then((found) => {
+      if (found && this.connectionCheck) this.connectionCheck.at = Number.POSITIVE_INFINITY;
+    }, () => undefined);
+    return problem;
   }
 
   /** Like `raw`, but an answer whose status is not SUCCESS throws ApiError. */
@@ -182,17 +207,20 @@ export class ClarifaiClient {
   }
 }
 
+/** What messages about answers include: with --verbose, the request id the platform gave each answer (for its support). */
+export const answerDetail = { requestIds: false };
+
 export function describeStatus(status: Status | undefined): string {
   if (!status) return "no status in the answer";
   const parts = [statusName(status.code), status.description, status.details].filter((part) => part !== "");
-  return parts.join(": ");
+  const requestId = answerDetail.requestIds && status.reqId ? ` (request id ${status.reqId})` : "";
+  return parts.join(": ") + requestId;
 }
 
-function channelCredentials(endpoint: Endpoint, settings: Settings): ChannelCredentials {
-  if (!endpoint.tls) return grpcCredentials.createInsecure();
-  if (!settings.rootCertificatesPath) return grpcCredentials.createSsl();
+function readRootCertificates(settings: Settings): Buffer | undefined {
+  if (!settings.rootCertificatesPath) return undefined;
   try {
-    return grpcCredentials.createSsl(readFileSync(settings.rootCertificatesPath));
+    return readFileSync(settings.rootCertificatesPath);
   } catch (error) {
     throw new UsageError(`CLARIFAI_ROOT_CERTIFICATES_PATH ${settings.rootCertificatesPath}: ${(error as Error).message}`);
   }

@@ -9,14 +9,17 @@ export interface Endpoint {
 }
 
 /**
- * `https://host[:port]` (or a bare `host[:port]`) is TLS, default port 443;
+ * `https://host[:port]` is TLS, default port 443;
  * `http://host:port` is plaintext and allowed only for a loopback host unless `insecure`.
+ * Without a scheme it is a usage error: a bare `host:port` could mean either.
  */
 export function parseEndpoint(apiBase: string, insecure = false): Endpoint {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(apiBase) ? apiBase : `https://${apiBase}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(apiBase)) {
+    throw new UsageError(`API base ${apiBase}: say which protocol: https://${apiBase} (TLS) or http://${apiBase} (plaintext, e.g. a local server)`);
+  }
   let url: URL;
   try {
-    url = new URL(withScheme);
+    url = new URL(apiBase);
   } catch {
     throw new UsageError(`--api ${apiBase}: not a URL (expected https://host[:port] or http://host:port)`);
   }

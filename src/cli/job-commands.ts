@@ -10,6 +10,7 @@ import { countInputs, describeProblem, problemRecords, type JobCounts } from "..
 import { callerFor } from "../upload/caller-for.js";
 import { checkJobStatus, type JobStatus } from "../jobs/job-status.js";
 import { EXIT } from "../report/exit-codes.js";
+import { describeTarget } from "../report/summary.js";
 import { statSync } from "node:fs";
 import { connect } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -20,7 +21,8 @@ import { runServerExtract, SERVER_EXTRACT_COMMAND, type ServerExtractFlags } fro
 
 /** A job name, or a path to a job log file. */
 async function openJob(nameOrPath: string): Promise<{ path: string; state: JobState; header: JobHeader }> {
-  const path = existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl") ? resolve(nameOrPath) : jobLogPath(nameOrPath);
+  // Job names have no "/": anything with one (or an existing *.jsonl) is a path.
+  const path = nameOrPath.includes("/") || (existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl")) ? resolve(nameOrPath) : jobLogPath(nameOrPath);
   if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);
   const state = await replayJobLog(path);
   if (!state.header) throw new UsageError(`${path}: no header record; not a job log of this tool`);
@@ -53,7 +55,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
       });
     });
 
-  const log = new Command("log").description("show job logs");
+  const log = new Command("log").description("list job logs, or show one");
   log
     .command("list")
     .description("list jobs, newest first")
@@ -66,8 +68,8 @@ export function jobCommands(runner: CommandRunner): Command[] {
           const header = state.header;
           write(
             global,
-            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, runs: state.ends.length, ...counts },
-            `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  ${countsLine(counts)}`,
+            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, target: header?.target, runs: state.ends.length, ...counts },
+            `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  -> ${header ? describeTarget(header.target) : "?"}  ${countsLine(counts)}`,
           );
           state.latest.close();
         }
@@ -92,7 +94,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
           `job        ${header.job}`,
           `log        ${path}`,
           `command    ${header.command} ${header.args.join(" ")}`,
-          `target     ${header.target.api} user ${header.target.user} app ${header.target.app}${header.target.dataset ? ` dataset ${header.target.dataset}` : ""}`,
+          `target     ${describeTarget(header.target)}`,
           `runs       ${state.ends.length} (${state.batches} batches)`,
           `inputs     ${countsLine(counts)}`,
         ];

@@ -1,8 +1,12 @@
+import { logVerbosity, setLogVerbosity } from "@grpc/grpc-js";
 import { Command, CommanderError } from "commander";
 import { UploadError } from "../errors.js";
-import { ApiError } from "../api/client.js";
-import { EXIT, EXIT_CODES_HELP, exitCodeForError } from "../report/exit-codes.js";
-import { addGlobalOptions } from "./global-options.js";
+import { answerDetail, ApiError } from "../api/client.js";
+import { EXIT, exitCodeForError } from "../report/exit-codes.js";
+import { releaseTerminal } from "../report/terminal.js";
+import { completionCommand } from "./completion.js";
+import { addGlobalOptions, addOutputOptions } from "./global-options.js";
+import { addHelpTexts } from "./help-text.js";
 import { cloudCommands } from "./cloud-commands.js";
 import { jobCommands } from "./job-commands.js";
 import { serveCommand } from "./serve.js";
@@ -16,6 +20,7 @@ function makeRunner(setExitCode: (code: number) => void): CommandRunner {
     try {
       setExitCode(await run());
     } catch (error) {
+      releaseTerminal();
       if (error instanceof UploadError) {
         process.stderr.write(`clarifai-upload: ${error.message}\n`);
         setExitCode(exitCodeForError(error.code));
@@ -31,24 +36,32 @@ function makeRunner(setExitCode: (code: number) => void): CommandRunner {
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = addGlobalOptions(new Command("clarifai-upload"))
-    .description("Bulk uploader for the Clarifai platform: folders, file lists and URL lists, validated, batched, sent concurrently over gRPC, resumable.")
-    .version(VERSION)
+    .description(
+      "Bulk uploader for the Clarifai platform: folders, file lists, URL lists, ZIP archives and CSV/TSV manifests, validated against the platform's limits, batched and sent concurrently over gRPC, resumable; cloud buckets pulled by the platform; and a local Clarifai-compatible server.",
+    )
+    .version(VERSION, "-V, --version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText("after", `\n${EXIT_CODES_HELP}\n`)
     .exitOverride();
   const runner = makeRunner(setExitCode);
   // Global options work before the command name (the program's) and after it (each
   // command's own copy). `serve` has none of them: its --pat is the keys it accepts.
+  // `log` reads job logs only: it takes the output options, not where to connect.
   program.enablePositionalOptions();
   for (const command of [...uploadCommands(runner), ...cloudCommands(runner), ...jobCommands(runner)]) {
     const leaves = command.commands.length > 0 ? command.commands : [command];
-    for (const leaf of leaves) addGlobalOptions(leaf);
+    for (const leaf of leaves) (command.name() === "log" ? addOutputOptions : addGlobalOptions)(leaf);
     program.addCommand(command);
   }
   program.addCommand(serveCommand());
+  program.addCommand(completionCommand(() => program));
+  program.addCommand(
+    new Command("version").description("print the version").action(() => {
+      process.stdout.write(`${VERSION}\n`);
+    }),
+  );
+  addHelpTexts(program);
   for (const command of program.commands) {
     command.exitOverride();
-    command.addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
     for (const sub of command.commands) sub.exitOverride();
   }
   return program;
@@ -63,6 +76,9 @@ export async function main(argv: string[]): Promise<number> {
     if (error.code === "EPIPE") process.exit(exitCodeSoFar);
     throw error;
   });
+  // A crash's stack trace goes below the progress bars, with the cursor shown again.
+  process.on("uncaughtExceptionMonitor", releaseTerminal);
+  setVerbosity(argv);
   let exitCode = 0;
   const program = buildProgram((code) => {
     exitCode = code;
@@ -77,4 +93,22 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : error.code.startsWith("commander.") ? EXIT.usage : error.exitCode;
     throw error;
   }
+}
+
+/**
+ * What --verbose shows besides the reporter's lines: request ids in messages about
+ * answers, and Node's warnings and grpc-js's log lines, which are for the tool's authors,
+ * not its users (grpc-js names an IP address as the TLS server name, DEP0123 on every run
+ * against https://127.0.0.1, and nothing the user can do changes that).
+ */
+function setVerbosity(argv: readonly string[]): void {
+  const verbose = argv.includes("-v") || argv.includes("--verbose");
+  answerDetail.requestIds = verbose;
+  // grpc-js logs some failures itself ("E No address added out of total 1 resolved" for a
+  // busy port), which the commands already report in their own words.
+  if (!verbose) setLogVerbosity(logVerbosity.NONE);
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (verbose) process.stderr.write(`clarifai-upload: (node) ${warning.name}: ${warning.message}\n`);
+  });
 }

@@ -2,13 +2,16 @@ import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { runUploadJob, type JobRun } from "../jobs/upload-job.js";
 import { FailedOutWriter } from "../report/failed-out.js";
-import { chooseMode, createReporter } from "../report/reporter.js";
+import { createReporter, uploadReporterOptions } from "../report/reporter.js";
 import { EventBus } from "../upload/events.js";
+import { INDEX_FILES } from "../upload/input-index.js";
 import { jobLogPath, replayJobLog } from "../upload/joblog.js";
 import type { UploadPlan } from "../upload/pipeline.js";
 import { loadTransform } from "../upload/transform.js";
 import { MiB } from "../validate/limits.js";
-import { connect, settingsFor } from "./connect.js";
+import { checkRunPaths, skipOwnFiles } from "./check-paths.js";
+import { connect, defaultLocalDataDir, settingsFor } from "./connect.js";
+import { hintCommand } from "./hints.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
 import { parseUploadOptions, type RawUploadOptions } from "./upload-options.js";
@@ -26,6 +29,8 @@ export interface UploadCommand {
   resend?: boolean;
   /** The folder relative paths start from (annotation files name images by it). */
   root?: string;
+  /** Reads what a person types at the terminal (no progress bars then). */
+  readsTerminal?: boolean;
 }
 
 /**
@@ -51,13 +56,16 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, raw.shard);
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
+  checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
+  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut]) };
   const state = await replayJobLog(logPath, { create: !options.dryRun });
 
   const transform = options.transform ? await loadTransform(options.transform) : undefined;
   const labels = options.annotations || options.sidecars
     ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
     : undefined;
-  const reporter = createReporter({ mode: chooseMode(global), dryRun: options.dryRun });
+  const jobRef = options.jobLog ? logPath : job;
+  const reporter = createReporter(uploadReporterOptions(global, { statusCommand: hintCommand("status", jobRef, global, options.local), target, readsTerminal: command.readsTerminal, dryRun: options.dryRun }));
   const bus = new EventBus();
   bus.on(reporter.listener);
   const failedOut = options.failedOut ? new FailedOutWriter(resolve(options.failedOut)) : undefined;
@@ -95,6 +103,8 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
       {
         bus,
         note: (text) => reporter.note(text),
+        interrupted: () => reporter.interrupted(),
+        hint: (verb) => hintCommand(verb, jobRef, global, options.local, command.args.includes("-")),
         connect: async () => {
           const connection = await connect(global, options.local);
           return { client: connection.client, close: () => connection.close(), localAddress: connection.local?.address };
@@ -103,6 +113,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     );
   } finally {
     failedOut?.close();
+    reporter.close();
   }
   if (ended.message) reporter.note(`stopped: ${ended.message}`);
   if (failedOut && failedOut.rows > 0) reporter.note(`${failedOut.rows} rejected or failed input(s) written to ${failedOut.path}`);

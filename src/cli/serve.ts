@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { UsageError } from "../errors.js";
 import type { ServerOptions } from "../server/server.js";
+import { ensureFolder } from "./check-paths.js";
 
 /** `serve` flags as commander hands them over. */
 interface ServeFlags {
@@ -23,7 +25,7 @@ interface ServeFlags {
 
 export function serveCommand(): Command {
   return new Command("serve")
-    .description("Start the local Clarifai-compatible gRPC server (plaintext, SQLite storage)")
+    .description("start the local Clarifai-compatible gRPC server (plaintext, SQLite storage)")
     .option("--port <port>", "port to listen on; 0 picks a free one", parsePort, 50051)
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--data <dir>", "folder for the database and the input bytes", "./clarifai-data")
@@ -54,10 +56,11 @@ export function serveCommand(): Command {
     .action(async (flags: ServeFlags, command: Command) => {
       const quiet = flags.quiet === true || command.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
       try {
+        ensureFolder(flags.data, "--data");
         await serve(serverOptions(flags, [...new Set(flags.pat)], quiet), flags.port === 0);
       } catch (error) {
         command.error(`clarifai-upload serve: ${error instanceof Error ? error.message : String(error)}`, {
-          exitCode: 1,
+          exitCode: error instanceof UsageError ? 2 : 1,
           code: "serve.start",
         });
       }

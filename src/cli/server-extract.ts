@@ -6,7 +6,8 @@ import { chooseMode, createReporter } from "../report/reporter.js";
 import { EventBus } from "../upload/events.js";
 import { jobLogPath, replayJobLog } from "../upload/joblog.js";
 import { inputTemplate } from "./cloud-commands.js";
-import { connect, settingsFor } from "./connect.js";
+import { checkRunPaths } from "./check-paths.js";
+import { connect, defaultLocalDataDir, settingsFor } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
 import { savedOptions } from "./run-upload.js";
@@ -39,6 +40,7 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   const target = { api: local !== undefined ? `local:${local === true ? "default" : resolve(local)}` : settings.apiBase, user: settings.userId ?? "", app: settings.appId ?? "", dataset: flags.dataset };
   const job = flags.job ?? deriveJobName(SERVER_EXTRACT_COMMAND, [path], target, { from: "path", prefix: "" });
   const logPath = flags.jobLog ? resolve(flags.jobLog) : jobLogPath(job);
+  checkRunPaths({ jobLog: { path: logPath, given: flags.jobLog !== undefined }, localDir: local === true ? defaultLocalDataDir() : local });
   const state = await replayJobLog(logPath, { create: true });
   const reporter = createReporter({ mode: chooseMode(global) });
   const bus = new EventBus();

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { UsageError } from "../errors.js";
 import { listFiles } from "../sources/files.js";
-import { walkFolder } from "../sources/folder.js";
+import { walkFolder, type FolderOptions } from "../sources/folder.js";
 import { readRecords } from "../sources/lines.js";
 import { listUrls } from "../sources/urls.js";
 import type { CsvType } from "../sources/manifest.js";
@@ -11,7 +11,9 @@ import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
+import { noSkips, warnWhenEmpty, warnWhenNothingMatched } from "./source-warnings.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
+import { stdinFor, stdinIsTerminal } from "./stdin-input.js";
 import { runServerExtract, type ServerExtractFlags } from "./server-extract.js";
 import { addUploadOptions, type RawUploadOptions } from "./upload-options.js";
 
@@ -22,6 +24,7 @@ interface FolderFlags extends RawUploadOptions {
   include?: string[];
   exclude?: string[];
   hidden?: boolean;
+  ignoreCase?: boolean;
   followSymlinks?: boolean;
   expandZips?: boolean;
 }
@@ -38,6 +41,15 @@ interface FilesFlags extends RawUploadOptions {
 
 interface UrlsFlags extends RawUploadOptions {
   type?: InputKind;
+}
+
+/** Options about files on disk, which URL lists and manifests have no use for. */
+const FILE_ONLY_OPTIONS = ["--labels-from-folder", "--sidecars"];
+
+/** The shared upload options but those a command has no use for (long names), so that its --help does not offer them. */
+function addUploadOptionsBut(command: Command, without: readonly string[]): Command {
+  for (const option of addUploadOptions(new Command()).options) if (!without.includes(option.long ?? "")) command.addOption(option);
+  return command;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -77,13 +89,19 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
     args: [root],
     root,
     candidates: (report) => {
-      const walk = walkFolder(root, {
-        include: flags.include,
-        exclude: flags.exclude,
-        hidden: flags.hidden,
-        followSymlinks: flags.followSymlinks,
-        onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`),
-      });
+      const options: FolderOptions = { include: flags.include, exclude: flags.exclude, hidden: flags.hidden, ignoreCase: flags.ignoreCase, followSymlinks: flags.followSymlinks };
+      const skipped = noSkips();
+      const walk = warnWhenNothingMatched(
+        walkFolder(root, {
+          ...options,
+          onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`),
+          onSkip: (_path, why) => skipped[why]++,
+        }),
+        dir,
+        options,
+        report,
+        skipped,
+      );
       return flags.expandZips ? expandZips(walk, report) : walk;
     },
   };
@@ -117,8 +135,9 @@ function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
   return {
     name: "manifest",
     args: [path],
+    readsTerminal: path === "-" && stdinIsTerminal(),
     candidates: (report) =>
-      lazily(async () => (await import("../sources/manifest.js")).readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type })),
+      lazily(async () => (await import("../sources/manifest.js")).readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type, stdin: path === "-" ? stdinFor("manifest lines (CSV or TSV, header first)") : undefined })),
   };
 }
 
@@ -128,12 +147,22 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
   return {
     name: "files",
     args: absolute,
+    readsTerminal: list.includes("-") && stdinIsTerminal(),
     candidates: (report) => {
       async function* names(): AsyncGenerator<string> {
+        let named = 0;
         for (const path of list) {
-          if (path === "-") yield* readRecords(process.stdin, flags.null ?? false);
-          else yield path;
+          if (path !== "-") {
+            named++;
+            yield path;
+            continue;
+          }
+          for await (const record of readRecords(stdinFor(flags.null ? "file paths (NUL-separated)" : "file paths"), flags.null ?? false)) {
+            named++;
+            yield record;
+          }
         }
+        if (named === 0) report.warning("-", "no file paths given: name files as arguments, or pipe a list into `clarifai-upload files -`");
       }
       return listFiles(names(), ({ source, message }) => report.rejected(source, "unreadable", message));
     },
@@ -145,7 +174,8 @@ function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
   return {
     name: "urls",
     args: [from],
-    candidates: () => listUrls(readRecords(from === "-" ? process.stdin : createReadStream(from)), flags.type),
+    readsTerminal: from === "-" && stdinIsTerminal(),
+    candidates: (report) => warnWhenEmpty(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type), () => report.warning(from, `${from === "-" ? "stdin" : file}: no URLs found`)),
   };
 }
 
@@ -157,6 +187,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .option("--include <glob>", "only files matching this glob (repeatable; a glob without / matches file names)", collect)
       .option("--exclude <glob>", "skip files matching this glob (repeatable)", collect)
       .option("--hidden", "include hidden files and folders")
+      .option("--ignore-case", "--include and --exclude match regardless of case (*.jpg also takes A.JPG)")
       .option("--follow-symlinks", "follow symbolic links (loops are detected)")
       .option("--expand-zips", "read ZIP archives found in the folder entry by entry, like the zip command"),
   ).action(async (dir: string, flags: FolderFlags, command: Command) => {
@@ -172,12 +203,13 @@ export function uploadCommands(runner: CommandRunner): Command[] {
     await runner(() => runUploadCommand(filesSource(paths, flags), flags, command.optsWithGlobals<GlobalOptions>()));
   });
 
-  const urls = addUploadOptions(
+  const urls = addUploadOptionsBut(
     new Command("urls")
       .description("upload inputs by URL, one per line, from FILE or stdin (-)")
       .argument("[file]", "file of URLs, or - for stdin", "-")
       .addOption(new Option("--type <kind>", "input type of every URL (default: from the URL's extension)").choices(["image", "video", "audio", "text"]))
       .option("--allow-duplicate-urls", "let the platform store the same URL more than once"),
+    FILE_ONLY_OPTIONS,
   ).action(async (file: string, flags: UrlsFlags, command: Command) => {
     await runner(() => runUploadCommand(urlsSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
   });
@@ -193,13 +225,14 @@ export function uploadCommands(runner: CommandRunner): Command[] {
     await runner(() => (flags.serverExtract ? runServerExtract(archive, flags, global) : runUploadCommand(zipSource(archive), flags, global)));
   });
 
-  const manifest = addUploadOptions(
+  const manifest = addUploadOptionsBut(
     new Command("manifest")
       .description("upload the rows of a CSV/TSV manifest (simple, Python SDK or dotted field-path columns); - reads stdin")
       .argument("<file>", "CSV or TSV file, or -")
       .option("--delimiter <char>", "field separator (default: tab for .tsv, else comma)")
       .addOption(new Option("--csv-type <kind>", "Python SDK dialect: what the input column holds").choices(["raw", "url", "file_path"]))
       .addOption(new Option("--type <kind>", "input type for rows that do not say").choices(["image", "video", "audio", "text"])),
+    FILE_ONLY_OPTIONS,
   ).action(async (file: string, flags: ManifestFlags, command: Command) => {
     await runner(() => runUploadCommand(manifestSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
   });

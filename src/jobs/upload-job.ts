@@ -34,6 +34,10 @@ export interface JobIo {
   bus: EventBus;
   /** A line for the user (notes, hints). */
   note(text: string): void;
+  /** The first Ctrl-C: the reporter stops counting the walk as going on. */
+  interrupted?(): void;
+  /** A command to print in a hint, as it works when typed (by default `clarifai-upload VERB JOB`). */
+  hint?(verb: "resume" | "status"): string;
   /** Opens the connection (not called for a dry run). */
   connect(): Promise<{ client: ClarifaiClient; close(): Promise<void>; localAddress?: string }>;
 }
@@ -67,7 +71,10 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
   if (!dryRun) mkdirSync(dirname(job.logPath), { recursive: true });
   const lock = dryRun ? undefined : JobLock.acquire(job.logPath, job.name);
   const interrupt = onInterrupt(
-    () => io.note("stopping: finishing the batches in flight (Ctrl-C again to cancel them)"),
+    () => {
+      io.interrupted?.();
+      io.note("stopping: finishing the batches in flight (Ctrl-C again to cancel them)");
+    },
     () => io.note("cancelling the calls in flight"),
   );
   try {
@@ -90,8 +97,8 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     const counted = { ...result, totals: stats.totals };
     const summary = summarize(job.name, counted, (performance.now() - started) / 1000, dryRun);
     const ended: JobRun = { ...counted, summary, exitCode: exitCodeFor(counted) };
-    if (result.outcome === "interrupted" || result.outcome === "unreachable") ended.hint = `resume with: clarifai-upload resume ${job.name}`;
-    else if (!dryRun && !job.wait && stats.totals.uploaded > 0) ended.hint = `inputs are processed in the background; check with: clarifai-upload status ${job.name}`;
+    if (!dryRun && (result.outcome === "interrupted" || result.outcome === "unreachable")) ended.hint = `resume with: ${io.hint?.("resume") ?? `clarifai-upload resume ${job.name}`}`;
+    else if (!dryRun && !job.wait && stats.totals.uploaded > 0) ended.hint = `inputs are processed in the background; check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
     writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: result.outcome, summary: { ...summary } });
     return ended;
   } finally {

@@ -16,7 +16,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   1    some inputs rejected, failed or in conflict (each is listed, and in --failed-out)
   2    usage error (bad flag, argument or configuration)
   3    authentication or permission failure
-  4    the API could not be reached after retries
+  4    the API could not be reached (refused, unknown host, TLS mismatch or
+       untrusted certificate: at once; otherwise after retries)
   130  interrupted (the job log is consistent; the resume command is printed)`;
 
 /** One exit code for a whole run: the worst thing that happened wins. */

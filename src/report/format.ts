@@ -21,3 +21,9 @@ export function formatSeconds(seconds: number): string {
 export function colorAllowed(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== "dumb";
 }
+
+/** A problem line always names its file: the message does, or the file is put in front. */
+export function namesFile(message: string | undefined, source: string): string {
+  if (message === undefined || message === "") return source;
+  return message.includes(source) ? message : `${source}: ${message}`;
+}

@@ -1,8 +1,10 @@
-import { MultiBar, Presets, type SingleBar } from "cli-progress";
-import type { EventListener, InputStatus, UploadEvent } from "../upload/events.js";
-import { colorAllowed, formatBytes, formatSeconds } from "./format.js";
+import type { EventListener, UploadEvent } from "../upload/events.js";
+import { colorAllowed, formatBytes, formatSeconds, namesFile } from "./format.js";
+import { listProcessingFailures } from "./processing-failures.js";
+import { emptyProgress, PROBLEM_STATUSES, progressLine, progressLines, type Progress } from "./progress.js";
 import type { Summary } from "./summary.js";
-import { summaryTable } from "./summary.js";
+import { summaryTable, type Target } from "./summary.js";
+import { TerminalWriter } from "./terminal.js";
 
 export type ReportMode = "json" | "bars" | "lines" | "quiet";
 
@@ -10,18 +12,34 @@ export interface Reporter {
   readonly listener: EventListener;
   /** A message for the user (not an input outcome): resume hints, notices. */
   note(text: string): void;
+  /** The first Ctrl-C: the walk stops where it is (the progress line says so; the caller says why). */
+  interrupted(): void;
   finish(summary: Summary, dryRun: boolean): void;
   /** Writes out what is buffered for stdout (before writing to stdout directly). */
   flush(): void;
+  /** Gives the terminal back (idempotent; finish does it too). */
+  close(): void;
 }
 
 export interface ReporterOptions {
   mode: ReportMode;
+  /**
+   * Draw progress on stderr: bars on a terminal (also with --json, whose output is on
+   * stdout), plain lines every few seconds otherwise. Commands with nothing to count
+   * leave it off and only print their messages.
+   */
+  progress?: boolean;
+  /** Every retry on its own line (otherwise they are counted on the progress line). */
+  verbose?: boolean;
+  /** Where the inputs go: shown in the summary. */
+  target?: Target;
+  /** The command that shows the job's state, as printed in hints (`clarifai-upload status JOB`). */
+  statusCommand?: string;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WriteStream;
   /** Seconds between plain progress lines when stderr is not a terminal. */
   lineIntervalSeconds?: number;
-  /** Every JSON line says `"dry_run": true`, so a script cannot take a preview for a run. */
+  /** Every JSON line says `"dry_run": true`. */
   dryRun?: boolean;
 }
 
@@ -29,124 +47,147 @@ export interface ReporterOptions {
 export function chooseMode(flags: { json?: boolean; quiet?: boolean }, stderr: NodeJS.WriteStream = process.stderr): ReportMode {
   if (flags.json) return "json";
   if (flags.quiet) return "quiet";
-  return stderr.isTTY ? "bars" : "lines";
+  return canDrawBars(stderr) ? "bars" : "lines";
 }
 
-interface Counters extends Record<InputStatus, number> {
-  discovered: number;
-  done: number;
-  bytes: number;
-  walkDone: boolean;
+/** A terminal that can move its cursor (TERM=dumb cannot). */
+function canDrawBars(stderr: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stderr.isTTY) && env.TERM !== "dumb";
 }
+
+/** The reporter options of an upload run, from the global flags. */
+export function uploadReporterOptions(flags: { json?: boolean; quiet?: boolean; verbose?: boolean }, run: { statusCommand: string; target?: Target; readsTerminal?: boolean; dryRun?: boolean }): ReporterOptions {
+  const mode = chooseMode(flags);
+  // Bars redrawn under what a person types would garble both.
+  return { mode: run.readsTerminal && mode === "bars" ? "lines" : mode, progress: !flags.quiet && !run.readsTerminal, verbose: flags.verbose ?? false, statusCommand: run.statusCommand, target: run.target, dryRun: run.dryRun };
+}
+
+/** Most inputs that failed processing listed by name at the end of a --wait run. */
+const LISTED_PROCESSING_FAILURES = 20;
 
 export function createReporter(options: ReporterOptions): Reporter {
+  const json = options.mode === "json";
   const stdout = bufferedLines(options.stdout ?? process.stdout);
   const stderr = options.stderr ?? process.stderr;
-  const counters: Counters = { discovered: 0, done: 0, uploaded: 0, would_upload: 0, present: 0, kept: 0, conflict: 0, rejected: 0, failed: 0, skipped: 0, bytes: 0, walkDone: false };
-  const dry = options.dryRun ? { dry_run: true } : {};
+  const progress: Progress = emptyProgress();
   const started = Date.now();
   const color = colorAllowed(stderr);
   const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const processingFailures: Array<{ source: string; message: string }> = [];
+  let lastProcessingLine = "";
 
-  let bars: { multi: MultiBar; walk: SingleBar; send: SingleBar } | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const drawBars = options.progress === true && canDrawBars(stderr) && options.mode !== "quiet";
+  const terminal = drawBars ? new TerminalWriter(stderr) : undefined;
+  terminal?.start();
+  /** Lines for the person at stderr (with --json only when it is a terminal). */
+  const humanOnStderr = !json || drawBars;
   const say = (line: string): void => {
-    if (bars) bars.multi.log(`${line}\n`);
+    if (terminal) terminal.print(line);
     else stderr.write(`${line}\n`);
   };
-
-  if (options.mode === "bars") {
-    const multi = new MultiBar(
-      { clearOnComplete: false, hideCursor: true, etaBuffer: 50, fps: 5, stream: stderr, format: " {label} {bar} {value}/{total} {extra}" },
-      Presets.shades_classic,
-    );
-    bars = {
-      multi,
-      walk: multi.create(1, 0, { label: "found ", extra: "" }),
-      send: multi.create(1, 0, { label: "sent  ", extra: "" }),
-    };
-  } else if (options.mode === "lines") {
-    timer = setInterval(() => say(progressLine()), (options.lineIntervalSeconds ?? 5) * 1000);
+  let timer: NodeJS.Timeout | undefined;
+  if (options.progress && !drawBars && options.mode === "lines") {
+    timer = setInterval(() => say(progressLine(snapshot())), (options.lineIntervalSeconds ?? 5) * 1000);
     timer.unref();
   }
 
-  function progressLine(): string {
-    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    return `progress: ${counters.discovered} found${counters.walkDone ? " (walk done)" : ""}, ${counters.uploaded} uploaded, ${counters.present} present, ${counters.rejected} rejected, ${counters.failed + counters.conflict} failed, ${formatBytes(counters.bytes)} at ${formatBytes(counters.bytes / seconds)}/s`;
+  function snapshot(): Progress {
+    progress.seconds = (Date.now() - started) / 1000;
+    return progress;
   }
-
-  function refreshBars(): void {
-    if (!bars) return;
-    const total = Math.max(1, counters.discovered);
-    bars.walk.setTotal(total);
-    bars.walk.update(counters.discovered, { extra: counters.walkDone ? "files (walk done)" : "files" });
-    bars.send.setTotal(total);
-    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    const rate = counters.done / seconds;
-    const eta = counters.walkDone && rate > 0 ? `  eta ${formatSeconds((counters.discovered - counters.done) / rate)}` : "";
-    bars.send.update(counters.done, { extra: `${formatBytes(counters.bytes)} ${formatBytes(counters.bytes / seconds)}/s  ${counters.rejected + counters.failed + counters.conflict} problems${eta}` });
-  }
+  const count = (status: string, by: number): void => {
+    progress.statuses[status] = (progress.statuses[status] ?? 0) + by;
+  };
+  /** Every JSON line of a dry run says so, so that a script cannot take a preview for a run. */
+  const dry = options.dryRun ? { dry_run: true } : {};
+  const redraw = (): void => terminal?.setStatus(progressLines(snapshot(), stderr.columns || 80));
+  const emit = (value: object): void => stdout.write(`${JSON.stringify(value)}\n`);
 
   const listener = (event: UploadEvent): void => {
     switch (event.type) {
       case "discovered":
-        counters.discovered++;
+        progress.discovered++;
         break;
       case "walk_done":
-        counters.walkDone = true;
+        if (progress.walk === "walking") progress.walk = "done";
         break;
       case "skipped":
-        counters.done++;
-        counters.present++;
-        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "input", id: event.id, source: event.source, status: "present", reason: "unchanged_since_last_run", ...dry })}\n`);
+        progress.done++;
+        count("present", 1);
+        if (json) emit({ event: "input", id: event.id, source: event.source, status: "present", reason: "unchanged_since_last_run", ...dry });
         break;
       case "input":
-        counters.done++;
-        counters[event.status]++;
-        counters.bytes += event.bytes;
-        if (options.mode === "json") {
-          stdout.write(`${JSON.stringify({ event: "input", id: event.id, source: event.source, status: event.status, reason: event.reason, message: event.message, ...dry })}\n`);
-        } else if (event.status === "rejected" || event.status === "failed" || event.status === "conflict") {
-          say(`${paint("31", "!")} ${event.status} [${event.reason}] ${event.message ?? event.source}`);
+        if (event.reason === "processing_failed") {
+          // Counted once already, as uploaded: now it is known to have failed.
+          count("uploaded", -1);
+          count("failed", 1);
+          processingFailures.push({ source: event.source, message: event.message ?? "" });
+        } else {
+          progress.done++;
+          count(event.status, 1);
+          progress.bytes += event.bytes;
+        }
+        if (json) emit({ event: "input", id: event.id, source: event.source, status: event.status, reason: event.reason, message: event.message, ...dry });
+        else if (PROBLEM_STATUSES.has(event.status) && event.reason !== "processing_failed" && event.reason !== "unreachable") {
+          say(`${paint("31", "!")} ${event.status} [${event.reason}] ${namesFile(event.message, event.source)}`);
         }
         break;
       case "warning":
-        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "warning", source: event.source, message: event.message })}\n`);
+        if (json) emit({ event: "warning", source: event.source, message: event.message });
         else if (options.mode !== "quiet") say(`${paint("33", "~")} ${event.message}`);
         break;
       case "annotation_failed":
-        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "annotation", status: "failed", source: event.source, message: event.message })}\n`);
+        if (json) emit({ event: "annotation", status: "failed", source: event.source, message: event.message });
         else say(`${paint("31", "!")} annotation refused: ${event.message}`);
         break;
       case "retry":
-        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "retry", attempt: event.attempt, delay_ms: event.delayMs, message: event.message })}\n`);
-        else if (options.mode !== "quiet") say(`${paint("33", "~")} retry ${event.attempt} in ${event.delayMs} ms: ${event.message}`);
+        progress.retries++;
+        if (json) emit({ event: "retry", attempt: event.attempt, delay_ms: event.delayMs, message: event.message });
+        else if (options.verbose || (options.mode === "lines" && !terminal)) say(`${paint("33", "~")} retry ${event.attempt} in ${event.delayMs} ms: ${event.message}`);
         break;
-      case "processing":
-        if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "processing", pending: event.pending, in_progress: event.inProgress, success: event.success, failed: event.failed })}\n`);
-        else if (options.mode !== "quiet") say(`processing: ${event.success} done, ${event.failed} failed, ${event.pending + event.inProgress} pending`);
+      case "processing": {
+        progress.processing = { success: event.success, failed: event.failed, pending: event.pending + event.inProgress };
+        if (json) emit({ event: "processing", pending: event.pending, in_progress: event.inProgress, success: event.success, failed: event.failed });
+        const line = `processing: ${event.success} done, ${event.failed} failed, ${event.pending + event.inProgress} pending`;
+        if (!json && !terminal && options.mode !== "quiet" && line !== lastProcessingLine) say(line);
+        lastProcessingLine = line;
         break;
+      }
       case "batch":
+        // With --verbose, a line per request: when it was answered, how much it carried.
+        if (options.verbose && !json) say(`  batch ${event.seq}: ${event.inputs} input${event.inputs === 1 ? "" : "s"}, ${formatBytes(event.bytes)}, answered at ${formatSeconds((Date.now() - started) / 1000)}`);
         break;
     }
-    refreshBars();
+    redraw();
+  };
+
+  const close = (): void => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    if (terminal) {
+      redraw();
+      terminal.stop();
+    }
   };
 
   return {
     listener,
     flush: () => stdout.flush(),
+    close,
     note(text: string): void {
-      if (options.mode === "json") stdout.write(`${JSON.stringify({ event: "note", message: text })}\n`);
-      else if (options.mode !== "quiet") say(text);
+      if (json) emit({ event: "note", message: text });
+      if (humanOnStderr && options.mode !== "quiet") say(text);
+    },
+    interrupted(): void {
+      if (progress.walk === "walking") progress.walk = "stopped";
     },
     finish(summary: Summary, dryRun: boolean): void {
-      if (timer) clearInterval(timer);
-      if (bars) {
-        refreshBars();
-        bars.multi.stop();
+      if (!json && processingFailures.length > 0) {
+        for (const line of listProcessingFailures(processingFailures, LISTED_PROCESSING_FAILURES, options.statusCommand ?? `clarifai-upload status ${summary.job}`)) say(line);
       }
-      if (options.mode === "json") stdout.write(`${JSON.stringify(summary)}\n`);
-      else if (options.mode !== "quiet") stderr.write(`${dryRun ? "dry run, nothing sent:\n" : ""}${summaryTable(summary, dryRun)}\n`);
+      close();
+      if (json) emit(options.target ? { ...summary, target: options.target } : summary);
+      else if (options.mode !== "quiet") stderr.write(`${dryRun ? "dry run, nothing sent:\n" : ""}${summaryTable(summary, dryRun, options.target)}\n`);
       stdout.flush();
     },
   };

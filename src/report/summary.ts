@@ -61,10 +61,25 @@ export function summarize(job: string, result: CountedRun, seconds: number, dryR
   };
 }
 
-export function summaryTable(summary: Summary, dryRun = false): string {
+/** Where a job's inputs go, as its job log header records it. */
+export interface Target {
+  api: string;
+  user: string;
+  app: string;
+  dataset?: string;
+}
+
+/** One line for a target: `api.clarifai.com  user me  app demo  dataset train`. */
+export function describeTarget(target: Target): string {
+  const api = target.api.replace(/^https:\/\//, "");
+  return `${api}  user ${target.user || "?"}  app ${target.app || "?"}${target.dataset ? `  dataset ${target.dataset}` : ""}`;
+}
+
+export function summaryTable(summary: Summary, dryRun = false, target?: Target): string {
   const rate = summary.seconds > 0 ? ` (${formatBytes(summary.bytes / summary.seconds)}/s)` : "";
   const rows: Array<[string, string]> = [
     ["job", summary.job],
+    ...(target ? [["target", describeTarget(target)] as [string, string]] : []),
     ["discovered", String(summary.discovered)],
     dryRun ? ["would upload", String(summary.would_upload ?? 0)] : ["uploaded", String(summary.uploaded)],
     ["already present", String(summary.present)],

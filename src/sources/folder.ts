@@ -11,8 +11,12 @@ export interface FolderOptions {
   exclude?: readonly string[];
   hidden?: boolean;
   followSymlinks?: boolean;
+  /** --include and --exclude globs match regardless of case. */
+  ignoreCase?: boolean;
   /** Called once per directory that a followed symlink leads back into (a loop, not walked again). */
   onLoop?: (path: string) => void;
+  /** Called for each entry left out: hidden (without `hidden`), a symlink not followed, not a regular file. */
+  onSkip?: (path: string, why: "hidden" | "symlink" | "not_a_file") => void;
   /** Called for each entry that could not be read during the walk. */
   onError?: (path: string, message: string) => void;
 }
@@ -46,7 +50,16 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
           return callback(null, []);
         }
         seenDirs.add(real);
-        readdir(path, readOptions, (readError, entries) => callback(readError, entries as Array<Dirent | string>));
+        readdir(path, readOptions, (readError, entries) => {
+          if (!readError && options.onSkip) {
+            for (const entry of entries as Array<Dirent | string>) {
+              const name = typeof entry === "string" ? entry : entry.name;
+              if (!options.hidden && name.startsWith(".")) options.onSkip(resolve(path, name), "hidden");
+              else if (!options.followSymlinks && typeof entry !== "string" && entry.isSymbolicLink()) options.onSkip(resolve(path, name), "symlink");
+            }
+          }
+          callback(readError, entries as Array<Dirent | string>);
+        });
       }));
     },
   };
@@ -57,6 +70,7 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
     followSymbolicLinks: options.followSymlinks ?? false,
     onlyFiles: true,
     baseNameMatch: true,
+    caseSensitiveMatch: !(options.ignoreCase ?? false),
     // No stats from fast-glob: it would stat every entry of a folder before emitting any.
     // Each file is stat'ed here, when it is consumed (a synchronous stat costs microseconds).
     objectMode: true,
@@ -77,7 +91,10 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
       options.onError?.(absolute, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
       continue;
     }
-    if (!stats.isFile()) continue;
+    if (!stats.isFile()) {
+      options.onSkip?.(absolute, "not_a_file");
+      continue;
+    }
     yield {
       source: absolute,
       relPath: entry.path,

@@ -4,6 +4,9 @@ import Database from "better-sqlite3";
 import type { Database as Db, Statement } from "better-sqlite3";
 import type { InputRecord, JobRecord, ProcessedRecord } from "./joblog.js";
 
+/** The files of a job's index, as suffixes of its log's path. */
+export const INDEX_FILES = [".index", ".index-wal", ".index-shm"] as const;
+
 /** Sources looked up in one query at most (SQLite allows 32,766 parameters). */
 const MAX_LOOKUP = 256;
 
@@ -63,7 +66,7 @@ export class InputIndex {
     } catch {
       // A corrupt index is rebuilt from the log; an unwritable folder gets one in memory.
       try {
-        for (const suffix of ["", "-wal", "-shm"]) if (existsSync(`${logPath}.index${suffix}`)) unlinkQuietly(`${logPath}.index${suffix}`);
+        for (const suffix of INDEX_FILES) if (existsSync(`${logPath}${suffix}`)) unlinkQuietly(`${logPath}${suffix}`);
         return InputIndex.onDisk(logPath);
       } catch {
         return InputIndex.inMemory(logPath);

@@ -3,9 +3,8 @@ import { parseEndpoint } from "../../../src/api/endpoint.js";
 import { UsageError } from "../../../src/errors.js";
 
 describe("parseEndpoint", () => {
-  it("treats https and bare hosts as TLS on 443", () => {
+  it("treats https as TLS on 443", () => {
     expect(parseEndpoint("https://api.clarifai.com")).toEqual({ address: "api.clarifai.com:443", host: "api.clarifai.com", port: 443, tls: true });
-    expect(parseEndpoint("api.clarifai.com")).toMatchObject({ address: "api.clarifai.com:443", tls: true });
     expect(parseEndpoint("https://example.org:8443")).toMatchObject({ address: "example.org:8443", tls: true });
   });
 
@@ -16,6 +15,11 @@ describe("parseEndpoint", () => {
     expect(() => parseEndpoint("http://10.0.0.5:50051")).toThrow(UsageError);
     expect(() => parseEndpoint("http://10.0.0.5:50051")).toThrow(/--insecure/);
     expect(parseEndpoint("http://10.0.0.5:50051", true)).toMatchObject({ tls: false });
+  });
+
+  it("refuses an address without a scheme, showing both forms", () => {
+    expect(() => parseEndpoint("api.clarifai.com")).toThrow(UsageError);
+    expect(() => parseEndpoint("127.0.0.1:50051")).toThrow("https://127.0.0.1:50051 (TLS) or http://127.0.0.1:50051 (plaintext");
   });
 
   it("rejects other schemes", () => {

@@ -1,0 +1,123 @@
+import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { dirname, join, parse, resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import type { CandidateSource } from "./run-upload.js";
+
+/**
+ * Paths a run writes to are checked before any work, so that a mistake is one line
+ * naming the path (exit 2) and nothing is written: not a stack trace after the upload,
+ * and never another file overwritten or appended to.
+ */
+export interface RunPaths {
+  /** The job log; `given` when the user named it with --job-log. */
+  jobLog: { path: string; given: boolean };
+  failedOut?: string;
+  /** `--local DIR`. */
+  localDir?: string;
+}
+
+export function checkRunPaths(paths: RunPaths): void {
+  const { jobLog } = paths;
+  if (jobLog.given) {
+    checkFileInExistingFolder(jobLog.path, "--job-log");
+    checkIsJobLog(jobLog.path);
+  } else {
+    ensureFolder(dirname(jobLog.path), "state folder", "set XDG_STATE_HOME to a writable folder, or pass --job-log FILE");
+  }
+  if (paths.failedOut) checkFileInExistingFolder(paths.failedOut, "--failed-out");
+  if (paths.localDir) ensureFolder(paths.localDir, "--local");
+}
+
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file to be written: its folder exists and is writable, and it is not itself a folder. */
+export function checkFileInExistingFolder(path: string, what: string): void {
+  const folder = dirname(path);
+  const folderStats = statOf(folder);
+  if (!folderStats) throw new UsageError(`${what} ${path}: folder ${folder} does not exist`);
+  if (!folderStats.isDirectory()) throw new UsageError(`${what} ${path}: ${folder} is not a folder`);
+  if (statOf(path)?.isDirectory()) throw new UsageError(`${what} ${path}: is a folder; name a file in it, e.g. ${join(path, what === "--failed-out" ? "failed.csv" : "job.jsonl")}`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new UsageError(`${what} ${path}: folder ${folder} is not writable`);
+  }
+}
+
+/** A job log given by path is absent (a new job), empty, or starts with this tool's header record. */
+export function checkIsJobLog(path: string): void {
+  const stats = statOf(path);
+  if (!stats || stats.size === 0) return;
+  if (!stats.isFile()) throw new UsageError(`--job-log ${path}: not a regular file`);
+  const head = Buffer.alloc(Math.min(stats.size, 64 * 1024));
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const firstLine = head.toString("utf8").split("\n")[0];
+  let header: unknown;
+  try {
+    header = JSON.parse(firstLine);
+  } catch {
+    header = undefined;
+  }
+  const record = header as { type?: unknown; job?: unknown } | undefined;
+  if (record?.type !== "header" || typeof record.job !== "string") {
+    throw new UsageError(`--job-log ${path}: this file exists and is not a job log of clarifai-upload; name a new file (nothing was written to it)`);
+  }
+}
+
+/**
+ * Creates a folder and its missing parents, one at a time. Node's recursive mkdir spins
+ * for ever where a parent refuses new entries with ENOENT (under /proc); this stops at
+ * the first folder that cannot be made and says which.
+ */
+export function ensureFolder(path: string, what: string, hint?: string): void {
+  const fail = (problem: string): never => {
+    throw new UsageError(`${what} ${path}: ${problem}${hint ? ` (${hint})` : ""}`);
+  };
+  const target = resolve(path);
+  const missing: string[] = [];
+  let existing = target;
+  for (;;) {
+    const stats = statOf(existing);
+    if (stats) {
+      if (!stats.isDirectory()) fail(`${existing} is not a folder`);
+      break;
+    }
+    missing.unshift(existing);
+    if (existing === parse(existing).root) break;
+    existing = dirname(existing);
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      if (code === "EEXIST" && statOf(folder)?.isDirectory()) continue;
+      fail(`cannot create folder ${folder} (${code})`);
+    }
+  }
+  try {
+    accessSync(target, constants.W_OK);
+  } catch {
+    fail("folder is not writable");
+  }
+}
+
+/** The run's own files (job log, its lock, --failed-out) are never inputs, even inside the walked folder. */
+export function skipOwnFiles(source: CandidateSource, paths: ReadonlyArray<string | undefined>): CandidateSource {
+  const own = new Set(paths.filter((path): path is string => path !== undefined).map((path) => resolve(path)));
+  return (report) =>
+    (async function* () {
+      for await (const candidate of source(report)) if (!own.has(candidate.source)) yield candidate;
+    })();
+}

@@ -1,0 +1,24 @@
+import type { Readable } from "node:stream";
+
+/** True when a source reading "-" would wait for a person to type. */
+export function stdinIsTerminal(): boolean {
+  return Boolean(process.stdin.isTTY);
+}
+
+/**
+ * Standard input for a source. At a terminal it first says what it waits for (a person
+ * who ran `urls` with no file would otherwise look at a silent screen), and Ctrl-C ends
+ * the input there and then, so that the first Ctrl-C stops the run as it does elsewhere.
+ */
+export function stdinFor(what: string): Readable {
+  const stdin = process.stdin;
+  if (stdin.isTTY) {
+    process.stderr.write(`reading ${what} from the terminal, one per line; end with Ctrl-D (Ctrl-C stops)\n`);
+    const stop = (): void => {
+      stdin.push(null);
+    };
+    process.once("SIGINT", stop);
+    stdin.once("end", () => process.off("SIGINT", stop));
+  }
+  return stdin;
+}

@@ -1,0 +1,89 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../helpers/app.js";
+import { FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
+
+/** Every file under a folder, recursively. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+describe("paths are checked before any work", { timeout: 60_000 }, () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const media = join(FIXTURES, "media");
+
+  async function expectRefused(args: string[], env: NodeJS.ProcessEnv, message: RegExp): Promise<void> {
+    const result = await runCli(["folder", media, ...args, ...app.flags], env);
+    expect(result.code, result.stderr).toBe(2);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(await app.client.call("listInputs", { page: 1, perPage: 10, ids: [], status: undefined }).then((answer) => answer.inputs)).toHaveLength(0);
+    expect(filesUnder(String(env.XDG_STATE_HOME))).toEqual([]);
+  }
+
+  it("--failed-out into a missing folder, or onto a folder", async () => {
+    const env = isolatedEnv();
+    await expectRefused(["--failed-out", "/no/such/folder/failed.csv"], env, /--failed-out \/no\/such\/folder\/failed\.csv: folder \/no\/such\/folder does not exist/);
+    const folder = mkdtempSync(join(tmpdir(), "cu-paths-"));
+    await expectRefused(["--failed-out", folder], env, /is a folder; name a file in it/);
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it("--job-log onto a file that is not a job log, which is left as it was", async () => {
+    const env = isolatedEnv();
+    const dir = mkdtempSync(join(tmpdir(), "cu-paths-"));
+    const photo = join(dir, "photo.jpg");
+    copyFileSync(join(media, "image.jpg"), photo);
+    const before = readFileSync(photo);
+    await expectRefused(["--job-log", photo], env, /--job-log .*photo\.jpg: this file exists and is not a job log/);
+    expect(readFileSync(photo).equals(before)).toBe(true);
+    expect(readdirSync(dir)).toEqual(["photo.jpg"]);
+    await expectRefused(["--job-log", join(dir, "missing", "job.jsonl")], env, /folder .*missing does not exist/);
+  });
+
+  it("a state folder that cannot be made (XDG_STATE_HOME is a file, or under /proc)", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "cu-paths-")), "state");
+    writeFileSync(file, "not a folder");
+    const started = Date.now();
+    await expectRefused([], isolatedEnv({ XDG_STATE_HOME: file }), /state folder .*: .*state is not a folder \(set XDG_STATE_HOME/);
+    await expectRefused([], isolatedEnv({ XDG_STATE_HOME: "/proc/no-such-state" }), /state folder .*: cannot create folder \/proc\/no-such-state/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it("--local and serve --data in a folder that cannot be made end at once", async () => {
+    const env = isolatedEnv();
+    const local = await runCli(["folder", media, "--local", "/proc/no-such-dir"], env);
+    expect(local.code).toBe(2);
+    expect(local.stderr.trim()).toBe("clarifai-upload: --local /proc/no-such-dir: cannot create folder /proc/no-such-dir (ENOENT)");
+    const serve = await runCli(["serve", "--port", "0", "--data", "/proc/no-such-dir/data"], env);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain("--data /proc/no-such-dir/data: cannot create folder /proc/no-such-dir");
+  });
+
+  it("never takes the job log, its lock or --failed-out as inputs of the folder they are in", async () => {
+    const env = isolatedEnv();
+    const dir = mkdtempSync(join(tmpdir(), "cu-paths-"));
+    mkdirSync(join(dir, "imgs"));
+    copyFileSync(join(media, "image.jpg"), join(dir, "imgs", "a.jpg"));
+    copyFileSync(join(FIXTURES, "broken", "empty.jpg"), join(dir, "imgs", "empty.jpg"));
+    const args = ["folder", join(dir, "imgs"), "--json", "--job-log", join(dir, "imgs", "job.jsonl"), "--failed-out", join(dir, "imgs", "failed.csv"), "--id-prefix", "own-", ...app.flags];
+    for (let run = 0; run < 2; run++) {
+      const result = await runCli(args, env);
+      expect(summaryOf(result.stdout)).toMatchObject({ discovered: 2, rejected: 1 });
+      const sources = jsonLines(result.stdout).filter((line) => line.event === "input").map((line) => String(line.source));
+      expect(sources.some((source) => /job\.jsonl|\.lock|failed\.csv/.test(source))).toBe(false);
+    }
+  });
+});
