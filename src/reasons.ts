@@ -18,7 +18,8 @@ export type ReasonCode =
   | "processing_failed"
   | "retries_exhausted"
   | "unreachable"
-  | "request_failed";
+  | "request_failed"
+  | "delete_pending";
 
 /**
  * A reason the platform gave for one input: its per-input status name in lower case
@@ -71,4 +72,5 @@ export const REASON_CODES: Readonly<Record<ReasonCode, string>> = {
   retries_exhausted: "it failed transiently --max-retries times",
   unreachable: "the API could not be reached after every retry",
   request_failed: "the platform refused the whole request",
+  delete_pending: "the server still showed the input it had just been asked to delete; the next run sends it again",
 };

@@ -7,7 +7,7 @@ import { backoffDelay, type RetryPolicy } from "./retry.js";
 import { status as GrpcCode } from "@grpc/grpc-js";
 
 /** What one attempt of a retried operation came to: done, or to be tried again and why. */
-export type Attempt<T> = { done: T } | { again: string; throttled?: boolean };
+export type Attempt<T> = { done: T } | { again: string; throttled?: boolean; wholeRequest?: boolean };
 
 export interface CallerOptions {
   /** Requests per second at most; 0: no limit. */
@@ -20,11 +20,16 @@ export interface CallerOptions {
   clock?: Clock;
 }
 
-/** Every retry of an operation failed transiently; `lastError` is the last failure of the call itself, if it was one. */
+/**
+ * Every retry of an operation failed transiently. `lastError` is the last failure of the
+ * call itself, if it was one; `wholeRequest` says the last answer refused the whole
+ * request (throttled, a server-side code) rather than some of its inputs.
+ */
 export class RetriesExhausted extends Error {
   constructor(
     message: string,
     readonly lastError?: ApiError,
+    readonly wholeRequest = lastError !== undefined,
   ) {
     super(message);
     this.name = "RetriesExhausted";
@@ -67,9 +72,11 @@ export class Caller {
   async retrying<T>(attempt: (tryNumber: number) => Promise<Attempt<T>>): Promise<T> {
     const { retry, cancel } = this.options;
     let lastError: ApiError | undefined;
+    let wholeRequest = false;
     for (let tryNumber = 0; ; tryNumber++) {
       let why: string;
       let throttled = false;
+      if (cancel?.aborted) throw new UploadError("interrupted", "cancelled");
       try {
         await this.limiter.acquire(cancel);
         const outcome = await attempt(tryNumber);
@@ -79,6 +86,7 @@ export class Caller {
         }
         why = outcome.again;
         throttled = outcome.throttled ?? false;
+        wholeRequest = outcome.wholeRequest ?? false;
         lastError = undefined;
       } catch (error) {
         this.throwIfCancelled(error);
@@ -86,9 +94,10 @@ export class Caller {
         why = error.message;
         throttled = isThrottling(error);
         lastError = error;
+        wholeRequest = true;
       }
       if (throttled) this.limiter.slowDown();
-      if (tryNumber >= retry.maxRetries) throw new RetriesExhausted(`gave up after ${retry.maxRetries} retries (${why})`, lastError);
+      if (tryNumber >= retry.maxRetries) throw new RetriesExhausted(`gave up after ${retry.maxRetries} retries (${why})`, lastError, wholeRequest);
       const delay = backoffDelay(retry, tryNumber);
       this.options.onRetry?.(why, tryNumber + 1, delay);
       try {

@@ -92,12 +92,18 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     }
     const result = await runUpload(job.plan, { caller, bus, state: job.state, stop: interrupt.signal });
     if (result.addJobId) writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
-    if (wait && caller && result.addJobId && result.outcome === "done" && wait.uploaded > 0) await wait.follow(caller, result.addJobId, interrupt.signal);
+    let waitCut = false;
+    if (wait && caller && result.addJobId && result.outcome === "done" && wait.uploaded > 0) {
+      waitCut = !(await wait.follow(caller, result.addJobId, interrupt.signal));
+      // Everything was sent; only the watching stopped: the run is interrupted, the job is not.
+      if (waitCut) result.outcome = "interrupted";
+    }
 
     const counted = { ...result, totals: stats.totals };
     const summary = summarize(job.name, counted, (performance.now() - started) / 1000, dryRun);
     const ended: JobRun = { ...counted, summary, exitCode: exitCodeFor(counted) };
-    if (!dryRun && (result.outcome === "interrupted" || result.outcome === "unreachable")) ended.hint = `resume with: ${io.hint?.("resume") ?? `clarifai-upload resume ${job.name}`}`;
+    if (waitCut) ended.hint = `stopped waiting; processing goes on. Check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
+    else if (!dryRun && (result.outcome === "interrupted" || result.outcome === "unreachable")) ended.hint = `resume with: ${io.hint?.("resume") ?? `clarifai-upload resume ${job.name}`}`;
     else if (!dryRun && !job.wait && stats.totals.uploaded > 0) ended.hint = `inputs are processed in the background; check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
     writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: result.outcome, summary: { ...summary } });
     return ended;

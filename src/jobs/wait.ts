@@ -1,4 +1,5 @@
 import type { Caller } from "../api/caller.js";
+import { UploadError } from "../errors.js";
 import type { EventBus, InputEvent, UploadEvent } from "../upload/events.js";
 import { followProcessing } from "../upload/tracker.js";
 
@@ -28,8 +29,15 @@ export class ProcessingWait {
     return this.sent.size;
   }
 
-  async follow(caller: Caller, addJobId: string, signal: AbortSignal): Promise<void> {
-    const processing = await followProcessing(caller, addJobId, this.sent, this.bus, signal);
+  /** Follows processing to its end; false when Ctrl-C cut the wait short. */
+  async follow(caller: Caller, addJobId: string, signal: AbortSignal): Promise<boolean> {
+    let processing;
+    try {
+      processing = await followProcessing(caller, addJobId, this.sent, this.bus, signal);
+    } catch (error) {
+      if (error instanceof UploadError && error.code === "interrupted") return false;
+      throw error;
+    }
     const failed = new Set<string>();
     for (const failure of processing.failures) {
       const sent = this.sent.get(failure.id);
@@ -41,7 +49,8 @@ export class ProcessingWait {
       const processing = { code: failure.code, description: failure.message, attempts };
       this.bus.emit({ type: "input", id: failure.id, ...sent, status: "failed", reason: "processing_failed", message, bytes: 0, processing });
     }
-    if (!processing.finished) return;
+    if (!processing.finished) return false;
     for (const [id, sent] of this.sent) if (!failed.has(id)) this.bus.emit({ type: "processed", id, source: sent.source });
+    return true;
   }
 }

@@ -14,6 +14,8 @@ export interface PlannedInput {
   readonly replacesFailed?: boolean;
   /** Times the platform failed to process it before, over every run. */
   readonly processingFailures?: number;
+  /** Sent again within the delivery of its batch (under a new id, or after a delete). */
+  readonly resent?: boolean;
 }
 
 export interface Batch {

@@ -2,6 +2,7 @@ import type { Caller } from "../api/caller.js";
 import type { Input } from "../gen/clarifai/api/resources.js";
 import type { PlannedInput } from "../plan/batcher.js";
 import { MAX_ID_LENGTH } from "../plan/ids.js";
+import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { storedDigest } from "./content-digest.js";
 import type { InputOutcome } from "./sender.js";
 import type { Reason } from "../reasons.js";
@@ -14,8 +15,8 @@ export const ID_CONFLICT_POLICIES: readonly IdConflictPolicy[] = ["fail", "skip"
 export interface SettledDuplicate {
   input: PlannedInput;
   digest?: string;
-  /** present: the server holds the same content; conflict: other content (reported); kept: other content, left as it is (--id-conflict skip). */
-  status: "present" | "conflict" | "kept";
+  /** present: the server holds the same content; conflict: other content (reported); kept: other content, left as it is (--id-conflict skip); failed: the same content, whose processing failed there. */
+  status: "present" | "conflict" | "kept" | "failed";
   reason?: Reason;
   message?: string;
 }
@@ -54,7 +55,17 @@ export async function resolveDuplicates(
     const stored = onServer.get(input.id);
     const theirs = storedDigest(stored?.data?.metadata);
     if (digest !== undefined && theirs === digest) {
-      resolution.settled.push({ input, digest, status: "present" });
+      if (stored?.status?.code !== StatusCode.INPUT_FAILED) {
+        resolution.settled.push({ input, digest, status: "present" });
+      } else if (finalRound) {
+        const message = `${input.accepted.candidate.source}: the server holds this content under id ${input.id}, but its processing failed`;
+        resolution.settled.push({ input, digest, status: "failed", reason: "processing_failed", message });
+      } else {
+        // The same bytes, but they failed processing there: replace them, as a re-run of
+        // the job that sent them would, and count the attempt.
+        resolution.deleteFirst.push(input.id);
+        resolution.resend.push({ ...input, processingFailures: (input.processingFailures ?? 0) + 1 });
+      }
       continue;
     }
     const source = input.accepted.candidate.source;

@@ -1,4 +1,6 @@
-import type { Caller } from "../api/caller.js";
+import { RetriesExhausted, type Caller } from "../api/caller.js";
+import { ApiError } from "../api/client.js";
+import { UploadError } from "../errors.js";
 import type { PlannedInput } from "../plan/batcher.js";
 import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
 import { resolveDuplicates, type IdConflictPolicy } from "./conflicts.js";
@@ -24,18 +26,26 @@ export interface DeliveryContext {
 /**
  * Delivers one batch: reads its files into one request, deletes the inputs it replaces,
  * sends it, and settles every taken id by content (present, conflict, kept) or sends it
- * once more under `--id-conflict suffix` or `replace`. Every input comes back with a
- * state; an API that stays out of reach throws UnreachableError with the states known.
+ * once more under `--id-conflict suffix` or `replace` (or because what the server holds
+ * under the id failed processing). Every input comes back with a state; an API that
+ * stays out of reach throws UnreachableError with the states known, a key it refuses
+ * UploadError("auth").
  */
-export async function deliverBatch(context: DeliveryContext, inputs: readonly PlannedInput[], finalRound = false): Promise<Delivered[]> {
+export async function deliverBatch(context: DeliveryContext, inputs: readonly PlannedInput[], justDeleted: ReadonlySet<string> = new Set()): Promise<Delivered[]> {
+  // A resend's duplicate is not sent yet again.
+  const finalRound = inputs.some((input) => input.resent);
   const encoded = await encodeBatch(inputs, context.defaults, context.header, context.take);
   const delivered: Delivered[] = encoded.unreadable.map(({ input, message }) => ({ input, status: "failed", reason: "unreadable", message }));
-  let outcomes: InputOutcome[];
+  const entries = encoded.entries.map((entry) => entry.input);
+  const call = <T>(affected: readonly PlannedInput[], run: () => Promise<T>): Promise<T | Refused> => callFor(affected, delivered, run);
+  let outcomes: InputOutcome[] = [];
   try {
-    const entries = encoded.entries.map((entry) => entry.input);
     const replaced = entries.filter((input) => input.replacesFailed).map((input) => input.id);
-    if (replaced.length > 0) await context.caller.call("deleteInputs", { ids: replaced });
-    await context.ensureDatasets(entries);
+    const ready = await call(entries, async () => {
+      if (replaced.length > 0) await context.caller.call("deleteInputs", { ids: replaced });
+      await context.ensureDatasets(entries);
+    });
+    if (ready === REFUSED) return delivered;
     outcomes = entries.length > 0 ? await sendBatch(context.caller, encoded) : [];
   } catch (error) {
     if (error instanceof UnreachableError) throw new UnreachableError(error.message, [...delivered, ...error.outcomes]);
@@ -44,21 +54,52 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
     // The call is over: grpc-js sent its own framed copy of the request, if anything.
     context.give(encoded.request.buffer);
   }
+  const deleted = new Set([...justDeleted, ...entries.filter((input) => input.replacesFailed).map((input) => input.id)]);
   const duplicates: InputOutcome[] = [];
   for (const outcome of outcomes) {
-    if (outcome.status === "duplicate") duplicates.push(outcome);
-    else delivered.push({ ...outcome, status: outcome.status });
+    if (outcome.status !== "duplicate") delivered.push({ ...outcome, status: outcome.status });
+    else if (deleted.has(outcome.input.id)) {
+      // Taken again right after its deletion: the platform may delete in the background,
+      // and what it still shows under the id is on its way out. Not present: sent again next run.
+      const message = `${outcome.input.accepted.candidate.source}: the server still had input ${outcome.input.id} right after it was deleted; the next run sends it again`;
+      delivered.push({ input: outcome.input, digest: outcome.digest, status: "failed", reason: "delete_pending", message });
+    } else duplicates.push(outcome);
   }
   if (duplicates.length === 0) return delivered;
-  const resolution = await resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, finalRound);
+  const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, finalRound));
+  if (resolution === REFUSED) return delivered;
   delivered.push(...resolution.settled);
   if (resolution.resend.length === 0) return delivered;
-  if (resolution.deleteFirst.length > 0) await context.caller.call("deleteInputs", { ids: resolution.deleteFirst });
+  const cleared = resolution.deleteFirst.length === 0 ? undefined : await call(resolution.resend, () => context.caller.call("deleteInputs", { ids: resolution.deleteFirst }));
+  if (cleared === REFUSED) return delivered;
   try {
-    delivered.push(...(await deliverBatch(context, resolution.resend, true)));
+    delivered.push(...(await deliverBatch(context, resolution.resend.map((input) => ({ ...input, resent: true })), new Set(resolution.deleteFirst))));
   } catch (error) {
     if (error instanceof UnreachableError) throw new UnreachableError(error.message, [...delivered, ...error.outcomes]);
     throw error;
   }
   return delivered;
+}
+
+const REFUSED = Symbol("refused");
+type Refused = typeof REFUSED;
+
+/**
+ * Runs a call other than PostInputs on behalf of `affected`: when the API stays out of
+ * reach the run ends (with the states known); a key it refuses ends it too; a call it
+ * refuses fails those inputs, with its reason, and the batch's others go on.
+ */
+async function callFor<T>(affected: readonly PlannedInput[], delivered: Delivered[], run: () => Promise<T>): Promise<T | Refused> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof RetriesExhausted) {
+      const unreachable = affected.map((input): Delivered => ({ input, status: "failed", reason: "unreachable", message: `${input.accepted.candidate.source}: ${error.message}` }));
+      throw new UnreachableError(error.message, [...delivered, ...unreachable]);
+    }
+    if (!(error instanceof ApiError)) throw error;
+    if (error.verdict === "auth") throw new UploadError("auth", error.message);
+    for (const input of affected) delivered.push({ input, status: "failed", reason: "request_failed", message: `${input.accepted.candidate.source}: ${error.message}` });
+    return REFUSED;
+  }
 }

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Database as Db, Statement } from "better-sqlite3";
@@ -177,10 +178,21 @@ export class InputIndex {
    * its record, or undefined when the line is unreadable.
    */
   catchUp(parse: (line: string) => JobRecord | undefined): void {
-    if (!this.logPath || !existsSync(this.logPath)) return;
+    if (!this.logPath) return;
+    if (!existsSync(this.logPath)) {
+      // The log is gone: what the index says of it is no longer true of anything.
+      if (this.offset() > 0) this.db.transaction(() => this.clear()).immediate();
+      return;
+    }
     const fd = openSync(this.logPath, "r");
     try {
-      this.db.transaction(() => this.foldFrom(fd, parse))();
+      // Immediate: the write lock is taken at the start, so a run writing the same
+      // index waits for this (up to the busy timeout) instead of failing halfway.
+      this.db.transaction(() => this.foldFrom(fd, parse)).immediate();
+    } catch (error) {
+      // Busy past the timeout (a run writing it heavily): what the index holds is read as
+      // it is; the records past its offset are folded by whoever opens the job next.
+      if (!isBusy(error)) throw error;
     } finally {
       closeSync(fd);
     }
@@ -192,7 +204,7 @@ export class InputIndex {
    * otherwise the log is caught up from the index's offset.
    */
   written(records: readonly JobRecord[], before: number, after: number, parse: (line: string) => JobRecord | undefined): void {
-    this.db.transaction(() => {
+    const write = this.db.transaction(() => {
       if (this.offset() !== before) {
         if (!this.logPath) return;
         const fd = openSync(this.logPath, "r");
@@ -205,11 +217,35 @@ export class InputIndex {
       }
       for (const record of records) this.fold(record);
       this.metaPut.run("offset", after);
-    })();
+      if (this.metaGet.get("head") === undefined && this.logPath) this.rememberHead(after);
+    });
+    try {
+      write.immediate();
+    } catch (error) {
+      // The log holds these records already; the index catches up on the next open.
+      if (!isBusy(error)) throw error;
+    }
   }
 
   close(): void {
     this.db.close();
+  }
+
+  /** Remembers how the log starts, to tell it from another log under its name later. */
+  private rememberHead(folded: number, open?: number): void {
+    if (!this.logPath) return;
+    const length = Math.min(folded, HEAD_BYTES);
+    const fd = open ?? openSync(this.logPath, "r");
+    try {
+      this.metaPut.run("head", headOf(fd, length));
+      this.metaPut.run("head_length", length);
+    } finally {
+      if (open === undefined) closeSync(fd);
+    }
+  }
+
+  private clear(): void {
+    this.db.exec("DELETE FROM inputs; DELETE FROM others; DELETE FROM meta;");
   }
 
   private offset(): number {
@@ -219,9 +255,10 @@ export class InputIndex {
   private foldFrom(fd: number, parse: (line: string) => JobRecord | undefined): void {
     const size = fstatSync(fd).size;
     let offset = this.offset();
-    // A log shorter than what was folded is another log: fold it from the start.
-    if (offset > size) {
-      this.db.exec("DELETE FROM inputs; DELETE FROM others; DELETE FROM meta;");
+    // Another log under the same name (shorter than what was folded, or starting with
+    // other bytes): fold it from the start.
+    if (offset > size || (offset > 0 && this.metaGet.get("head")?.value !== headOf(fd, Number(this.metaGet.get("head_length")?.value ?? 0)))) {
+      this.clear();
       offset = 0;
     }
     let corrupt = this.foldedCorruptLines();
@@ -246,6 +283,7 @@ export class InputIndex {
       carry = Buffer.from(data.subarray(start));
     }
     this.tornTail = carry.toString("utf8").trim() !== "";
+    if (this.metaGet.get("head") === undefined && offset > 0) this.rememberHead(offset, fd);
     this.metaPut.run("offset", offset);
     this.metaPut.run("corrupt_lines", corrupt);
   }
@@ -298,6 +336,21 @@ function expand(source: string, record: string): InputRecord {
     parsed.run = "";
   }
   return parsed;
+}
+
+/** Bytes at the start of a log that tell one log from another (its header record). */
+const HEAD_BYTES = 512;
+
+/** The SHA-256 of the first `length` bytes of the file. */
+function headOf(fd: number, length: number): string {
+  const head = Buffer.alloc(length);
+  const read = length > 0 ? readSync(fd, head, 0, length, 0) : 0;
+  return createHash("sha256").update(head.subarray(0, read)).digest("hex");
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }
 
 function unlinkQuietly(path: string): void {

@@ -48,7 +48,7 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
       const verdict = classifyStatus(code, response.inputs.length > 0);
       const problem = `PostInputs: ${describeStatus(response.status)}`;
       if (verdict === "auth") throw new UploadError("auth", caller.client.redact(problem));
-      if (verdict === "retry") return { again: problem, throttled: code === StatusCode.CONN_THROTTLED };
+      if (verdict === "retry") return { again: problem, throttled: code === StatusCode.CONN_THROTTLED, wholeRequest: true };
       if (verdict === "fatal") {
         for (const entry of pending) outcomes.push(failed(entry, "request_failed", problem));
         return { done: undefined };
@@ -74,9 +74,9 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
     });
   } catch (error) {
     if (!(error instanceof RetriesExhausted)) throw error;
-    // The request itself kept failing: the API is out of reach, and the run stops.
-    if (error.lastError) {
-      const message = error.lastError.message;
+    // The request itself kept failing (the call, or the whole answer): the API is out of reach, and the run stops.
+    if (error.wholeRequest) {
+      const message = error.lastError?.message ?? error.message;
       const unknown = (entry: { input: PlannedInput; digest?: string }): Delivered => ({ ...entry, status: "failed", reason: "unreachable", message: `${entry.input.accepted.candidate.source}: ${message}` });
       // A taken id could not be looked up either: whether it holds this content is not known.
       const known = outcomes.map((outcome): Delivered => (outcome.status === "duplicate" ? unknown(outcome) : { ...outcome, status: outcome.status }));

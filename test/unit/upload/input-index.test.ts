@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -90,5 +90,32 @@ describe("the job's input index", () => {
     const state = await replayJobLog(path);
     expect(state.latest.size).toBe(0);
     expect(() => readFileSync(`${path}.index`)).toThrow();
+  });
+});
+
+describe("the job's input index, against a log replaced or removed", () => {
+  it("forgets everything when its log is removed, and tells a new log under the same name from the old", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, state.latest);
+    writer.append(header);
+    writer.append(ack(1));
+    writer.close();
+    state.latest.close();
+    rmSync(path);
+    const gone = await replayJobLog(path, { create: true });
+    expect(gone.latest.size).toBe(0);
+    expect(gone.header).toBeUndefined();
+    gone.latest.close();
+
+    // A longer log under the same name, that starts differently: folded from its start.
+    const again = new JobLogWriter(path, (await replayJobLog(path, { create: true })).latest);
+    again.append(header);
+    again.append(ack(1));
+    again.close();
+    writeFileSync(path, `${JSON.stringify({ ...header, job: "other" })}\n${JSON.stringify(ack(5))}\n${JSON.stringify(ack(6))}\n${JSON.stringify(ack(7))}\n`);
+    const other = await replayJobLog(path);
+    expect(other.header?.job).toBe("other");
+    expect([...other.latest.values()].map((record) => record.source).sort()).toEqual(["/x/5.jpg", "/x/6.jpg", "/x/7.jpg"]);
   });
 });
