@@ -51,16 +51,18 @@ export function checkValue(value: number, name: string): void {
 /** A value written as text: a decimal number (`0`, `0.8`, `1`, `.5`, `1e-1`). */
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 
-/** One `name[:value]` item; the value is what follows the last `:` and must be a number. */
+/**
+ * One `name[:value]` item. What follows the last `:` is the value when it is a number
+ * (which must then be from 0 to 1); otherwise the `:` is part of the name, as in the
+ * namespaced label `color:red`.
+ */
 export function parseConceptItem(item: string): Concept {
   const text = item.trim();
   const colon = text.lastIndexOf(":");
-  if (colon < 0) return conceptOf(text);
-  const name = text.slice(0, colon);
   const valueText = text.slice(colon + 1).trim();
-  if (!NUMBER.test(valueText)) {
-    throw new ConceptError(`concept ${JSON.stringify(text)}: after the ":" comes its value, a number from 0 to 1 (as in cat:0.8), not ${JSON.stringify(valueText)}`);
-  }
+  if (colon >= 0 && valueText === "") throw new ConceptError(`concept ${JSON.stringify(text)}: after the ":" comes its value, a number from 0 to 1 (as in cat:0.8), not ""`);
+  if (colon < 0 || !NUMBER.test(valueText)) return conceptOf(text);
+  const name = text.slice(0, colon);
   if (name.trim() === "") throw new ConceptError(`concept ${JSON.stringify(text)} has a value but no name`);
   return conceptOf(name, Number(valueText));
 }

@@ -3,7 +3,9 @@ import type { EncodedPostInputs } from "../api/post-inputs-request.js";
 
 /**
  * The metadata key under which every input carries the SHA-256 of its content (the
- * file's bytes, a text's UTF-8, a URL's text), in hex. It is how the tool knows what an
+ * file's bytes, a text's UTF-8, a URL's text), in hex. An input that also carries a
+ * prompt (an image or video with a text, from a manifest) hashes the content, a NUL
+ * byte, then the prompt's UTF-8: a changed prompt is changed content. It is how the tool knows what an
  * input on the server holds: an id taken on the server counts as "present" only when
  * the input under it carries the same digest.
  */
@@ -18,20 +20,19 @@ const DIGEST_LENGTH = 64;
 export const DIGEST_PLACEHOLDER = "\u0001".repeat(DIGEST_LENGTH);
 const PLACEHOLDER_BYTES = Buffer.from(DIGEST_PLACEHOLDER);
 
-export function digestOf(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-export function digestOfText(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+/** The digest of content given as bytes or text, with the prompt sent beside it, if any. */
+export function digestOf(content: Uint8Array | string, prompt?: string): string {
+  const hash = typeof content === "string" ? createHash("sha256").update(content, "utf8") : createHash("sha256").update(content);
+  if (prompt !== undefined) hash.update("\0").update(prompt, "utf8");
+  return hash.digest("hex");
 }
 
 /** What the digest adds to an input's metadata when encoded: its key, its value and their framing. */
 export const DIGEST_METADATA_BYTES = CONTENT_DIGEST_KEY.length + DIGEST_LENGTH + 12;
 
 /** Hashes input `index`'s file bytes in the request and writes the digest over its placeholder. */
-export function writeDigest(request: EncodedPostInputs, index: number): string {
-  const digest = digestOf(request.slot(index));
+export function writeDigest(request: EncodedPostInputs, index: number, prompt?: string): string {
+  const digest = digestOf(request.slot(index), prompt);
   const fields = request.fieldsBeforeSlot(index);
   const at = fields.lastIndexOf(PLACEHOLDER_BYTES);
   if (at < 0) throw new Error(`input ${index} of the request has no digest placeholder`);

@@ -307,6 +307,12 @@ export class InputIndex {
   }
 
   private apply(record: InputRecord | ProcessedRecord): void {
+    if (record.type === "rejected") {
+      // This run could not read the source (gone, refused now): what the server holds
+      // under its acknowledged id stays, and is what `status` looks up.
+      const earlier = this.get(record.source);
+      if (earlier?.type === "ack" || earlier?.type === "processing_failed") return;
+    }
     if (record.type === "processed") {
       // Only the input this source was last acknowledged under, and not a kept one: the
       // server processed its own content under that id, not this source's.

@@ -6,7 +6,7 @@ import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { PlannedInput } from "../plan/batcher.js";
 import { conceptOf, mergeConcepts, type Concept } from "../sources/concepts.js";
-import { CONTENT_DIGEST_KEY, DIGEST_PLACEHOLDER, digestOfText, writeDigest } from "./content-digest.js";
+import { CONTENT_DIGEST_KEY, DIGEST_PLACEHOLDER, digestOf, writeDigest } from "./content-digest.js";
 
 /** What every input of a run carries besides its content. */
 export interface InputDefaults {
@@ -76,8 +76,9 @@ function buildInput(input: PlannedInput, defaults: InputDefaults): Input {
  */
 function digestBeforeReading(input: PlannedInput): string {
   const content = input.accepted.candidate.content;
-  if (content.kind === "url") return digestOfText(content.url);
-  if (content.kind === "text") return digestOfText(content.text);
+  const { prompt } = input.accepted.candidate;
+  if (content.kind === "url") return digestOf(content.url, prompt);
+  if (content.kind === "text") return digestOf(content.text, prompt);
   return DIGEST_PLACEHOLDER;
 }
 
@@ -118,7 +119,7 @@ export async function encodeBatch(
   inputs.forEach((input, index) => {
     const problem = reads[index];
     if (problem instanceof Error) batch.unreadable.push({ input, message: `${input.accepted.candidate.source}: ${problem.message}` });
-    else batch.entries.push({ input, index, digest: layouts[index]?.content ? writeDigest(request, index) : digestBeforeReading(input) });
+    else batch.entries.push({ input, index, digest: layouts[index]?.content ? writeDigest(request, index, input.accepted.candidate.prompt) : digestBeforeReading(input) });
   });
   return batch;
 }

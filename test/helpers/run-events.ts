@@ -3,7 +3,7 @@
  * left out by the transform, uploaded, present, kept, in conflict, failed, a batch, and
  * `--wait` finding one input processed and another failed.
  */
-import { digestOfText } from "../../src/upload/content-digest.js";
+import { digestOf } from "../../src/upload/content-digest.js";
 import type { UploadEvent } from "../../src/upload/events.js";
 import { inputEventOf, textCandidate } from "./upload-stage.js";
 
@@ -23,7 +23,7 @@ export const candidates = {
 
 const digest = (name: keyof typeof candidates): string => {
   const { content } = candidates[name];
-  return digestOfText(content.kind === "text" ? content.text : "");
+  return digestOf(content.kind === "text" ? content.text : "");
 };
 
 /** A row of a URL list that its source refused: no candidate, no id. */

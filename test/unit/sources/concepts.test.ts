@@ -20,12 +20,15 @@ describe("concepts with values", () => {
   it.each([
     ["cat:1.5", 'concept "cat" has value 1.5; a concept\'s value must be a number from 0 to 1 (0: a negative concept)'],
     ["cat:-0.1", 'concept "cat" has value -0.1'],
-    ["cat:high", 'concept "cat:high": after the ":" comes its value, a number from 0 to 1 (as in cat:0.8), not "high"'],
     ["cat:", 'not ""'],
     [":0.5", 'concept ":0.5" has a value but no name'],
   ])("refuses %j", (text, message) => {
     expect(() => parseConceptList(text)).toThrow(ConceptError);
     expect(() => parseConceptList(text)).toThrow(message);
+  });
+
+  it("keeps a ':' that is not followed by a number in the name (namespaced labels)", () => {
+    expect(parseConceptList("color:red, color:blue:0")).toEqual([conceptOf("color:red"), conceptOf("color:blue", 0)]);
   });
 
   it("writes the list back in the same syntax", () => {

@@ -281,7 +281,7 @@ describe("readManifest, the Python SDK's CSV", () => {
     expect(byId(candidates, "values-2").concepts).toEqual([concept("cat"), concept("traffic light", 0.25)]);
     expect(rejected.map((rejection) => [rejection.source, rejection.reason, rejection.message])).toEqual([
       [`${path}:4`, "bad_concept", `${path}:4: concept "cat" has value 1.5; a concept's value must be a number from 0 to 1 (0: a negative concept)`],
-      [`${path}:5`, "bad_concept", `${path}:5: concept "cat:high": after the ":" comes its value, a number from 0 to 1 (as in cat:0.8), not "high"`],
+      [`${path}:5`, "bad_concept", `${path}:5: concept "cat" has value -1; a concept's value must be a number from 0 to 1 (0: a negative concept)`],
     ]);
   });
 

@@ -5,7 +5,7 @@ import { PostInputsRequest, type MultiInputResponse } from "../../../src/gen/cla
 import { StatusCode } from "../../../src/gen/clarifai/api/status/status_code.js";
 import type { PlannedInput } from "../../../src/plan/batcher.js";
 import { deliverBatch, type DeliveryContext } from "../../../src/upload/deliver.js";
-import { digestOfText } from "../../../src/upload/content-digest.js";
+import { digestOf } from "../../../src/upload/content-digest.js";
 
 function planned(id: string, text: string): PlannedInput {
   const candidate = { source: `/data/${id}.txt`, relPath: `${id}.txt`, content: { kind: "text" as const, text }, fingerprint: "f" };
@@ -61,11 +61,11 @@ describe("deliverBatch", () => {
     const delivered = await deliverBatch(context(client, "replace"), inputs);
     expect(log).toEqual(["post a,b,c", "post b", "listInputs c", "deleteInputs c", "post c"]);
     expect(delivered.map((d) => [d.input.id, d.status])).toEqual([["a", "uploaded"], ["b", "uploaded"], ["c", "uploaded"]]);
-    expect(delivered.find((d) => d.input.id === "c")?.digest).toBe(digestOfText("three"));
+    expect(delivered.find((d) => d.input.id === "c")?.digest).toBe(digestOf("three"));
   });
 
   it("settles a duplicate holding the same content as present, and reports another as a conflict", async () => {
-    const { client, log } = fakeClient([{ a: StatusCode.INPUT_DUPLICATE, b: StatusCode.INPUT_DUPLICATE }], { a: digestOfText("one"), b: "f".repeat(64) });
+    const { client, log } = fakeClient([{ a: StatusCode.INPUT_DUPLICATE, b: StatusCode.INPUT_DUPLICATE }], { a: digestOf("one"), b: "f".repeat(64) });
     const delivered = await deliverBatch(context(client, "fail"), [planned("a", "one"), planned("b", "two")]);
     expect(log).toEqual(["post a,b", "listInputs a,b"]);
     expect(delivered.map((d) => [d.input.id, d.status])).toEqual([["a", "present"], ["b", "conflict"]]);

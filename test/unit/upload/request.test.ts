@@ -65,3 +65,19 @@ describe("encodeBatch", () => {
     expect(request.inputs.map((input) => input.data?.text?.raw)).toEqual(["good"]);
   });
 });
+
+describe("content digests", () => {
+  it("cover the prompt sent beside an image: a changed prompt is changed content", async () => {
+    const image = Buffer.from([0x89, 0x50, 0x4e, 0x47, 9, 9]);
+    const withPrompt = (prompt: string): PlannedInput => {
+      const input = planned("cars/p.png", "image", image);
+      return { ...input, accepted: { ...input.accepted, candidate: { ...input.accepted.candidate, prompt } } };
+    };
+    const red = await encodeBatch([withPrompt("a red car")], defaults, header);
+    const blue = await encodeBatch([withPrompt("a BLUE truck")], defaults, header);
+    const expected = createHash("sha256").update(image).update("\0").update("a red car").digest("hex");
+    expect(red.entries[0]?.digest).toBe(expected);
+    expect(PostInputsRequest.decode(red.request.buffer).inputs[0]?.data?.metadata?.content_sha256).toBe(expected);
+    expect(blue.entries[0]?.digest).not.toBe(expected);
+  });
+});

@@ -5,7 +5,7 @@ import { Region } from "../../../src/gen/clarifai/api/resources.js";
 import type { MultiInputResponse } from "../../../src/gen/clarifai/api/service.js";
 import { StatusCode } from "../../../src/gen/clarifai/api/status/status_code.js";
 import type { Batch, PlannedInput } from "../../../src/plan/batcher.js";
-import { digestOfText } from "../../../src/upload/content-digest.js";
+import { digestOf } from "../../../src/upload/content-digest.js";
 import type { EventBus, InputEvent, UploadEvent } from "../../../src/upload/events.js";
 import { send, type RunOutcome, type SendServices } from "../../../src/upload/send.js";
 import { callerOver, fakeClient, postAnswer, type FakeAnswers } from "../../helpers/fake-client.js";
@@ -72,7 +72,7 @@ describe("send", () => {
     // The input that failed processing before is deleted first, then sent again.
     expect(run.calls).toEqual(["postInputs a,b", "deleteInputs", "postInputs c"]);
     const uploaded = (input: PlannedInput, batch: number, extra: object = {}) =>
-      inputEvent(input, batch, { status: "uploaded", bytes: input.accepted.size, digest: digestOfText(textOf(input)), ...extra });
+      inputEvent(input, batch, { status: "uploaded", bytes: input.accepted.size, digest: digestOf(textOf(input)), ...extra });
     expect(events).toEqual([
       uploaded(a, 1),
       uploaded(b, 1),
@@ -137,7 +137,7 @@ describe("send", () => {
     expect(result).toEqual({ outcome: worst, message: failures[worst]().message });
     const reportOf = (outcome: string, input: PlannedInput, seq: number): UploadEvent[] =>
       outcome === "unreachable"
-        ? [inputEvent(input, seq, { status: "failed", reason: "unreachable", message: `${input.accepted.candidate.source}: PostInputs: connection refused`, digest: digestOfText(textOf(input)) }), { type: "batch", seq, inputs: 1, bytes: input.requestBytes, addJob: "job-1" }]
+        ? [inputEvent(input, seq, { status: "failed", reason: "unreachable", message: `${input.accepted.candidate.source}: PostInputs: connection refused`, digest: digestOf(textOf(input)) }), { type: "batch", seq, inputs: 1, bytes: input.requestBytes, addJob: "job-1" }]
         : [{ type: "not_sent", inputs: 1 }];
     expect(events).toEqual([...reportOf(first, a, 1), ...reportOf(second, b, 2)]);
   });
