@@ -70,6 +70,9 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
         case "reprocess":
           yield { candidate, id: earlier.id, retry: { processingFailures: earlier.failures } };
           continue;
+        case "annotate":
+          yield { candidate, id: earlier.id };
+          continue;
       }
       // Made only now: on a re-run most inputs are settled above, and need no id.
       yield { candidate, id: sharded ? id : provisionalId(plan, candidate) };

@@ -28,6 +28,8 @@ export interface InputEvent {
   batch?: number;
   /** Its state was already in the job log (kept, or given up after processing failures): nothing new to record. */
   fromLog?: true;
+  /** Some of its regions were not stored: the next run posts them again. */
+  annotationsPending?: true;
   /** `--wait` found that the platform failed to process this input, uploaded earlier in this run. */
   processing?: { code: number; description: string; attempts: number };
 }

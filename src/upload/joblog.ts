@@ -34,6 +34,8 @@ export interface AckRecord {
   digest?: string;
   /** Times the platform failed to process this input before (it was deleted and sent again). */
   processingFailures?: number;
+  /** Some of its regions were not stored: the next run sends it again, finds it present, and posts them. */
+  annotationsPending?: boolean;
   batch: number;
   run: string;
 }

@@ -9,6 +9,8 @@ export type PreviousState =
   | { kind: "settled"; status: "present" | "kept"; id: string }
   /** Acknowledged, but the file changed since: sent again under the rule for taken ids. */
   | { kind: "changed"; id: string }
+  /** Acknowledged, but some of its regions were not stored: sent again under its id to post them. */
+  | { kind: "annotate"; id: string }
   /** The platform failed to process it: delete it and send it again under its id. */
   | { kind: "reprocess"; id: string; failures: number }
   /** It failed processing `failures` times, as many as allowed: reported, not sent again. */
@@ -24,6 +26,8 @@ export function previousState(record: InputRecord | undefined, fingerprint: stri
   if (record.type === "ack") {
     // Kept by --id-conflict skip: the server holds other content, so another policy is applied afresh.
     if (record.fingerprint !== fingerprint || (record.status === "kept" && idConflict !== "skip")) return { kind: "changed", id: record.id };
+    // Sent again under its id: the server finds it present, and its regions are posted.
+    if (record.annotationsPending) return { kind: "annotate", id: record.id };
     return { kind: "settled", status: record.status === "kept" ? "kept" : "present", id: record.id };
   }
   if (record.type === "processing_failed") {

@@ -58,12 +58,13 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
     services.halt();
   };
 
-  const record = (batch: Batch, outcomes: ReadonlyArray<Delivered | WouldUpload>): void => {
+  const record = (batch: Batch, outcomes: ReadonlyArray<Delivered | WouldUpload>, annotationsPending?: ReadonlySet<string>): void => {
     for (const result of outcomes) {
       const { input, status, reason, digest } = result;
       const { candidate } = input.accepted;
       const bytes = status === "uploaded" ? input.accepted.size : 0;
-      bus.emit({ type: "input", id: input.id, source: candidate.source, status, reason, message: result.message, bytes, candidate, digest, processingFailures: input.processingFailures, batch: batch.seq });
+      const pending = annotationsPending?.has(input.id) ? { annotationsPending: true as const } : {};
+      bus.emit({ type: "input", id: input.id, source: candidate.source, status, reason, message: result.message, bytes, candidate, digest, processingFailures: input.processingFailures, batch: batch.seq, ...pending });
     }
     bus.emit({ type: "batch", seq: batch.seq, inputs: batch.inputs.length, bytes: batch.bytes, addJob: addJobId });
   };
@@ -81,14 +82,19 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
     }
   };
 
-  /** Posts the regions of the inputs the server holds as sent, before the batch is logged as done. */
-  const annotate = async (outcomes: readonly Delivered[]): Promise<void> => {
-    if (!caller) return;
-    const annotations = outcomes.filter((outcome) => outcome.status === "uploaded" || outcome.status === "present").flatMap((outcome) => annotationsOf(outcome.input));
-    if (annotations.length === 0) return;
+  /**
+   * Posts the regions of the inputs the server holds as sent, before the batch is logged
+   * as done. Returns the ids of inputs some of whose regions were not stored: their acks
+   * say so, and the next run posts them again.
+   */
+  const annotate = async (outcomes: readonly Delivered[]): Promise<Set<string>> => {
+    if (!caller) return new Set();
+    const annotations = outcomes.filter(holdsContent).flatMap((outcome) => annotationsOf(outcome.input));
+    if (annotations.length === 0) return new Set();
     const posted = await postAnnotations(caller, annotations);
     bus.emit({ type: "annotations", posted: posted.posted + posted.present });
     for (const failure of posted.failed) bus.emit({ type: "annotation_failed", source: failure.inputId, message: failure.message });
+    return new Set(posted.failed.map((failure) => failure.inputId));
   };
 
   const delivery: DeliveryContext | undefined = caller && {
@@ -124,11 +130,12 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
       const held = await budget.acquire(payloadBytes(batch));
       try {
         const outcomes = await deliverBatch(delivery, batch.inputs);
-        await annotate(outcomes);
-        record(batch, outcomes);
+        record(batch, outcomes, await annotate(outcomes));
       } catch (error) {
         if (error instanceof UnreachableError) {
-          record(batch, error.outcomes);
+          // Their regions were never posted.
+          const withRegions = error.outcomes.filter((outcome) => holdsContent(outcome) && (outcome.input.regions?.length ?? 0) > 0);
+          record(batch, error.outcomes, new Set(withRegions.map((outcome) => outcome.input.id)));
           stopWith("unreachable", error.message);
         } else if (error instanceof UploadError && (error.code === "auth" || error.code === "interrupted")) {
           bus.emit({ type: "not_sent", inputs: batch.inputs.length });
@@ -146,6 +153,11 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
   // Count what was planned but never sent once the run stopped early.
   if (services.stopped()) for await (const batch of batches) bus.emit({ type: "not_sent", inputs: batch.inputs.length });
   return { outcome, message };
+}
+
+/** The server holds the input as sent: its regions can be posted. */
+function holdsContent(outcome: Delivered): boolean {
+  return outcome.status === "uploaded" || outcome.status === "present";
 }
 
 function payloadBytes(batch: Batch): number {

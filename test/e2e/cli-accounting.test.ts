@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { listAllInputs, startTestApp, useTestApp, type TestApp } from "../helpers/app.js";
 import { FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
 import { makePng } from "../helpers/server.js";
+import { ClarifaiClient } from "../../src/api/client.js";
 
 const sha256 = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
 const inputLines = (stdout: string): Array<Record<string, unknown>> => jsonLines(stdout).filter((line) => line.event === "input");
@@ -200,6 +201,41 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
       expect(await listAllInputs(flaky.client)).toHaveLength(12);
     } finally {
       await flaky.close();
+    }
+  });
+
+  it("posts again, on the next run, the regions a run could not store", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "cu-acc-regions-"));
+    const flat = join(FIXTURES, "labels", "yolo-flat");
+    const command = (flags: string[]): string[] => ["folder", flat, "--annotations", flat, "--json", "--job", "regions", "--concurrency", "1", "--rps", "0", ...flags];
+    // Seed 1 lets the first request (PostInputs) through and throttles the second (PostAnnotations).
+    const throttled = await startTestApp({ dataDir, faults: { throttle: 0.5, seed: 1 } });
+    let first;
+    try {
+      first = await runCli(command(["--max-retries", "0", ...throttled.flags]), env);
+    } finally {
+      await throttled.close();
+    }
+    expect(summaryOf(first.stdout)).toMatchObject({ uploaded: 3, annotations: 0 });
+    const refused = jsonLines(first.stdout).filter((line) => line.event === "annotation" && String(line.message).includes("CONN_THROTTLED"));
+    expect(refused).toHaveLength(2);
+
+    const clean = await startTestApp({ dataDir });
+    try {
+      const flags = ["--api", clean.flags[1] ?? "", "--pat", "test-pat", "--user", throttled.user, "--app", throttled.app];
+      const second = await runCli(command(flags), env);
+      // The fixture's own unreadable label line is refused on every run; nothing else is.
+      const problems = jsonLines(second.stdout).filter((line) => line.event === "annotation");
+      expect(problems.every((line) => !String(line.message).includes("PostAnnotations"))).toBe(true);
+      expect(summaryOf(second.stdout)).toMatchObject({ uploaded: 0, present: 3, annotations: 2 });
+      const stored = new ClarifaiClient({ settings: { apiBase: `http://${clean.server.address}`, pat: "x", userId: throttled.user, appId: throttled.app, insecure: false } });
+      const listed = await stored.call("listAnnotations", { inputIds: [], ids: [], listAllAnnotations: true, page: 1, perPage: 100 });
+      stored.close();
+      expect(listed.annotations.flatMap((annotation) => annotation.data?.regions ?? [])).toHaveLength(2);
+      // Now stored: a third run has nothing to send.
+      expect(summaryOf((await runCli(command(flags), env)).stdout)).toMatchObject({ uploaded: 0, present: 3, batches: 0 });
+    } finally {
+      await clean.close();
     }
   });
 
