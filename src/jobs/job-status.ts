@@ -31,8 +31,9 @@ export interface JobStatus {
  * `deleteFailed`, the inputs that failed processing are deleted, for --retry to resend.
  */
 export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { deleteFailed: boolean }): Promise<JobStatus> {
-  // Kept inputs are not looked up: what the server holds under their ids is not the job's content.
-  const onServer = [...job.state.latest.values()].filter((record): record is AckRecord | ProcessingFailedRecord => (record.type === "ack" && record.status !== "kept") || record.type === "processing_failed");
+  // Not looked up: kept inputs (what the server holds under their ids is not the job's
+  // content) and URLs the app held already under another id (no input has theirs).
+  const onServer = [...job.state.latest.values()].filter((record): record is AckRecord | ProcessingFailedRecord => (record.type === "ack" && record.status !== "kept" && !record.underAnotherId) || record.type === "processing_failed");
   const found = await lookUpStatuses(caller, onServer.map((record) => record.id));
   if (options.deleteFailed) {
     const failedIds = onServer.filter((record) => found.get(record.id)?.code === StatusCode.INPUT_FAILED).map((record) => record.id);

@@ -19,6 +19,8 @@ export interface SettledDuplicate {
   status: "present" | "conflict" | "kept" | "failed";
   reason?: Reason;
   message?: string;
+  /** What the server holds under the id, as looked up. */
+  stored?: Input;
 }
 
 export interface DuplicateResolution {
@@ -44,19 +46,18 @@ export async function resolveDuplicates(
   finalRound = false,
 ): Promise<DuplicateResolution> {
   const resolution: DuplicateResolution = { settled: [], resend: [], deleteFirst: [] };
-  const unknown = duplicates.filter((outcome) => !(outcome.digest && loggedDigest(outcome.input) === outcome.digest));
+  if (duplicates.length === 0) return resolution;
+  // Looked up even when the job log knows the digest: the answer also tells whether the
+  // input failed processing there, and which datasets it is in.
+  const onServer = caller ? await lookUp(caller, duplicates.map((outcome) => outcome.input.id)) : new Map<string, Input>();
   for (const outcome of duplicates) {
-    if (!unknown.includes(outcome)) resolution.settled.push({ input: outcome.input, digest: outcome.digest, status: "present" });
-  }
-  if (unknown.length === 0) return resolution;
-  const onServer = caller ? await lookUp(caller, unknown.map((outcome) => outcome.input.id)) : new Map<string, Input>();
-  for (const outcome of unknown) {
     const { input, digest } = outcome;
     const stored = onServer.get(input.id);
-    const theirs = storedDigest(stored?.data?.metadata);
+    // An input sent before digests carries none: the job log's word for it is enough.
+    const theirs = storedDigest(stored?.data?.metadata) ?? (stored ? loggedDigest(input) : undefined);
     if (digest !== undefined && theirs === digest) {
       if (stored?.status?.code !== StatusCode.INPUT_FAILED) {
-        resolution.settled.push({ input, digest, status: "present" });
+        resolution.settled.push({ input, digest, status: "present", stored });
       } else if (finalRound) {
         const message = `${input.accepted.candidate.source}: the server holds this content under id ${input.id}, but its processing failed`;
         resolution.settled.push({ input, digest, status: "failed", reason: "processing_failed", message });

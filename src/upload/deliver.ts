@@ -3,8 +3,9 @@ import { ApiError } from "../api/client.js";
 import { UploadError } from "../errors.js";
 import type { PlannedInput } from "../plan/batcher.js";
 import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
-import { resolveDuplicates, type IdConflictPolicy } from "./conflicts.js";
-import { encodeBatch, type InputDefaults } from "./request.js";
+import { Input } from "../gen/clarifai/api/resources.js";
+import { resolveDuplicates, type IdConflictPolicy, type SettledDuplicate } from "./conflicts.js";
+import { datasetIdsFor, encodeBatch, type InputDefaults } from "./request.js";
 import { UnreachableError, type Delivered } from "./delivered.js";
 import { sendBatch, type InputOutcome } from "./sender.js";
 
@@ -68,6 +69,8 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
   if (duplicates.length === 0) return delivered;
   const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, finalRound));
   if (resolution === REFUSED) return delivered;
+  const added = await call(resolution.settled.filter((settled) => settled.stored).map((settled) => settled.input), () => addToDatasets(context, resolution.settled));
+  if (added === REFUSED) return delivered;
   delivered.push(...resolution.settled);
   if (resolution.resend.length === 0) return delivered;
   const cleared = resolution.deleteFirst.length === 0 ? undefined : await call(resolution.resend, () => context.caller.call("deleteInputs", { ids: resolution.deleteFirst }));
@@ -79,6 +82,25 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
     throw error;
   }
   return delivered;
+}
+
+/**
+ * Puts inputs found present into the datasets this run names that they are not in yet
+ * (PostDatasetInputs), as sending them would have: `folder imgs --dataset train` after
+ * a plain upload of the same files fills the dataset.
+ */
+async function addToDatasets(context: DeliveryContext, settled: readonly SettledDuplicate[]): Promise<void> {
+  const missing = new Map<string, string[]>();
+  for (const { input, stored, status } of settled) {
+    if (status !== "present" || !stored) continue;
+    for (const datasetId of datasetIdsFor(input, context.defaults)) {
+      if ((stored.datasetIds ?? []).includes(datasetId)) continue;
+      missing.set(datasetId, [...(missing.get(datasetId) ?? []), input.id]);
+    }
+  }
+  for (const [datasetId, ids] of missing) {
+    await context.caller.call("postDatasetInputs", { datasetId, datasetInputs: ids.map((id) => ({ createdAt: undefined, input: Input.fromPartial({ id }) })) });
+  }
 }
 
 const REFUSED = Symbol("refused");

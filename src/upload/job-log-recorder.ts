@@ -17,7 +17,7 @@ export function jobLogRecorder(writer: JobLogWriter, run: string): (event: Uploa
         } else if (event.status === "rejected" || event.status === "failed" || event.status === "conflict") {
           writer.append({ type: event.status, ...about, reason: event.reason ?? event.status, message: event.message ?? "" });
         } else if (event.id !== undefined) {
-          writer.append({ type: "ack", ...about, id: event.id, status: event.status, processingFailures: event.processingFailures, annotationsPending: event.annotationsPending, batch: event.batch ?? 0 });
+          writer.append({ type: "ack", ...about, id: event.id, status: event.status, processingFailures: event.processingFailures, annotationsPending: event.annotationsPending, underAnotherId: event.reason === "duplicate_url" || undefined, batch: event.batch ?? 0 });
         }
         return;
       }

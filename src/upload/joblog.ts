@@ -36,6 +36,8 @@ export interface AckRecord {
   processingFailures?: number;
   /** Some of its regions were not stored: the next run sends it again, finds it present, and posts them. */
   annotationsPending?: boolean;
+  /** Present under another id: the app already held this URL, and refused it again (duplicate_url). */
+  underAnotherId?: boolean;
   batch: number;
   run: string;
 }

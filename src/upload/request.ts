@@ -38,6 +38,11 @@ function folderLabel(candidate: PlannedInput["accepted"]["candidate"]): string |
   return folder === "" || folder === "." || folder === sep ? undefined : folder;
 }
 
+/** The datasets an input goes into: the run's --dataset and the ones its row or entry names. */
+export function datasetIdsFor(input: PlannedInput, defaults: InputDefaults): string[] {
+  return [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...(input.accepted.candidate.datasetIds ?? [])])];
+}
+
 /** `{"filename", "path"}` under the run's --metadata under the candidate's own metadata. */
 export function metadataFor(input: PlannedInput, defaults: InputDefaults): Record<string, unknown> {
   const { candidate } = input.accepted;
@@ -65,8 +70,7 @@ function buildInput(input: PlannedInput, defaults: InputDefaults): Input {
   else if (content.kind === "text") data.text = { raw: content.text };
   else data[kind] = {};
   if (candidate.prompt !== undefined && kind !== "text") data.text = { raw: candidate.prompt };
-  const datasetIds = [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...(candidate.datasetIds ?? [])])];
-  return Input.fromPartial({ id: input.id, data, datasetIds });
+  return Input.fromPartial({ id: input.id, data, datasetIds: datasetIdsFor(input, defaults) });
 }
 
 /**

@@ -108,6 +108,17 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
     expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith(id))).toHaveLength(2);
   });
 
+  it("puts inputs found present into the dataset a later run names", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-acc-ds-"));
+    for (const seed of [40, 41]) writeFileSync(join(dir, `p${seed}.png`), makePng(5, 5, seed));
+    expect((await runCli(["folder", dir, "--json", "--id-prefix", "ds-", ...app.flags], env)).code).toBe(0);
+    const again = await runCli(["folder", dir, "--json", "--id-prefix", "ds-", "--dataset", "later", ...app.flags], env);
+    expect(again.code).toBe(0);
+    expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, present: 2 });
+    const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("ds-"));
+    expect(stored.map((input) => input.datasetIds)).toEqual([["later"], ["later"]]);
+  });
+
   it("a dry run reads the job's log: present, would_upload and changed files, marked dry_run, no add-job", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cu-acc-dry-"));
     for (const name of ["a", "b", "c"]) writeFileSync(join(dir, `${name}.png`), makePng(6, 6, name.charCodeAt(0)));
