@@ -43,7 +43,7 @@ export async function* assignIds(plan: UploadPlan, checked: AsyncIterable<Checke
       bus.emit({ type: "input", id: claim.id, source: candidate.source, status: "rejected", reason: "too_large", message, bytes: 0, candidate });
       continue;
     }
-    const retry = result.retry && { replacesFailed: true, processingFailures: result.retry.processingFailures };
+    const retry = result.retry && { replacesFailed: result.retry.replacesFailed, processingFailures: result.retry.processingFailures };
     yield { id: claim.id, accepted: verdict, requestBytes, regions: result.regions, ...retry };
   }
 }

@@ -5,15 +5,19 @@ import { chunked } from "./chunked.js";
 import { IoBreaks } from "./io-breaks.js";
 import type { JobState } from "./joblog.js";
 import type { UploadPlan } from "./plan.js";
-import { previousState } from "./previous-state.js";
+import type { InputRecord } from "./joblog.js";
+import { previousState, type PreviousState } from "./previous-state.js";
 
 /** A candidate this run goes on with, and what the job log says of it. */
 export interface Discovered {
   candidate: Candidate;
   /** Its id, when known before validation (with --id-from hash, only after it). */
   id?: string;
-  /** It failed processing on the server before: sent again under its id, which is deleted first. */
-  retry?: { processingFailures: number };
+  /**
+   * It failed processing on the server before: the count of those failures goes with it,
+   * and with `replacesFailed` the input under its id is deleted before it is sent again.
+   */
+  retry?: { processingFailures: number; replacesFailed: boolean };
 }
 
 /**
@@ -45,14 +49,16 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
   for await (const group of chunked(candidates, LOOKUP_GROUP, LOOKUP_WAIT_MS)) {
     const mine = group.map((candidate) => ({ candidate, id: sharded ? provisionalId(plan, candidate) : undefined }));
     const ours = sharded ? mine.filter(({ candidate, id }) => shardOf(id ?? candidate.relPath, sharded.count) === sharded.index) : mine;
-    const records = state && !plan.resend ? state.latest.getMany(ours.map(({ candidate }) => candidate.source)) : undefined;
+    const records = state ? state.latest.getMany(ours.map(({ candidate }) => candidate.source)) : undefined;
     for (const { candidate, id } of ours) {
       await breaks.pause();
       if (stopped()) break;
       count++;
       bus.emit({ type: "discovered", source: candidate.source });
       const { source } = candidate;
-      const earlier = records ? previousState(records.get(source), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict) : { kind: "new" as const };
+      const record = records?.get(source);
+      // `status --retry` sends what it found missing or failed (and deleted), whatever the log says, keeping the count of failures.
+      const earlier = plan.resend ? resent(record, plan.maxProcessingAttempts) : previousState(record, candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
       switch (earlier.kind) {
         case "settled":
           if (earlier.status === "present") bus.emit({ type: "skipped", id: earlier.id, source });
@@ -68,7 +74,7 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
           bus.emit({ type: "input", id: earlier.id, source, status: "conflict", reason: "changed_since_acknowledged", message: `${source}: changed since input ${earlier.id} was acknowledged; a real run sends it under --id-conflict`, bytes: 0, candidate });
           continue;
         case "reprocess":
-          yield { candidate, id: earlier.id, retry: { processingFailures: earlier.failures } };
+          yield { candidate, id: earlier.id, retry: { processingFailures: earlier.failures, replacesFailed: !plan.resend } };
           continue;
         case "annotate":
           yield { candidate, id: earlier.id };
@@ -80,6 +86,13 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
     if (stopped()) break;
   }
   bus.emit({ type: "walk_done", discovered: count });
+}
+
+/** What `status --retry` does with an input: send it again, unless it failed processing as often as allowed. */
+function resent(record: InputRecord | undefined, maxProcessingAttempts: number): PreviousState {
+  const failures = record?.type === "processing_failed" ? record.attempts : record?.type === "ack" ? (record.processingFailures ?? 0) : 0;
+  if (record?.type === "processing_failed" && failures >= maxProcessingAttempts) return { kind: "gave_up", id: record.id, failures, description: record.description };
+  return failures > 0 && record?.id ? { kind: "reprocess", id: record.id, failures } : { kind: "new" };
 }
 
 /** The id an input gets before validation (with --id-from hash, only after it). */

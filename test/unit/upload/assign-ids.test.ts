@@ -94,7 +94,7 @@ describe("assignIds", () => {
     const retried = textCandidate("retried");
     const fresh = textCandidate("fresh");
     const { planned } = await assign([
-      { verdict: acceptedText(retried), id: "retried", retry: { processingFailures: 2 } },
+      { verdict: acceptedText(retried), id: "retried", retry: { processingFailures: 2, replacesFailed: true } },
       { verdict: acceptedText(fresh), id: "fresh" },
     ]);
     expect(planned.map((input) => [input.id, input.accepted.candidate, input.replacesFailed, input.processingFailures])).toEqual([

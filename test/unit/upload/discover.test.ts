@@ -123,15 +123,19 @@ describe("discover", () => {
     expect(yieldedIds(real.yielded)).toEqual([["edited", undefined]]);
   });
 
-  it("with a resend, ignores the job log: every candidate goes on", async () => {
-    const candidates = ["same", "kept", "given"].map((name) => textCandidate(name));
+  it("with a resend (status --retry), sends what the log settled, keeps counts of failed processing, and not what failed as often as allowed", async () => {
+    const candidates = ["same", "kept", "retry", "given"].map((name) => textCandidate(name));
     const { events, yielded } = await run(testPlan(candidates, { resend: true }), await stateOf(earlierRun));
-    expect(yieldedIds(yielded)).toEqual([
+    expect(yielded.map((item) => [item.id, item.retry])).toEqual([
       ["same", undefined],
       ["kept", undefined],
-      ["given", undefined],
+      // status --retry deleted it already: it is not deleted again.
+      ["retry", { processingFailures: 1, replacesFailed: false }],
     ]);
-    expect(events.filter((event) => event.type !== "discovered")).toEqual([{ type: "walk_done", discovered: 3 }]);
+    const others = events.filter((event) => event.type !== "discovered");
+    expect(others).toHaveLength(2);
+    expect(others[0]).toMatchObject({ type: "input", id: "given", status: "failed", reason: "processing_failed", fromLog: true });
+    expect(others[1]).toEqual({ type: "walk_done", discovered: 4 });
   });
 
   it("--shard keeps only its shard's candidates, and the shards split the candidates with no overlap", async () => {
