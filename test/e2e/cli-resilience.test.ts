@@ -202,12 +202,25 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("int-"))).toHaveLength(300);
     });
     it("cancels the calls in flight on a second Ctrl-C, exits 130 with a resume hint, and resumes sending nothing twice", async () => {
+      // Answers slow enough that both Ctrl-Cs land while requests are in flight.
+      const slow = await startTestApp({ faults: { latencyMs: 400 } });
+      try {
+        await cancelAndResume(slow);
+      } finally {
+        await slow.close();
+      }
+    });
+
+    async function cancelAndResume(app: TestApp): Promise<void> {
       const corpus = makeCorpus(200);
       const child = startCli(["folder", corpus, "--job", "cancelled", "--batch-size", "4", "--concurrency", "4", "--rps", "0", "--id-prefix", "cancel-", ...app.flags], env);
       const done = finished(child);
       await waitFor(() => ackCount(join(jobsDir, "cancelled.jsonl")) >= 8, 30_000);
+      let stderr = "";
+      child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       child.kill("SIGINT");
-      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+      // The second once the first is handled: the requests in flight take 400 ms to answer.
+      await waitFor(async () => stderr, (text) => text.includes("stopping"), 5_000);
       child.kill("SIGINT");
       const result = await done;
       expect(result.code).toBe(130);
@@ -222,7 +235,7 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("cancel-"));
       expect(stored).toHaveLength(200);
       expect(new Set(stored.map((input) => input.id)).size).toBe(200);
-    });
+    }
   });
 
   it("exits 4 when the API cannot be reached, 2 on a usage error", async () => {
