@@ -92,3 +92,21 @@ export function largeTexts(dir, count, mib) {
   for (let i = 0; i < count; i++) writeFileSync(join(dir, `text${i}.txt`), `${i}\n${text}`);
   return dir;
 }
+
+/**
+ * `count` distinct tiny PNGs (8 x 8 pixels, about 100 bytes) spread evenly over `folders`
+ * folders: the shape of a job of very many files. Written once and kept: a million take
+ * about 80 s.
+ */
+export function tinyTree(dir, count, folders) {
+  const marker = `${dir}.complete`;
+  if (existsSync(marker) && readFileSync(marker, "utf8") === String(count)) return dir;
+  const perFolder = Math.ceil(count / folders);
+  for (let i = 0; i < count; i++) {
+    const sub = join(dir, `f${Math.floor(i / perFolder)}`);
+    if (i % perFolder === 0) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `t${i}.png`), makePng(8, 8, Buffer.from(String(i).padStart(16, "0")), 6));
+  }
+  writeFileSync(marker, String(count));
+  return dir;
+}
