@@ -1,6 +1,6 @@
 import { readdir, realpath, statSync } from "node:fs";
 import type { Dirent, Stats } from "node:fs";
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import fg from "fast-glob";
 import type { Candidate } from "./candidate.js";
@@ -24,6 +24,7 @@ type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Array<Dire
 
 export async function* walkFolder(root: string, options: FolderOptions = {}): AsyncGenerator<Candidate> {
   const base = resolve(root);
+  const prefix = base.endsWith("/") ? base : `${base}/`;
   const seenDirs = new Set<string>();
   // fast-glob's stream does not wait for its reader: left alone it would list (and stat)
   // a whole tree into memory while uploads lag behind. Holding back each directory read
@@ -69,12 +70,17 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
   for await (const raw of stream) {
     const entry = raw as unknown as fg.Entry;
     if (!options.followSymlinks && entry.dirent.isSymbolicLink()) continue;
-    const absolute = resolve(base, entry.path);
-    let stats: Stats;
+    // fast-glob's paths are relative and normalised: joining them needs no resolve().
+    const absolute = sep === "/" ? `${prefix}${entry.path}` : resolve(base, entry.path);
+    let stats: Stats | undefined;
     try {
-      stats = statSync(absolute);
+      stats = statSync(absolute, { throwIfNoEntry: false });
     } catch (error) {
       options.onError?.(absolute, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      continue;
+    }
+    if (stats === undefined) {
+      options.onError?.(absolute, "ENOENT");
       continue;
     }
     if (!stats.isFile()) continue;

@@ -1,7 +1,6 @@
 import { posix } from "node:path";
 import { isUtf8 } from "node:buffer";
-import { layOutPostInputsRequest, type EncodedPostInputs, type InputLayout } from "../api/post-inputs-request.js";
-import { Input, type Data, type DeepPartial } from "../gen/clarifai/api/resources.js";
+import { layOutUploadInputs, type EncodedPostInputs, type UploadInput } from "../api/post-inputs-request.js";
 import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { PlannedInput } from "../plan/batcher.js";
@@ -38,26 +37,31 @@ export function metadataFor(input: PlannedInput, defaults: InputDefaults): Recor
 }
 
 /**
- * The PostInputs message for one input, without the bytes of its file: they are read into
- * the encoded request (see `encodeBatch`).
+ * One input as it is sent, without the bytes of its file: they are read into the encoded
+ * request (see `encodeBatch`).
  */
-function buildInput(input: PlannedInput, defaults: InputDefaults): Input {
+function uploadInputOf(input: PlannedInput, defaults: InputDefaults): UploadInput {
   const { candidate, kind } = input.accepted;
-  const data: DeepPartial<Data> = {
+  const content = candidate.content;
+  const geo = candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo);
+  const datasetIds = candidate.datasetIds?.length ? [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...candidate.datasetIds])] : defaults.datasetId ? [defaults.datasetId] : [];
+  return {
+    id: input.id,
+    datasetIds,
     // Labels from folders, sidecars and manifests may hold spaces or accents: the id is
     // made safe, the label itself stays the concept's name.
-    concepts: conceptsFor(input, defaults).map((name) => ({ id: conceptId(name), name, value: 1 })),
+    concepts: conceptsFor(input, defaults).map((name) => ({ id: conceptId(name), name })),
     metadata: metadataFor(input, defaults),
+    geo,
+    content:
+      content.kind === "url"
+        ? { kind, url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl }
+        : content.kind === "text"
+          ? { kind: "text", raw: content.text }
+          : { kind },
+    prompt: kind !== "text" ? candidate.prompt : undefined,
+    slotSize: content.kind === "bytes" ? input.accepted.size : undefined,
   };
-  const geo = candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo);
-  if (geo) data.geo = { geoPoint: { longitude: geo.longitude, latitude: geo.latitude } };
-  const content = candidate.content;
-  if (content.kind === "url") data[kind] = { url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl };
-  else if (content.kind === "text") data.text = { raw: content.text };
-  else data[kind] = {};
-  if (candidate.prompt !== undefined && kind !== "text") data.text = { raw: candidate.prompt };
-  const datasetIds = [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...(candidate.datasetIds ?? [])])];
-  return Input.fromPartial({ id: input.id, data, datasetIds });
 }
 
 /** A batch's PostInputs request, encoded, with the inputs it holds and those whose files could not be read. */
@@ -79,13 +83,8 @@ export async function encodeBatch(
   header: Omit<PostInputsRequest, "inputs">,
   allocate?: (size: number) => Buffer,
 ): Promise<EncodedBatch> {
-  const layouts = inputs.map((input): InputLayout => {
-    const message = buildInput(input, defaults);
-    const { candidate, kind, size } = input.accepted;
-    return candidate.content.kind === "bytes" ? { message, content: { kind, size } } : { message };
-  });
-  const request = layOutPostInputsRequest(header, layouts, allocate);
-  const reads = await Promise.all(inputs.map((input, index) => (layouts[index]?.content ? readInto(input, request.slot(index)) : undefined)));
+  const request = layOutUploadInputs(header, inputs.map((input) => uploadInputOf(input, defaults)), allocate);
+  const reads = await Promise.all(inputs.map((input, index) => (input.accepted.candidate.content.kind === "bytes" ? readInto(input, request.slot(index)) : undefined)));
   const batch: EncodedBatch = { request, entries: [], unreadable: [] };
   inputs.forEach((input, index) => {
     const problem = reads[index];
