@@ -2,7 +2,7 @@
 // from /proc every 50 ms, and never below the main process's own high-water mark), and,
 // where /usr/bin/time exists, the CPU time it used.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -36,18 +36,26 @@ function treeKiB(pid, self) {
   return total;
 }
 
+/** The last `STDOUT_TAIL` bytes of a file. */
+function tailOf(fd) {
+  const size = fstatSync(fd).size;
+  const length = Math.min(size, STDOUT_TAIL);
+  const buffer = Buffer.alloc(length);
+  readSync(fd, buffer, 0, length, size - length);
+  return buffer.toString("utf8");
+}
+
 export async function measure(command, commandArgs, env = {}) {
   const timed = existsSync(TIME);
-  const scratch = timed ? mkdtempSync(join(tmpdir(), "cu-bench-time-")) : undefined;
-  const cpuFile = scratch && join(scratch, "cpu");
+  const scratch = mkdtempSync(join(tmpdir(), "cu-bench-run-"));
+  const cpuFile = timed ? join(scratch, "cpu") : undefined;
+  // Standard output goes to a file, as `--json > out.jsonl` would: a pipe read by this
+  // process, which shares the client's core, would back up and swell the client's memory.
+  const stdoutFd = openSync(join(scratch, "stdout"), "w+");
   const argv = timed ? [TIME, "-f", "%U %S", "-o", cpuFile, command, ...commandArgs] : [command, ...commandArgs];
   const started = performance.now();
-  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  let stdout = "";
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", stdoutFd, "pipe"], env: { ...process.env, ...env } });
   let stderr = "";
-  // Only the tail is kept: a run over a million files writes a line per input with --json,
-  // and the benchmark reads only the summary at the end.
-  child.stdout.on("data", (c) => (stdout = (stdout + c).slice(-STDOUT_TAIL)));
   child.stderr.on("data", (c) => (stderr += c));
   let peakKiB = 0;
   const sample = () => {
@@ -63,7 +71,11 @@ export async function measure(command, commandArgs, env = {}) {
   if (cpuFile) {
     const [user, system] = readFileSync(cpuFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
     cpuSeconds = user + system;
-    rmSync(scratch, { recursive: true, force: true });
   }
+  // Only the tail is read: a run over a million files writes a line per input with --json,
+  // and the benchmark reads only the summary at the end.
+  const stdout = tailOf(stdoutFd);
+  closeSync(stdoutFd);
+  rmSync(scratch, { recursive: true, force: true });
   return { code, seconds, cpuSeconds, peakMiB: peakKiB / 1024, stdout, stderr };
 }
