@@ -37,6 +37,17 @@ export function makePng(width, height, seedBytes = randomBytes(16), level = 0) {
   ]);
 }
 
+/** Every file under `dir`, depth first. */
+export function listFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else out.push(path);
+  }
+  return out;
+}
+
 function countFiles(dir) {
   if (!existsSync(dir)) return 0;
   let n = 0;

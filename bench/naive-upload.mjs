@@ -1,22 +1,13 @@
 // A naive uploader, the second ceiling of the small-file benchmark: it lists the folder,
 // then per request reads its 128 files with readFileSync, encodes them with protobufjs
 // and sends them, a few requests in flight. No validation, no job log, no retries.
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 import { loadClarifaiApi } from "./clarifai-proto.mjs";
+import { listFiles } from "./corpus.mjs";
 
 const { PostInputsRequest } = loadClarifaiApi();
 const BATCH = 128;
-
-function listFiles(dir) {
-  const out = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(path));
-    else out.push(path);
-  }
-  return out;
-}
 
 /**
  * Uploads every file under `dir` with `send(encodedRequest)` (which resolves to the

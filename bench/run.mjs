@@ -6,14 +6,14 @@
 //                           [--scale N,N] [--concurrency N] [--runs N] [--shared-cores] [--skip-sdk]
 //                           [--only small,latency,platform,large,tree,memory,ceilings,scale]
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { credentials, makeGenericClientConstructor, Metadata } from "@grpc/grpc-js";
 import { decodePostInputsAnswer } from "../dist/api/post-inputs-answer.js";
 import { PostInputsRequest, V2Service } from "../dist/gen/clarifai/api/service.js";
-import { largeImages, largeTexts, largeVideo, smallImages, tinyTree } from "./corpus.mjs";
+import { largeImages, largeTexts, largeVideo, listFiles, smallImages, tinyTree } from "./corpus.mjs";
 import { measure } from "./measure.mjs";
 import { naiveUpload } from "./naive-upload.mjs";
 
@@ -108,16 +108,6 @@ async function withServe(work, conditions) {
   } finally {
     await server.stop();
   }
-}
-
-function listFiles(dir) {
-  const out = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(path));
-    else out.push(path);
-  }
-  return out;
 }
 
 /**

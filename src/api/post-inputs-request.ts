@@ -32,8 +32,8 @@ export interface InputLayout {
 export interface UploadInput {
   readonly id: string;
   readonly datasetIds: readonly string[];
-  /** Each with value 1. */
-  readonly concepts: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  /** A value of 0 (a negative concept) is the field's default, and is not written. */
+  readonly concepts: ReadonlyArray<{ readonly id: string; readonly name: string; readonly value: number }>;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly geo?: { readonly longitude: number; readonly latitude: number };
   /** The content message: its kind, and a URL's `url` and `allowDuplicateUrl` or a text's `raw`. */
@@ -90,10 +90,7 @@ export function layOutPostInputsRequest(
   inputs: readonly InputLayout[],
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): EncodedPostInputs {
-  // One writer for every generated encoding: its buffer, once grown, serves them all.
-  const writer = new BinaryWriter();
-  const header = PostInputsRequest.encode({ ...request, inputs: [] }, writer).finish();
-  return assemble(header, inputs.map((input) => piecesOf(input, writer)), allocate);
+  return layOut(request, inputs, piecesOf, allocate);
 }
 
 /** `layOutPostInputsRequest` for inputs as the uploader sends them. */
@@ -102,12 +99,19 @@ export function layOutUploadInputs(
   inputs: readonly UploadInput[],
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): EncodedPostInputs {
-  const writer = new BinaryWriter();
-  const header = PostInputsRequest.encode({ ...request, inputs: [] }, writer).finish();
-  return assemble(header, inputs.map((input) => uploadPiecesOf(input, writer)), allocate);
+  return layOut(request, inputs, uploadPiecesOf, allocate);
 }
 
-function assemble(header: Uint8Array, pieces: readonly InputPieces[], allocate: (size: number) => Buffer): EncodedPostInputs {
+function layOut<T>(
+  request: Omit<PostInputsRequest, "inputs">,
+  inputs: readonly T[],
+  piecesOfInput: (input: T, writer: BinaryWriter) => InputPieces,
+  allocate: (size: number) => Buffer,
+): EncodedPostInputs {
+  // One writer for every input's encoding: its buffer, once grown, serves them all.
+  const writer = new BinaryWriter();
+  const header = PostInputsRequest.encode({ ...request, inputs: [] }, writer).finish();
+  const pieces = inputs.map((input) => piecesOfInput(input, writer));
   const total = pieces.reduce((sum, piece) => sum + fieldLength(INPUTS_FIELD, piece.length), header.byteLength);
   const buffer = allocate(total);
   buffer.set(header, 0);
@@ -195,7 +199,8 @@ function uploadPiecesOf(upload: UploadInput, writer: BinaryWriter): InputPieces 
     writer.uint32(TAG.concept).fork();
     if (concept.id !== "") writer.uint32(TAG.conceptId).string(concept.id);
     if (concept.name !== "") writer.uint32(TAG.conceptName).string(concept.name);
-    writer.uint32(TAG.conceptValue).float(1).join();
+    if (concept.value !== 0) writer.uint32(TAG.conceptValue).float(concept.value);
+    writer.join();
   }
   // Written even when empty, as the generated encoding does for a metadata object.
   writeStruct(writer.uint32(TAG.metadata).fork(), upload.metadata).join();

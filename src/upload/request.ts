@@ -50,7 +50,7 @@ function uploadInputOf(input: PlannedInput, defaults: InputDefaults): UploadInpu
     datasetIds,
     // Labels from folders, sidecars and manifests may hold spaces or accents: the id is
     // made safe, the label itself stays the concept's name.
-    concepts: conceptsFor(input, defaults).map((name) => ({ id: conceptId(name), name })),
+    concepts: conceptsFor(input, defaults).map((name) => ({ id: conceptId(name), name, value: 1 })),
     metadata: metadataFor(input, defaults),
     geo,
     content:

@@ -99,7 +99,7 @@ describe("layOutUploadInputs", () => {
       {
         id: "photo",
         datasetIds: ["train", "all"],
-        concepts: [{ id: "cat", name: "Cat" }, { id: "dog", name: "" }],
+        concepts: [{ id: "cat", name: "Cat", value: 1 }, { id: "dog", name: "", value: 0 }, { id: "owl", name: "Owl", value: 0.5 }],
         metadata,
         geo: { longitude: 12.5, latitude: -45.25 },
         content: { kind: "image" },
@@ -121,7 +121,7 @@ describe("layOutUploadInputs", () => {
           datasetIds: ["train", "all"],
           data: {
             image: { base64: image },
-            concepts: [{ id: "cat", name: "Cat", value: 1 }, { id: "dog", value: 1 }],
+            concepts: [{ id: "cat", name: "Cat", value: 1 }, { id: "dog" }, { id: "owl", name: "Owl", value: 0.5 }],
             metadata,
             geo: { geoPoint: { longitude: 12.5, latitude: -45.25 } },
             text: { raw: "a prompt next to the image" },
