@@ -109,9 +109,8 @@ function changedSize(path: string, expected: number, found: number): Error {
 /**
  * Fills `target` from the start of the file and returns how many bytes it found: at most
  * the target's length, or one more when the target is exactly `expectedSize` long (so a
- * file longer than expected shows). A short read that ends
- * exactly at `expectedSize` is taken as the end of the file, which saves the read that
- * would only confirm it.
+ * file longer than expected shows). A short read that ends exactly at `expectedSize` is
+ * taken as the end of the file, which saves the read that would only confirm it.
  */
 function readSyncInto(path: string, target: Buffer, expectedSize: number): number {
   const fd = openSync(path, "r");
