@@ -37,6 +37,17 @@ export function makePng(width, height, seedBytes = randomBytes(16), level = 0) {
   ]);
 }
 
+/** Every file under `dir`, depth first. */
+export function listFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else out.push(path);
+  }
+  return out;
+}
+
 function countFiles(dir) {
   if (!existsSync(dir)) return 0;
   let n = 0;
@@ -90,5 +101,23 @@ export function largeTexts(dir, count, mib) {
   const line = "the quick brown fox jumps over the lazy dog, über alles, 世界\n";
   const text = line.repeat(Math.floor((mib * 1024 * 1024) / Buffer.byteLength(line)));
   for (let i = 0; i < count; i++) writeFileSync(join(dir, `text${i}.txt`), `${i}\n${text}`);
+  return dir;
+}
+
+/**
+ * `count` distinct tiny PNGs (8 x 8 pixels, about 100 bytes) spread evenly over `folders`
+ * folders: the shape of a job of very many files. Written once and kept: a million take
+ * about 80 s.
+ */
+export function tinyTree(dir, count, folders) {
+  const marker = `${dir}.complete`;
+  if (existsSync(marker) && readFileSync(marker, "utf8") === String(count)) return dir;
+  const perFolder = Math.ceil(count / folders);
+  for (let i = 0; i < count; i++) {
+    const sub = join(dir, `f${Math.floor(i / perFolder)}`);
+    if (i % perFolder === 0) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `t${i}.png`), makePng(8, 8, Buffer.from(String(i).padStart(16, "0")), 6));
+  }
+  writeFileSync(marker, String(count));
   return dir;
 }

@@ -1,17 +1,21 @@
 // Benchmark: this CLI vs. a minimal pre-built-batch client (the wire ceiling) vs. the
 // official clarifai-nodejs SDK, all against `clarifai-upload serve` on loopback.
+// Also: small files against a naive uploader and against a stand-in server that only
+// decodes requests (ceilings), and jobs of very many tiny files (scale).
 // Usage: node bench/run.mjs [--small N] [--platform N] [--large N] [--large-mib M] [--tree N]
-//                           [--concurrency N] [--runs N] [--shared-cores] [--skip-sdk]
-//                           [--only small,latency,platform,large,tree,memory]
+//                           [--scale N,N] [--concurrency N] [--runs N] [--shared-cores] [--skip-sdk]
+//                           [--only small,latency,platform,large,tree,memory,ceilings,scale]
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { credentials, makeGenericClientConstructor, Metadata } from "@grpc/grpc-js";
 import { decodePostInputsAnswer } from "../dist/api/post-inputs-answer.js";
 import { PostInputsRequest, V2Service } from "../dist/gen/clarifai/api/service.js";
-import { largeImages, largeTexts, largeVideo, smallImages } from "./corpus.mjs";
+import { largeImages, largeTexts, largeVideo, listFiles, smallImages, tinyTree } from "./corpus.mjs";
+import { measure } from "./measure.mjs";
+import { naiveUpload } from "./naive-upload.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "clarifai-upload");
@@ -27,7 +31,8 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "3" },
     "skip-sdk": { type: "boolean", default: false },
     "shared-cores": { type: "boolean", default: false },
-    only: { type: "string", default: "small,latency,platform,large,tree,memory" },
+    scale: { type: "string", default: "100000,1000000" },
+    only: { type: "string", default: "small,latency,platform,large,tree,memory,ceilings,scale" },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -58,13 +63,15 @@ function log(line) {
  * answer; `processingDelayMs` keeps inputs pending that long, as the platform does while
  * it processes them.
  */
-async function startServe({ latencyMs = 0, processingDelayMs = 0, onRequestLine } = {}) {
+async function startServe({ latencyMs = 0, processingDelayMs = 0, onRequestLine, standIn = false } = {}) {
   const data = mkdtempSync(join(tmpdir(), "cu-bench-data-"));
   const conditionFlags = [...(latencyMs > 0 ? ["--latency", String(latencyMs)] : []), ...(processingDelayMs > 0 ? ["--processing-delay", String(processingDelayMs)] : [])];
   // Without a reader for its request lines the server runs with -q: an unread stderr pipe
   // would fill up and stall it.
   const quiet = onRequestLine ? [] : ["-q"];
-  const serve = [process.execPath, BIN, "serve", "--port", "0", "--data", data, ...quiet, ...conditionFlags];
+  const serve = standIn
+    ? [process.execPath, join(ROOT, "bench", "stand-in-server.mjs")]
+    : [process.execPath, BIN, "serve", "--port", "0", "--data", data, ...quiet, ...conditionFlags];
   const command = PINNED ? ["taskset", "-c", "0", ...serve] : serve;
   const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", onRequestLine ? "pipe" : "ignore"] });
   if (onRequestLine) {
@@ -103,38 +110,6 @@ async function withServe(work, conditions) {
   }
 }
 
-/** Runs a command, sampling its peak RSS (VmHWM) from /proc. */
-async function measure(command, commandArgs, env = {}) {
-  const started = performance.now();
-  const child = spawn(command, commandArgs, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += c));
-  child.stderr.on("data", (c) => (stderr += c));
-  let peakKiB = 0;
-  const sample = () => {
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      const hwm = /VmHWM:\s+(\d+)/.exec(status);
-      if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]));
-    } catch {}
-  };
-  const timer = setInterval(sample, 50);
-  const code = await new Promise((r) => child.on("exit", (c) => { sample(); r(c); }));
-  clearInterval(timer);
-  return { code, seconds: (performance.now() - started) / 1000, peakMiB: peakKiB / 1024, stdout, stderr };
-}
-
-function listFiles(dir) {
-  const out = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(path));
-    else out.push(path);
-  }
-  return out;
-}
-
 /**
  * The V2 client with PostInputs taking requests already encoded (sent as they are) and
  * answers read only as far as each input's status: the least work a client can do per call.
@@ -154,7 +129,7 @@ function client(address) {
 }
 
 /** The wire ceiling: every request built and encoded in memory first, then only sending is timed. */
-async function ceiling(address, dir, app) {
+async function ceiling(address, dir, app, concurrency = CONCURRENCY) {
   const files = listFiles(dir);
   const batches = [];
   let current = [];
@@ -180,7 +155,7 @@ async function ceiling(address, dir, app) {
   const started = performance.now();
   let next = 0;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < requests.length) {
         const res = await call("postInputs", requests[next++]);
         if (res.status.code !== 10000) throw new Error(`ceiling: ${res.status.code} ${res.status.description}`);
@@ -192,8 +167,8 @@ async function ceiling(address, dir, app) {
   return { seconds };
 }
 
-function cliArgs(address, dir, app, extra = []) {
-  return [BIN, "folder", dir, "--api", `http://${address}`, "--pat", "bench", "--user", "bench", "--app", app, "--rps", "0", "--concurrency", String(CONCURRENCY), "--json", ...extra];
+function cliArgs(address, dir, app, extra = [], concurrency = CONCURRENCY) {
+  return [BIN, "folder", dir, "--api", `http://${address}`, "--pat", "bench", "--user", "bench", "--app", app, "--rps", "0", "--concurrency", String(concurrency), "--json", ...extra];
 }
 
 function summaryOf(stdout) {
@@ -324,6 +299,100 @@ async function memory() {
   }
 }
 
+/** Requests in flight in the ceilings scenario, for all three clients. */
+const CEILINGS_IN_FLIGHT = 4;
+
+/** The CLI's upload of `dir` as a user runs it, with its CPU time; fails unless every file was uploaded. */
+async function cliUpload(address, dir, app, concurrency) {
+  const home = mkdtempSync(join(tmpdir(), "cu-bench-home-"));
+  const cli = await measure(process.execPath, cliArgs(address, dir, app, [], concurrency), { XDG_STATE_HOME: home });
+  rmSync(home, { recursive: true, force: true });
+  const summary = summaryOf(cli.stdout);
+  if (summary.uploaded !== listFiles(dir).length) throw new Error(`CLI uploaded ${summary.uploaded}: ${cli.stderr}`);
+  return cli;
+}
+
+/**
+ * Small files against two ceilings, every client with the same requests in flight: the
+ * wire (requests encoded beforehand, only sending timed) and a naive uploader (reads its
+ * 128 files per request with readFileSync, encodes with protobufjs; timed from listing the
+ * folder). Against `serve`, and against a stand-in server that only decodes the requests,
+ * so that the server is not what is measured. The CLI's CPU per input is printed too.
+ */
+async function ceilings(dir) {
+  const count = listFiles(dir).length;
+  const inFlight = CEILINGS_IN_FLIGHT;
+  log(`\n== small images against two ceilings: ${count} files, ${inFlight} requests in flight`);
+  for (const [serverName, conditions] of [["serve", {}], ["stand-in server", { standIn: true }]]) {
+    const runs = { wire: [], naive: [], cli: [] };
+    for (let run = 0; run < RUNS; run++) {
+      runs.wire.push(await withServe((address) => ceiling(address, dir, "wire", inFlight), conditions));
+      runs.naive.push(await withServe((address) => {
+        const { stub, call } = client(address);
+        const send = async (request) => (await call("postInputs", request)).status.code;
+        return naiveUpload({ dir, app: "naive", concurrency: inFlight, send }).finally(() => stub.close());
+      }, conditions));
+      runs.cli.push(await withServe((address) => cliUpload(address, dir, "cli", inFlight), conditions));
+    }
+    const [wire, naive, cli] = [median(runs.wire), median(runs.naive), median(runs.cli)];
+    const rate = (r) => `${(count / r.seconds).toFixed(0).padStart(6)} inputs/s ${r.seconds.toFixed(2).padStart(6)} s`;
+    const cpus = runs.cli.map((r) => r.cpuSeconds).filter((c) => c !== undefined);
+    log(`-- against ${serverName} (runs, s: wire ${runs.wire.map((r) => r.seconds.toFixed(2)).join(" ")}; naive ${runs.naive.map((r) => r.seconds.toFixed(2)).join(" ")}; CLI ${runs.cli.map((r) => r.seconds.toFixed(2)).join(" ")})`);
+    log(`clarifai-upload        ${rate(cli)}  peak RSS ${cli.peakMiB.toFixed(0)} MiB`);
+    log(`naive uploader         ${rate(naive)}`);
+    log(`wire ceiling           ${rate(wire)}`);
+    const ratio = (other) => `${(other.seconds / cli.seconds).toFixed(2)} (${(other.seconds / (cli.seconds - startupSeconds)).toFixed(2)} without start-up)`;
+    log(`cli/naive ${ratio(naive)}   cli/wire ${ratio(wire)}`);
+    if (cpus.length) {
+      const perInput = (cpu) => ((cpu * 1e6) / count).toFixed(0);
+      log(`CLI CPU per input: ${cpus.map(perInput).join(", ")} µs; without start-up (${startupCpuSeconds.toFixed(2)} s of CPU): ${cpus.map((c) => perInput(c - startupCpuSeconds)).join(", ")} µs`);
+    }
+  }
+}
+
+/**
+ * Jobs of very many tiny files (spread over 1,000 folders), against the stand-in server:
+ * time and peak RSS of the process tree for a dry run, the upload and a no-change re-run,
+ * beside a bare walk that stats every file and one that reads every file.
+ */
+async function scale(counts) {
+  const bare = (mode, dir) => measure(process.execPath, [join(ROOT, "bench", "bare-walk.mjs"), mode, dir]);
+  const peaks = [];
+  for (const count of counts) {
+    log(`\n== scale: ${count} tiny PNGs in 1,000 folders (building them once takes about 80 s per million)`);
+    const dir = tinyTree(join(CORPUS, `scale${count}`), count, 1000);
+    const home = mkdtempSync(join(tmpdir(), "cu-bench-home-"));
+    const server = await startServe({ standIn: true });
+    const cli = async (what, extra) => {
+      const result = await measure(process.execPath, cliArgs(server.address, dir, "scale", extra), { XDG_STATE_HOME: home });
+      const summary = summaryOf(result.stdout);
+      const cpu = result.cpuSeconds === undefined ? "" : `, CPU ${result.cpuSeconds.toFixed(1)} s (${((result.cpuSeconds * 1e6) / count).toFixed(0)} µs per input)`;
+      log(`${what.padEnd(26)} ${result.seconds.toFixed(2).padStart(7)} s  peak RSS ${result.peakMiB.toFixed(0).padStart(4)} MiB${cpu}; ${summary.uploaded} uploaded, ${summary.present} present`);
+      return result;
+    };
+    const line = (what, r) => log(`${what.padEnd(26)} ${r.seconds.toFixed(2).padStart(7)} s  peak RSS ${r.peakMiB.toFixed(0).padStart(4)} MiB`);
+    try {
+      const readAll = await bare("read", dir);
+      line("bare walk, read each file", readAll);
+      const dry = await cli("--dry-run", ["--dry-run"]);
+      const upload = await cli("upload", []);
+      const statAll = await bare("stat", dir);
+      line("bare walk, stat each file", statAll);
+      const rerun = await cli("no-change re-run", []);
+      log(`dry run / read walk ${(dry.seconds / readAll.seconds).toFixed(2)}x   re-run / stat walk ${(rerun.seconds / statAll.seconds).toFixed(2)}x`);
+      peaks.push({ count, dry: dry.peakMiB, upload: upload.peakMiB, rerun: rerun.peakMiB });
+    } finally {
+      await server.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+  if (peaks.length > 1) {
+    const [first, last] = [peaks[0], peaks[peaks.length - 1]];
+    const growth = (key) => `${((last[key] / first[key] - 1) * 100).toFixed(0)}%`;
+    log(`peak RSS, ${last.count} files against ${first.count}: dry run ${growth("dry")}, upload ${growth("upload")}, re-run ${growth("rerun")}`);
+  }
+}
+
 if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("build first: npm run build");
 log(`building corpora under ${relative(ROOT, CORPUS)}/ (kept between runs)`);
 log(PINNED ? "the server runs on CPU 0, the clients on CPU 1 (--shared-cores to let them share)" : "the server and the clients share the CPUs");
@@ -336,6 +405,7 @@ const only = new Set(args.only.split(","));
 const startupRuns = [];
 for (let run = 0; run < 5; run++) startupRuns.push(await measure(process.execPath, [BIN, "--version"]));
 const startupSeconds = median(startupRuns).seconds;
+const startupCpuSeconds = median(startupRuns).cpuSeconds ?? 0;
 log(`CLI start-up and exit (clarifai-upload --version): ${startupSeconds.toFixed(2)} s`);
 if (only.has("small")) await scenario("small images", small);
 if (only.has("latency")) await scenario("small images", small, { latencyMs: 50 });
@@ -344,3 +414,5 @@ if (only.has("platform")) await scenario("small images", platformSmall, { latenc
 if (only.has("large")) await scenario("large images", large);
 if (only.has("tree") && Number(args.tree) > 0) await wideTree(Number(args.tree));
 if (only.has("memory")) await memory();
+if (only.has("ceilings")) await ceilings(small);
+if (only.has("scale")) await scale(args.scale.split(",").map(Number).filter((n) => n > 0));

@@ -25,6 +25,26 @@ export interface InputLayout {
 }
 
 /**
+ * An input as the uploader sends it: only the fields it sets. Laying these out skips the
+ * generated message, whose defaults (every field of Input, Data and the content message)
+ * would be built and checked for each of thousands of inputs.
+ */
+export interface UploadInput {
+  readonly id: string;
+  readonly datasetIds: readonly string[];
+  /** A value of 0 (a negative concept) is the field's default, and is not written. */
+  readonly concepts: ReadonlyArray<{ readonly id: string; readonly name: string; readonly value: number }>;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly geo?: { readonly longitude: number; readonly latitude: number };
+  /** The content message: its kind, and a URL's `url` and `allowDuplicateUrl` or a text's `raw`. */
+  readonly content: { readonly kind: ContentKind; readonly url?: string; readonly allowDuplicateUrl?: boolean; readonly raw?: string };
+  /** A text sent next to an image or video (`Data.text.raw`). */
+  readonly prompt?: string;
+  /** The size of the file's bytes to leave room for, when they are read into the request. */
+  readonly slotSize?: number;
+}
+
+/**
  * A PostInputs request encoded into one buffer, with each input's file bytes (an image's,
  * video's or audio's `base64`, a text's UTF-8 `raw`) still to be written into their
  * slots. Reading files straight into the request is what keeps one copy of each file in
@@ -77,10 +97,28 @@ export function layOutPostInputsRequest(
   inputs: readonly InputLayout[],
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): EncodedPostInputs {
-  // One writer for every generated encoding: its buffer, once grown, serves them all.
+  return layOut(request, inputs, piecesOf, allocate);
+}
+
+/** `layOutPostInputsRequest` for inputs as the uploader sends them. */
+export function layOutUploadInputs(
+  request: Omit<PostInputsRequest, "inputs">,
+  inputs: readonly UploadInput[],
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): EncodedPostInputs {
+  return layOut(request, inputs, uploadPiecesOf, allocate);
+}
+
+function layOut<T>(
+  request: Omit<PostInputsRequest, "inputs">,
+  inputs: readonly T[],
+  piecesOfInput: (input: T, writer: BinaryWriter) => InputPieces,
+  allocate: (size: number) => Buffer,
+): EncodedPostInputs {
+  // One writer for every input's encoding: its buffer, once grown, serves them all.
   const writer = new BinaryWriter();
   const header = PostInputsRequest.encode({ ...request, inputs: [] }, writer).finish();
-  const pieces = inputs.map((input) => piecesOf(input, writer));
+  const pieces = inputs.map((input) => piecesOfInput(input, writer));
   const total = pieces.reduce((sum, piece) => sum + fieldLength(INPUTS_FIELD, piece.length), header.byteLength);
   const buffer = allocate(total);
   buffer.set(header, 0);
@@ -95,8 +133,10 @@ export function layOutPostInputsRequest(
       offset = writeBytes(buffer, offset, data.fields);
       offset = writeHeader(buffer, offset, content.field, content.length);
       offset = writeBytes(buffer, offset, content.fields);
-      offset = writeHeader(buffer, offset, content.bytesField, content.size);
-      offset += content.size;
+      if (content.size !== undefined) {
+        offset = writeHeader(buffer, offset, content.bytesField, content.size);
+        offset += content.size;
+      }
     }
     return { start, end: offset, slotSize: piece.content?.size ?? 0 };
   });
@@ -114,7 +154,8 @@ type InputPieces =
       length: number;
       input: Uint8Array;
       data: { fields: Uint8Array; length: number };
-      content: { field: number; fields: Uint8Array; bytesField: number; size: number; length: number };
+      /** `size` is that of the slot for the file's bytes; without one, the content message has no bytes field. */
+      content: { field: number; fields: Uint8Array; bytesField: number; size?: number; length: number };
     };
 
 function piecesOf({ message, content }: InputLayout, writer: BinaryWriter): InputPieces {
@@ -135,6 +176,112 @@ function piecesOf({ message, content }: InputLayout, writer: BinaryWriter): Inpu
     data: { fields: dataFields, length: dataLength },
     content: { field: fields.inData, fields: contentFields, bytesField: fields.bytes, size: content.size, length: contentLength },
   };
+}
+
+/** Wire tags (field number and type) of the fields an UploadInput sets. */
+const TAG = {
+  inputId: (1 << 3) | LENGTH_DELIMITED,
+  datasetId: (7 << 3) | LENGTH_DELIMITED,
+  concept: (3 << 3) | LENGTH_DELIMITED,
+  conceptId: (1 << 3) | LENGTH_DELIMITED,
+  conceptName: (2 << 3) | LENGTH_DELIMITED,
+  conceptValue: (3 << 3) | 5,
+  metadata: (5 << 3) | LENGTH_DELIMITED,
+  geo: (6 << 3) | LENGTH_DELIMITED,
+  geoPoint: (1 << 3) | LENGTH_DELIMITED,
+  longitude: (1 << 3) | 5,
+  latitude: (2 << 3) | 5,
+  prompt: (13 << 3) | LENGTH_DELIMITED,
+  textRaw: (1 << 3) | LENGTH_DELIMITED,
+} as const;
+/** A media message's `url` and `allow_duplicate_url`; a Text's are 2 and 3. */
+const URL_FIELDS = { media: { url: 1, allowDuplicateUrl: 4 }, text: { url: 2, allowDuplicateUrl: 3 } } as const;
+
+function uploadPiecesOf(upload: UploadInput, writer: BinaryWriter): InputPieces {
+  if (upload.id !== "") writer.uint32(TAG.inputId).string(upload.id);
+  for (const id of upload.datasetIds) writer.uint32(TAG.datasetId).string(id);
+  const input = writer.finish();
+
+  for (const concept of upload.concepts) {
+    writer.uint32(TAG.concept).fork();
+    if (concept.id !== "") writer.uint32(TAG.conceptId).string(concept.id);
+    if (concept.name !== "") writer.uint32(TAG.conceptName).string(concept.name);
+    if (concept.value !== 0) writer.uint32(TAG.conceptValue).float(concept.value);
+    writer.join();
+  }
+  // Written even when empty, as the generated encoding does for a metadata object.
+  writeStruct(writer.uint32(TAG.metadata).fork(), upload.metadata).join();
+  if (upload.geo) {
+    writer.uint32(TAG.geo).fork().uint32(TAG.geoPoint).fork();
+    if (upload.geo.longitude !== 0) writer.uint32(TAG.longitude).float(upload.geo.longitude);
+    if (upload.geo.latitude !== 0) writer.uint32(TAG.latitude).float(upload.geo.latitude);
+    writer.join().join();
+  }
+  if (upload.prompt !== undefined) {
+    writer.uint32(TAG.prompt).fork();
+    if (upload.prompt !== "") writer.uint32(TAG.textRaw).string(upload.prompt);
+    writer.join();
+  }
+  const dataFields = writer.finish();
+
+  const { kind, url, allowDuplicateUrl, raw } = upload.content;
+  const fields = CONTENT_FIELDS[kind];
+  const urlFields = kind === "text" ? URL_FIELDS.text : URL_FIELDS.media;
+  if (raw !== undefined && raw !== "") writer.uint32((1 << 3) | LENGTH_DELIMITED).string(raw);
+  if (url !== undefined && url !== "") writer.uint32((urlFields.url << 3) | LENGTH_DELIMITED).string(url);
+  if (allowDuplicateUrl === true) writer.uint32(urlFields.allowDuplicateUrl << 3).bool(true);
+  const contentFields = writer.finish();
+
+  const size = upload.slotSize;
+  const contentLength = contentFields.byteLength + (size === undefined ? 0 : fieldLength(fields.bytes, size));
+  const dataLength = dataFields.byteLength + fieldLength(fields.inData, contentLength);
+  return {
+    length: input.byteLength + fieldLength(DATA_FIELD, dataLength),
+    input,
+    data: { fields: dataFields, length: dataLength },
+    content: { field: fields.inData, fields: contentFields, bytesField: fields.bytes, size, length: contentLength },
+  };
+}
+
+/**
+ * A google.protobuf.Struct of a JSON-like object, as the generated `Struct.wrap` and
+ * `Struct.encode` write it (keys whose value is undefined are left out), without the
+ * wrapper objects they build for every value.
+ */
+function writeStruct(writer: BinaryWriter, object: Readonly<Record<string, unknown>>): BinaryWriter {
+  for (const key of Object.keys(object)) {
+    const value = object[key];
+    if (value === undefined) continue;
+    writer.uint32((1 << 3) | LENGTH_DELIMITED).fork();
+    if (key !== "") writer.uint32((1 << 3) | LENGTH_DELIMITED).string(key);
+    writeValue(writer.uint32((2 << 3) | LENGTH_DELIMITED).fork(), value).join();
+    writer.join();
+  }
+  return writer;
+}
+
+/** A google.protobuf.Value: null, number, string, bool, struct or list. */
+function writeValue(writer: BinaryWriter, value: unknown): BinaryWriter {
+  if (value === null) return writer.uint32(1 << 3).int32(0);
+  switch (typeof value) {
+    case "number":
+      return writer.uint32((2 << 3) | 1).double(value);
+    case "string":
+      return writer.uint32((3 << 3) | LENGTH_DELIMITED).string(value);
+    case "boolean":
+      return writer.uint32(4 << 3).bool(value);
+    case "undefined":
+      return writer;
+    case "object":
+      if (Array.isArray(value)) {
+        writer.uint32((6 << 3) | LENGTH_DELIMITED).fork();
+        for (const item of value) writeValue(writer.uint32((1 << 3) | LENGTH_DELIMITED).fork(), item).join();
+        return writer.join();
+      }
+      return writeStruct(writer.uint32((5 << 3) | LENGTH_DELIMITED).fork(), value as Record<string, unknown>).join();
+    default:
+      throw new Error(`Unsupported any value type: ${typeof value}`);
+  }
 }
 
 function encodeWithoutBytes(kind: ContentKind, data: Data, writer: BinaryWriter): Uint8Array {

@@ -35,7 +35,10 @@ export function idFromName(name: string, prefix = ""): string {
   const sanitized = raw.replace(/[^A-Za-z0-9_-]/g, "_");
   if (sanitized === raw && raw.length <= MAX_ID_LENGTH && raw.length > 0) return raw;
   const room = MAX_ID_LENGTH - HASH_LENGTH - 1;
-  return `${sanitized.slice(0, room)}-${shortHash(raw)}`;
+  // One flat string: a template literal would keep its parts (and the whole sanitized
+  // name behind a slice of it) alive for as long as the id, which the registry keeps
+  // for the whole run.
+  return [sanitized.slice(0, room), shortHash(raw)].join("-");
 }
 
 /** The id source text for a candidate under `--id-from path|name`. */

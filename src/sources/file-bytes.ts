@@ -1,4 +1,4 @@
-import { closeSync, openSync, readvSync } from "node:fs";
+import { closeSync, openSync, readSync, readvSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { ByteSource } from "./candidate.js";
 
@@ -11,57 +11,76 @@ const SYNC_READ_LIMIT = 256 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 
 /**
- * A file's bytes, opened only when read. When a head read already covered the whole
- * file (most small images), those bytes are kept for the whole read, so the file is
- * opened and read once, not twice.
+ * Up to this size a head read takes the whole file, which is kept for the read that
+ * sends it: each small file is opened and read once. 128 such files (a full request)
+ * hold at most 8 MiB while they wait.
+ */
+const WHOLE_READ_LIMIT = 64 * 1024;
+
+/**
+ * A file's bytes, opened only when read. When a head read covered the whole file (every
+ * file up to 64 KiB, the bulk of most uploads), those bytes are kept for the read that
+ * sends them, so the file is opened and read once, not twice.
  */
 export function fileByteSource(path: string, size: number): ByteSource {
-  let whole: Buffer | undefined;
-  const source: ByteSource = {
-    size,
-    path,
-    async head(length: number): Promise<Buffer> {
-      if (whole) return whole.subarray(0, length);
-      // One byte more than the size tells a file that grew since it was found.
-      const wanted = size < length ? size + 1 : length;
-      const target = Buffer.allocUnsafe(wanted);
-      const found = wanted <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
-      const buffer = target.subarray(0, Math.min(found, wanted));
-      if (size < length && buffer.length === size) whole = buffer;
-      return buffer.subarray(0, length);
-    },
-    async all(): Promise<Buffer> {
-      if (whole) {
-        const bytes = whole;
-        whole = undefined;
-        return bytes;
-      }
-      const target = Buffer.allocUnsafe(size);
-      await source.readInto(target);
-      return target;
-    },
-    async readInto(target: Buffer): Promise<void> {
-      if (target.length !== size) throw new RangeError(`${path}: a buffer of ${target.length} bytes cannot hold its ${size}`);
-      if (whole) {
-        whole.copy(target);
-        whole = undefined;
-        return;
-      }
-      const found = size + 1 <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
-      if (found !== size) throw changedSize(path, size, found);
-    },
-    async *chunks(): AsyncGenerator<Uint8Array> {
-      if (whole || size + 1 <= SYNC_READ_LIMIT) {
-        // Kept, as the head read keeps it, for the read that sends it.
-        const bytes = await source.head(size + 1);
-        if (bytes.length !== size) throw changedSize(path, size, bytes.length);
-        yield bytes;
-        return;
-      }
-      yield* chunksOf(path, size);
-    },
-  };
-  return source;
+  return new FileBytes(path, size);
+}
+
+/** A class rather than closures: a job of millions of files makes one per file. */
+class FileBytes implements ByteSource {
+  private whole: Buffer | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly size: number,
+  ) {}
+
+  async head(length: number): Promise<Buffer> {
+    if (this.whole) return length >= this.whole.length ? this.whole : this.whole.subarray(0, length);
+    const { path, size } = this;
+    // One byte more than the size tells a file that grew since it was found.
+    const wanted = size < length || size <= WHOLE_READ_LIMIT ? size + 1 : length;
+    const target = Buffer.allocUnsafe(wanted);
+    const found = wanted <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
+    const buffer = found >= wanted ? target : target.subarray(0, found);
+    if (wanted === size + 1 && found === size) this.whole = buffer;
+    return length >= buffer.length ? buffer : buffer.subarray(0, length);
+  }
+
+  async all(): Promise<Buffer> {
+    if (this.whole) {
+      const bytes = this.whole;
+      this.whole = undefined;
+      return bytes;
+    }
+    const target = Buffer.allocUnsafe(this.size);
+    await this.readInto(target);
+    return target;
+  }
+
+  async readInto(target: Buffer): Promise<void> {
+    const { path, size } = this;
+    if (target.length !== size) throw new RangeError(`${path}: a buffer of ${target.length} bytes cannot hold its ${size}`);
+    if (this.whole) {
+      this.whole.copy(target);
+      this.whole = undefined;
+      return;
+    }
+    const found = size + 1 <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
+    if (found !== size) throw changedSize(path, size, found);
+  }
+
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    const { path, size } = this;
+    if (this.whole || size + 1 <= SYNC_READ_LIMIT) {
+      // Kept, as the head read keeps it, for the read that sends it.
+      const bytes = await this.head(size + 1);
+      if (bytes.length !== size) throw changedSize(path, size, bytes.length);
+      yield bytes;
+      return;
+    }
+    yield* chunksOf(path, size);
+  }
 }
 
 /** A large file read a chunk at a time into one buffer, so that hashing it takes no more memory than that. */
@@ -88,28 +107,33 @@ function changedSize(path: string, expected: number, found: number): Error {
 }
 
 /**
- * Fills `target` from the start of the file and returns how many bytes the file has, up
- * to one more than fits (so a file longer than expected shows). A short read that ends
- * exactly at `expectedSize` is taken as the end of the file, which saves the read that
- * would only confirm it.
+ * Fills `target` from the start of the file and returns how many bytes it found: at most
+ * the target's length, or one more when the target is exactly `expectedSize` long (so a
+ * file longer than expected shows). A short read that ends exactly at `expectedSize` is
+ * taken as the end of the file, which saves the read that would only confirm it.
  */
 function readSyncInto(path: string, target: Buffer, expectedSize: number): number {
   const fd = openSync(path, "r");
   try {
-    const extra = Buffer.allocUnsafe(1);
+    // A target exactly as long as the file gets the byte that tells it grew from a spare
+    // buffer in the same call; any other target takes one plain read.
+    const spare = target.length === expectedSize ? 1 : 0;
     let offset = 0;
     for (;;) {
-      const buffers = offset < target.length ? [target.subarray(offset), extra] : [extra];
-      const wanted = target.length + 1 - offset;
-      const bytesRead = readvSync(fd, buffers, offset);
+      const wanted = target.length + spare - offset;
+      const bytesRead =
+        spare === 0 ? readSync(fd, target, offset, wanted, offset) : readvSync(fd, offset < target.length ? [target.subarray(offset), SPARE_BYTE] : [SPARE_BYTE], offset);
       offset += bytesRead;
-      if (bytesRead === 0 || offset > target.length) return offset;
+      if (bytesRead === 0 || offset > expectedSize || offset >= target.length + spare) return offset;
       if (bytesRead < wanted && offset === expectedSize) return offset;
     }
   } finally {
     closeSync(fd);
   }
 }
+
+/** The byte after the end of a synchronous read's target (reads on the main thread never overlap). */
+const SPARE_BYTE = Buffer.allocUnsafe(1);
 
 /** `readSyncInto` through the thread pool, for large files. */
 async function readAsyncInto(path: string, target: Buffer): Promise<number> {

@@ -1,6 +1,6 @@
 import { readdir, realpath, statSync } from "node:fs";
 import type { Dirent, Stats } from "node:fs";
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import fg from "fast-glob";
 import type { Candidate } from "./candidate.js";
@@ -28,6 +28,7 @@ type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Array<Dire
 
 export async function* walkFolder(root: string, options: FolderOptions = {}): AsyncGenerator<Candidate> {
   const base = resolve(root);
+  const prefix = base.endsWith("/") ? base : `${base}/`;
   const seenDirs = new Set<string>();
   // fast-glob's stream does not wait for its reader: left alone it would list (and stat)
   // a whole tree into memory while uploads lag behind. Holding back each directory read
@@ -71,8 +72,9 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
     onlyFiles: true,
     baseNameMatch: true,
     caseSensitiveMatch: !(options.ignoreCase ?? false),
-    // No stats from fast-glob: it would stat every entry of a folder before emitting any.
-    // Each file is stat'ed here, when it is consumed (a synchronous stat costs microseconds).
+    // No stats from fast-glob: it would stat every entry of a folder before emitting any,
+    // through the thread pool (11-19 µs per file here, against 5-7 µs for the stream and
+    // a synchronous stat). Each file is stat'ed here, when it is consumed.
     objectMode: true,
     suppressErrors: true,
     // fast-glob dedupes through a set of every path it has found: memory that grows with
@@ -83,12 +85,17 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
   for await (const raw of stream) {
     const entry = raw as unknown as fg.Entry;
     if (!options.followSymlinks && entry.dirent.isSymbolicLink()) continue;
-    const absolute = resolve(base, entry.path);
-    let stats: Stats;
+    // fast-glob's paths are relative and normalised: joining them needs no resolve().
+    const absolute = sep === "/" ? `${prefix}${entry.path}` : resolve(base, entry.path);
+    let stats: Stats | undefined;
     try {
-      stats = statSync(absolute);
+      stats = statSync(absolute, { throwIfNoEntry: false });
     } catch (error) {
       options.onError?.(absolute, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      continue;
+    }
+    if (stats === undefined) {
+      options.onError?.(absolute, "ENOENT");
       continue;
     }
     if (!stats.isFile()) {

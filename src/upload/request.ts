@@ -1,7 +1,6 @@
 import { basename, dirname, posix, sep } from "node:path";
 import { isUtf8 } from "node:buffer";
-import { layOutPostInputsRequest, type EncodedPostInputs, type InputLayout } from "../api/post-inputs-request.js";
-import { Input, type Data, type DeepPartial } from "../gen/clarifai/api/resources.js";
+import { layOutUploadInputs, type EncodedPostInputs, type UploadInput } from "../api/post-inputs-request.js";
 import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
 import type { GeoPoint } from "../sources/candidate.js";
 import type { PlannedInput } from "../plan/batcher.js";
@@ -52,25 +51,27 @@ export function metadataFor(input: PlannedInput, defaults: InputDefaults): Recor
 }
 
 /**
- * The PostInputs message for one input, without the bytes of its file: they are read into
- * the encoded request (see `encodeBatch`).
+ * One input as it is sent, without the bytes of its file: they are read into the encoded
+ * request (see `encodeBatch`), and its digest written over a placeholder then.
  */
-function buildInput(input: PlannedInput, defaults: InputDefaults): Input {
+function uploadInputOf(input: PlannedInput, defaults: InputDefaults): UploadInput {
   const { candidate, kind } = input.accepted;
-  const data: DeepPartial<Data> = {
-    // A value of 0 (a negative concept) is the field's default: it is not written, and
-    // the platform reads it as 0, as the official clients send it.
-    concepts: conceptsFor(input, defaults).map(({ id, name, value }) => ({ id, name, value })),
-    metadata: { ...metadataFor(input, defaults), [CONTENT_DIGEST_KEY]: digestBeforeReading(input) },
-  };
-  const geo = candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo);
-  if (geo) data.geo = { geoPoint: { longitude: geo.longitude, latitude: geo.latitude } };
   const content = candidate.content;
-  if (content.kind === "url") data[kind] = { url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl };
-  else if (content.kind === "text") data.text = { raw: content.text };
-  else data[kind] = {};
-  if (candidate.prompt !== undefined && kind !== "text") data.text = { raw: candidate.prompt };
-  return Input.fromPartial({ id: input.id, data, datasetIds: datasetIdsFor(input, defaults) });
+  return {
+    id: input.id,
+    datasetIds: datasetIdsFor(input, defaults),
+    concepts: conceptsFor(input, defaults),
+    metadata: { ...metadataFor(input, defaults), [CONTENT_DIGEST_KEY]: digestBeforeReading(input) },
+    geo: candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo),
+    content:
+      content.kind === "url"
+        ? { kind, url: content.url, allowDuplicateUrl: defaults.allowDuplicateUrl }
+        : content.kind === "text"
+          ? { kind: "text", raw: content.text }
+          : { kind },
+    prompt: kind !== "text" ? candidate.prompt : undefined,
+    slotSize: content.kind === "bytes" ? input.accepted.size : undefined,
+  };
 }
 
 /**
@@ -112,18 +113,14 @@ export async function encodeBatch(
   header: Omit<PostInputsRequest, "inputs">,
   allocate?: (size: number) => Buffer,
 ): Promise<EncodedBatch> {
-  const layouts = inputs.map((input): InputLayout => {
-    const message = buildInput(input, defaults);
-    const { candidate, kind, size } = input.accepted;
-    return candidate.content.kind === "bytes" ? { message, content: { kind, size } } : { message };
-  });
-  const request = layOutPostInputsRequest(header, layouts, allocate);
-  const reads = await Promise.all(inputs.map((input, index) => (layouts[index]?.content ? readInto(input, request.slot(index)) : undefined)));
+  const request = layOutUploadInputs(header, inputs.map((input) => uploadInputOf(input, defaults)), allocate);
+  const hasBytes = (input: PlannedInput): boolean => input.accepted.candidate.content.kind === "bytes";
+  const reads = await Promise.all(inputs.map((input, index) => (hasBytes(input) ? readInto(input, request.slot(index)) : undefined)));
   const batch: EncodedBatch = { request, entries: [], unreadable: [] };
   inputs.forEach((input, index) => {
     const problem = reads[index];
     if (problem instanceof Error) batch.unreadable.push({ input, message: `${input.accepted.candidate.source}: ${problem.message}` });
-    else batch.entries.push({ input, index, digest: layouts[index]?.content ? writeDigest(request, index, input.accepted.candidate.prompt) : digestBeforeReading(input) });
+    else batch.entries.push({ input, index, digest: hasBytes(input) ? writeDigest(request, index, input.accepted.candidate.prompt) : digestBeforeReading(input) });
   });
   return batch;
 }

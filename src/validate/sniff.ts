@@ -111,6 +111,19 @@ export function kindOfMime(mime: string | undefined): InputKind | undefined {
 /** What a file name or URL path says the file is (mime-types). */
 export function sniffExtension(fileName: string): ExtensionFormat {
   const extension = extname(fileName).slice(1).toLowerCase();
+  const known = BY_EXTENSION.get(extension);
+  if (known !== undefined) return known;
+  const found = formatOfExtension(extension);
+  // Uploads use a handful of extensions; the bound keeps a tree of odd names from growing it.
+  if (BY_EXTENSION.size < MAX_KNOWN_EXTENSIONS) BY_EXTENSION.set(extension, found);
+  return found;
+}
+
+/** What each extension seen so far says: asked once per file, answered by mime-types once per extension. */
+const BY_EXTENSION = new Map<string, ExtensionFormat>();
+const MAX_KNOWN_EXTENSIONS = 1024;
+
+function formatOfExtension(extension: string): ExtensionFormat {
   if (extension === "") return { extension };
   const textFormat = TEXT_EXTENSIONS.get(extension);
   if (textFormat !== undefined) return { extension, kind: "text", format: textFormat, mime: TEXT_MIME[textFormat] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { layOutPostInputsRequest } from "../../../src/api/post-inputs-request.js";
+import { layOutPostInputsRequest, layOutUploadInputs } from "../../../src/api/post-inputs-request.js";
 import { encodeThroughSlots } from "../../helpers/slotted-encoding.js";
 import { Input } from "../../../src/gen/clarifai/api/resources.js";
 import { PostInputsRequest } from "../../../src/gen/clarifai/api/service.js";
@@ -85,5 +85,68 @@ describe("layOutPostInputsRequest", () => {
     const decoded = PostInputsRequest.decode(encoded.buffer);
     expect(decoded.inputs[0]?.id).toBe("bare");
     expect([...(decoded.inputs[0]?.data?.audio?.base64 ?? [])]).toEqual([7, 8, 9]);
+  });
+});
+
+describe("layOutUploadInputs", () => {
+  const header = { userAppId: { userId: "me", appId: "app" }, inputsAddJobId: "job-1", inputIdConflictResolution: 0 };
+  const metadata = { filename: "photo.jpg", "": "empty key", gone: undefined, nested: { list: [1, "two", null, true, { deep: [] }], none: null }, flag: false, ratio: -0.125 };
+
+  it("encodes what the uploader sets as the generated encoding of the same inputs does", () => {
+    const image = bytes(300, 1);
+    const text = Buffer.from("Grüße, 世界\n", "utf8");
+    const encoded = layOutUploadInputs(header, [
+      {
+        id: "photo",
+        datasetIds: ["train", "all"],
+        concepts: [{ id: "cat", name: "Cat", value: 1 }, { id: "dog", name: "", value: 0 }, { id: "owl", name: "Owl", value: 0.5 }],
+        metadata,
+        geo: { longitude: 12.5, latitude: -45.25 },
+        content: { kind: "image" },
+        prompt: "a prompt next to the image",
+        slotSize: image.length,
+      },
+      { id: "note", datasetIds: [], concepts: [], metadata: { filename: "note.txt" }, content: { kind: "text" }, slotSize: text.length },
+      { id: "remote", datasetIds: [], concepts: [], metadata: {}, content: { kind: "video", url: "https://example.com/a.mp4", allowDuplicateUrl: true } },
+      { id: "inline", datasetIds: ["d"], concepts: [], metadata: {}, geo: { longitude: 0, latitude: 3 }, content: { kind: "text", raw: "just text" }, prompt: undefined },
+      { id: "empty-prompt", datasetIds: [], concepts: [], metadata: {}, content: { kind: "audio" }, prompt: "" },
+    ]);
+    encoded.slot(0).set(image);
+    encoded.slot(1).set(text);
+    const expected = PostInputsRequest.fromPartial({
+      ...header,
+      inputs: [
+        {
+          id: "photo",
+          datasetIds: ["train", "all"],
+          data: {
+            image: { base64: image },
+            concepts: [{ id: "cat", name: "Cat", value: 1 }, { id: "dog" }, { id: "owl", name: "Owl", value: 0.5 }],
+            metadata,
+            geo: { geoPoint: { longitude: 12.5, latitude: -45.25 } },
+            text: { raw: "a prompt next to the image" },
+          },
+        },
+        { id: "note", data: { text: { raw: text.toString("utf8") }, metadata: { filename: "note.txt" } } },
+        { id: "remote", data: { video: { url: "https://example.com/a.mp4", allowDuplicateUrl: true }, metadata: {} } },
+        { id: "inline", datasetIds: ["d"], data: { text: { raw: "just text" }, geo: { geoPoint: { latitude: 3 } }, metadata: {} } },
+        { id: "empty-prompt", data: { audio: {}, text: {}, metadata: {} } },
+      ],
+    });
+    const generated = PostInputsRequest.encode(expected).finish();
+    expect(PostInputsRequest.decode(encoded.buffer)).toEqual(PostInputsRequest.decode(generated));
+    expect(encoded.buffer.byteLength).toBe(generated.byteLength);
+  });
+
+  it("leaves a slot only for inputs whose bytes are read into the request", () => {
+    const encoded = layOutUploadInputs(header, [
+      { id: "clip", datasetIds: [], concepts: [], metadata: {}, content: { kind: "video" }, slotSize: 70_000 },
+      { id: "remote", datasetIds: [], concepts: [], metadata: {}, content: { kind: "image", url: "https://example.com/a.jpg" } },
+    ]);
+    expect(encoded.slot(0).byteLength).toBe(70_000);
+    expect(encoded.slot(1).byteLength).toBe(0);
+    encoded.slot(0).fill(4);
+    expect(PostInputsRequest.decode(encoded.only([1])).inputs[0]?.data?.image?.base64.byteLength).toBe(0);
+    expect(PostInputsRequest.decode(encoded.only([0])).inputs[0]?.data?.video?.base64.byteLength).toBe(70_000);
   });
 });

@@ -69,6 +69,24 @@ describe("fileByteSource", () => {
     });
   }
 
+  it("reads a file of up to 64 KiB whole at its head read, so sending it opens it no more", async () => {
+    const path = file("whole-at-head", 11_000);
+    const source = fileByteSource(path, 11_000);
+    expect((await source.head(4100)).length).toBe(4100);
+    rmSync(path);
+    const target = Buffer.alloc(11_000, 0);
+    await source.readInto(target);
+    expect(target.every((byte) => byte === 7)).toBe(true);
+  });
+
+  it("reads only the head of a file over 64 KiB", async () => {
+    const path = file("head-only", 70_000);
+    const source = fileByteSource(path, 70_000);
+    expect((await source.head(4100)).length).toBe(4100);
+    rmSync(path);
+    await expect(source.all()).rejects.toThrow("ENOENT");
+  });
+
   it("copies a small file's bytes from its head read into a buffer", async () => {
     const path = file("kept-into", 500);
     const source = fileByteSource(path, 500);

@@ -1,0 +1,39 @@
+// A naive uploader, the second ceiling of the small-file benchmark: it lists the folder,
+// then per request reads its 128 files with readFileSync, encodes them with protobufjs
+// and sends them, a few requests in flight. No validation, no job log, no retries.
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { loadClarifaiApi } from "./clarifai-proto.mjs";
+import { listFiles } from "./corpus.mjs";
+
+const { PostInputsRequest } = loadClarifaiApi();
+const BATCH = 128;
+
+/**
+ * Uploads every file under `dir` with `send(encodedRequest)` (which resolves to the
+ * answer's status code), `concurrency` requests in flight; returns the seconds taken,
+ * listing included.
+ */
+export async function naiveUpload({ dir, app, concurrency, send }) {
+  const started = performance.now();
+  const files = listFiles(dir);
+  const userAppId = { userId: "bench", appId: app };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < files.length) {
+        const paths = files.slice(next, next + BATCH);
+        next += BATCH;
+        const inputs = paths.map((path) => {
+          const rel = relative(dir, path);
+          const metadata = { fields: { filename: { stringValue: rel.split("/").pop() }, path: { stringValue: rel } } };
+          return { id: rel.replace(/[^A-Za-z0-9_-]/g, "_").slice(-48), data: { image: { base64: readFileSync(path) }, metadata } };
+        });
+        const request = PostInputsRequest.encode({ userAppId, inputs, inputsAddJobId: "naive" }).finish();
+        const code = await send(request);
+        if (code !== 10000) throw new Error(`naive uploader: status ${code}`);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000 };
+}
