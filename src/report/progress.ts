@@ -1,3 +1,4 @@
+import cliProgress from "cli-progress";
 import { formatBytes, formatSeconds } from "./format.js";
 
 /** What the reporter has counted so far; the progress lines are drawn from it alone. */
@@ -75,7 +76,8 @@ function barWidth(width: number, text: string): number {
   return Math.max(10, Math.min(30, width - text.length - 15));
 }
 
+/** The bar itself, drawn by cli-progress's bar formatter (the reporter owns the screen and the layout). */
 function bar(value: number, total: number, width: number): string {
-  const filled = total > 0 ? Math.min(width, Math.round((value / total) * width)) : 0;
-  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+  const share = total > 0 ? Math.min(1, value / total) : 0;
+  return `[${cliProgress.Format.BarFormat(share, { barsize: width, barCompleteString: "#".repeat(width), barIncompleteString: "-".repeat(width), barGlue: "" })}]`;
 }
