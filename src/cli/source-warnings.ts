@@ -1,8 +1,8 @@
-import type { Candidate, SourceReport } from "../sources/candidate.js";
+import type { Candidate, LeftOutReason, SourceReport } from "../sources/candidate.js";
 import { walkFolder, type FolderOptions } from "../sources/folder.js";
 
 /** What a walk left out, by why (see FolderOptions.onSkip). */
-export type SkipCounts = Record<"hidden" | "symlink" | "not_a_file", number>;
+export type SkipCounts = Record<LeftOutReason, number>;
 
 export function noSkips(): SkipCounts {
   return { hidden: 0, symlink: 0, not_a_file: 0 };

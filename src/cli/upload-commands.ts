@@ -95,7 +95,10 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
         walkFolder(root, {
           ...options,
           onLoop: (path) => report.warning(path, `${path}: symlink leads back into a folder already walked; not followed again`),
-          onSkip: (_path, why) => skipped[why]++,
+          onSkip: (path, why) => {
+            skipped[why]++;
+            report.leftOut?.(path, why);
+          },
         }),
         dir,
         options,

@@ -26,6 +26,10 @@ export interface Summary {
   annotations_failed: number;
   /** Annotation files in the walked folder, left out of the inputs. */
   annotation_files: number;
+  /** Files the walk left out without reading them: hidden, symlinks not followed, special files. */
+  hidden_files: number;
+  symlinks_skipped: number;
+  special_files: number;
   not_sent: number;
   bytes: number;
   batches: number;
@@ -53,6 +57,9 @@ export function summarize(job: string, result: CountedRun, seconds: number, dryR
     annotations: totals.annotations,
     annotations_failed: totals.annotationsFailed,
     annotation_files: totals.annotationFiles,
+    hidden_files: totals.hiddenFiles,
+    symlinks_skipped: totals.symlinksSkipped,
+    special_files: totals.specialFiles,
     not_sent: totals.notSent,
     bytes: totals.bytes,
     batches: totals.batches,
@@ -91,6 +98,12 @@ export function summaryTable(summary: Summary, dryRun = false, target?: Target):
   if (summary.skipped > 0) rows.push(["skipped by transform", String(summary.skipped)]);
   if (summary.annotations + summary.annotations_failed > 0) rows.push(["annotations", `${summary.annotations}${summary.annotations_failed ? ` (${summary.annotations_failed} refused)` : ""}`]);
   if (summary.annotation_files > 0) rows.push(["annotation files", `${summary.annotation_files} (not inputs)`]);
+  const leftOut = [
+    summary.hidden_files > 0 ? `${summary.hidden_files} hidden (--hidden)` : "",
+    summary.symlinks_skipped > 0 ? `${summary.symlinks_skipped} symlinks (--follow-symlinks)` : "",
+    summary.special_files > 0 ? `${summary.special_files} not regular files` : "",
+  ].filter((part) => part !== "");
+  if (leftOut.length > 0) rows.push(["left out", leftOut.join(", ")]);
   if (summary.not_sent > 0) rows.push(["not sent", String(summary.not_sent)]);
   rows.push(["bytes", `${formatBytes(summary.bytes)}${rate}`], ["batches", String(summary.batches)], ["time", formatSeconds(summary.seconds)]);
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -54,6 +54,9 @@ export interface Candidate {
   readonly finalData?: boolean;
 }
 
+/** Why a walk leaves a file out without reading it. */
+export type LeftOutReason = "hidden" | "symlink" | "not_a_file";
+
 /** What a source tells besides its candidates: entries it could not use, and oddities. */
 export interface SourceReport {
   /** Something that is not sent, with a stable reason code and a message naming it. */
@@ -61,4 +64,6 @@ export interface SourceReport {
   warning(source: string, message: string): void;
   /** A file the walk found that is an annotation file (a label file, a sidecar): not an input. */
   annotationFile?(source: string): void;
+  /** A file the walk left out: hidden, a symlink it does not follow, or not a regular file. */
+  leftOut?(source: string, why: LeftOutReason): void;
 }

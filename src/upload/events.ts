@@ -1,5 +1,5 @@
 import type { Reason } from "../reasons.js";
-import type { Candidate } from "../sources/candidate.js";
+import type { Candidate, LeftOutReason } from "../sources/candidate.js";
 
 /**
  * Where one input ended up in a run (the states of README's "Input states"):
@@ -45,6 +45,8 @@ export type UploadEvent =
   | { type: "annotation_failed"; source: string; message: string }
   /** A file the walk found that is an annotation file (a label file, a sidecar): not an input. */
   | { type: "annotation_file"; source: string }
+  /** A file the walk left out without reading it. */
+  | { type: "left_out"; source: string; why: LeftOutReason }
   /** Annotations stored, or found already there. */
   | { type: "annotations"; posted: number }
   /** Acknowledged in an earlier run with the same fingerprint: not sent again. */

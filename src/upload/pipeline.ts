@@ -49,6 +49,7 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
     },
     warning: (source, message) => bus.emit({ type: "warning", source, message }),
     annotationFile: (source) => bus.emit({ type: "annotation_file", source }),
+    leftOut: (source, why) => bus.emit({ type: "left_out", source, why }),
   };
   for (const problem of plan.annotations?.problems ?? []) bus.emit({ type: "annotation_failed", source: problem.split(":")[0] ?? "", message: problem });
 

@@ -1,3 +1,4 @@
+import type { LeftOutReason } from "../sources/candidate.js";
 import type { UploadEvent } from "./events.js";
 
 /** What a run did, counted from its events: the summary, `log show` of the run and the exit code read it. */
@@ -21,6 +22,10 @@ export interface RunTotals {
   annotationsFailed: number;
   /** Annotation files (labels, sidecars) found by the walk and left out of the inputs. */
   annotationFiles: number;
+  /** Files the walk left out: hidden (without --hidden), symlinks not followed, not regular files. */
+  hiddenFiles: number;
+  symlinksSkipped: number;
+  specialFiles: number;
   /** Valid inputs not sent because the run stopped early. */
   notSent: number;
   bytes: number;
@@ -38,9 +43,11 @@ const TOTAL_OF = {
   skipped: "skipped",
 } as const satisfies Record<string, keyof RunTotals>;
 
+const LEFT_OUT_TOTAL = { hidden: "hiddenFiles", symlink: "symlinksSkipped", not_a_file: "specialFiles" } as const satisfies Record<LeftOutReason, keyof RunTotals>;
+
 /** The one stats object of a run, fed by the same events as the reporters and the job log. */
 export class RunStats {
-  readonly totals: RunTotals = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, notSent: 0, bytes: 0, batches: 0 };
+  readonly totals: RunTotals = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, hiddenFiles: 0, symlinksSkipped: 0, specialFiles: 0, notSent: 0, bytes: 0, batches: 0 };
 
   readonly listener = (event: UploadEvent): void => {
     const totals = this.totals;
@@ -71,6 +78,9 @@ export class RunStats {
         break;
       case "annotation_file":
         totals.annotationFiles++;
+        break;
+      case "left_out":
+        totals[LEFT_OUT_TOTAL[event.why]]++;
         break;
     }
   };

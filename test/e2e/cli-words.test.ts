@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { FIXTURES, isolatedEnv, jsonLines, runCli } from "../helpers/cli.js";
+import { FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
 import { runOnPty } from "../helpers/pty.js";
 
 const CTRL_C = "\u0003";
@@ -59,6 +59,9 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
     expect(result.stderr).toContain(`~ ${dir}: left out 2 hidden files or folders (--hidden takes them), 1 symbolic link (--follow-symlinks follows them)`);
     const all = await runCli(["folder", dir, "--dry-run", "--hidden", "--follow-symlinks"], isolatedEnv());
     expect(all.stderr).not.toContain("left out");
+    // The summary counts them too.
+    const json = await runCli(["folder", dir, "--dry-run", "--json"], isolatedEnv());
+    expect(summaryOf(json.stdout)).toMatchObject({ hidden_files: 2, symlinks_skipped: 1, special_files: 0 });
   });
 
   it("urls at a terminal with no input says what it waits for, and Ctrl-C stops it", async () => {
