@@ -202,40 +202,45 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("int-"))).toHaveLength(300);
     });
     it("cancels the calls in flight on a second Ctrl-C, exits 130 with a resume hint, and resumes sending nothing twice", async () => {
-      // Answers slow enough that both Ctrl-Cs land while requests are in flight.
-      const slow = await startTestApp({ faults: { latencyMs: 400 } });
+      // Answers so slow that the run cannot drain between the two Ctrl-Cs, however busy the machine.
+      const dataDir = mkdtempSync(join(tmpdir(), "cu-server-"));
+      const slow = await startTestApp({ dataDir, faults: { latencyMs: 3000 } });
+      const corpus = makeCorpus(40);
+      let result: Awaited<ReturnType<typeof finished>> | undefined;
       try {
-        await cancelAndResume(slow);
+        const child = startCli(["folder", corpus, "--job", "cancelled", "--batch-size", "4", "--concurrency", "4", "--rps", "0", "--id-prefix", "cancel-", ...slow.flags], env);
+        const done = finished(child);
+        let stderr = "";
+        child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        await waitFor(() => ackCount(join(jobsDir, "cancelled.jsonl")) >= 4, 30_000);
+        child.kill("SIGINT");
+        await waitFor(async () => stderr, (text) => text.includes("stopping"), 10_000);
+        child.kill("SIGINT");
+        result = await done;
       } finally {
         await slow.close();
       }
+      expect(result?.code).toBe(130);
+      expect(result?.stderr).toContain("cancelling the calls in flight");
+      expect(result?.stderr).toContain("resume with: clarifai-upload resume cancelled");
+
+      // Inputs whose answers were cancelled may be on the server: the resume, against a
+      // fast server on the same data, finds them present by digest.
+      const fast = await startTestApp({ dataDir });
+      try {
+        const resumed = await runCli(["resume", "cancelled", "--json", "--api", `http://${fast.server.address}`, "--pat", "test-pat"], env);
+        expect(resumed.code).toBe(0);
+        const summary = summaryOf(resumed.stdout);
+        expect(Number(summary.uploaded) + Number(summary.present)).toBe(40);
+        const stored = new ClarifaiClient({ settings: { apiBase: `http://${fast.server.address}`, pat: "x", userId: slow.user, appId: slow.app, insecure: false } });
+        const inputs = (await listAllInputs(stored)).filter((input) => input.id.startsWith("cancel-"));
+        stored.close();
+        expect(inputs).toHaveLength(40);
+        expect(new Set(inputs.map((input) => input.id)).size).toBe(40);
+      } finally {
+        await fast.close();
+      }
     });
-
-    async function cancelAndResume(app: TestApp): Promise<void> {
-      const corpus = makeCorpus(200);
-      const child = startCli(["folder", corpus, "--job", "cancelled", "--batch-size", "4", "--concurrency", "4", "--rps", "0", "--id-prefix", "cancel-", ...app.flags], env);
-      const done = finished(child);
-      await waitFor(() => ackCount(join(jobsDir, "cancelled.jsonl")) >= 8, 30_000);
-      let stderr = "";
-      child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.kill("SIGINT");
-      // The second once the first is handled: the requests in flight take 400 ms to answer.
-      await waitFor(async () => stderr, (text) => text.includes("stopping"), 5_000);
-      child.kill("SIGINT");
-      const result = await done;
-      expect(result.code).toBe(130);
-      expect(result.stderr).toContain("cancelling the calls in flight");
-      expect(result.stderr).toContain("resume with: clarifai-upload resume cancelled");
-
-      // Inputs whose answers were cancelled may be on the server: the resume finds them present by digest.
-      const resumed = await runCli(["resume", "cancelled", "--json", "--pat", "test-pat"], env);
-      expect(resumed.code).toBe(0);
-      const summary = summaryOf(resumed.stdout);
-      expect(Number(summary.uploaded) + Number(summary.present)).toBe(200);
-      const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("cancel-"));
-      expect(stored).toHaveLength(200);
-      expect(new Set(stored.map((input) => input.id)).size).toBe(200);
-    }
   });
 
   it("exits 4 when the API cannot be reached, 2 on a usage error", async () => {

@@ -10,7 +10,7 @@ function totalsOf(events: readonly UploadEvent[]) {
   return stats.totals;
 }
 
-const nothing = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, notSent: 0, bytes: 0, batches: 0 };
+const nothing = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, hiddenFiles: 0, symlinksSkipped: 0, specialFiles: 0, notSent: 0, bytes: 0, batches: 0 };
 
 describe("RunStats", () => {
   it("counts every input once by where it ended, and the run's batches, bytes and annotations", () => {
@@ -30,10 +30,19 @@ describe("RunStats", () => {
       annotations: 3,
       annotationsFailed: 1,
       annotationFiles: 1,
+      hiddenFiles: 0,
+      symlinksSkipped: 0,
+      specialFiles: 0,
       notSent: 4,
       bytes: 21,
       batches: 1,
     });
+  });
+
+  it("counts the files a walk left out, by why", () => {
+    const stats = new RunStats();
+    for (const why of ["hidden", "hidden", "symlink", "not_a_file"] as const) stats.listener({ type: "left_out", source: `/data/${why}`, why });
+    expect(stats.totals).toEqual({ ...nothing, hiddenFiles: 2, symlinksSkipped: 1, specialFiles: 1 });
   });
 
   it("moves an input that failed processing from uploaded to failed, and keeps the bytes it sent", () => {
