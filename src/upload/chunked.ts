@@ -35,6 +35,9 @@ export async function* chunked<T>(source: AsyncIterable<T>, size: number, waitMs
     if (group.length > 0) yield handOn();
   } finally {
     clearTimeout(timer);
-    await iterator.return?.();
+    // With a next item still being waited for, return() would queue behind it: a slow
+    // source would hold the run until its next line. Ask it to end without waiting.
+    if (pending) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    else await iterator.return?.();
   }
 }

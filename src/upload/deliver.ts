@@ -38,7 +38,7 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
   const encoded = await encodeBatch(inputs, context.defaults, context.header, context.take);
   const delivered: Delivered[] = encoded.unreadable.map(({ input, message }) => ({ input, status: "failed", reason: "unreadable", message }));
   const entries = encoded.entries.map((entry) => entry.input);
-  const call = <T>(affected: readonly PlannedInput[], run: () => Promise<T>): Promise<T | Refused> => callFor(affected, delivered, run);
+  const call = <T>(affected: readonly PlannedInput[], run: () => Promise<T>, waiting?: readonly PlannedInput[]): Promise<T | Refused> => callFor(affected, delivered, run, waiting);
   let outcomes: InputOutcome[] = [];
   try {
     const replaced = entries.filter((input) => input.replacesFailed).map((input) => input.id);
@@ -47,10 +47,12 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
       await context.ensureDatasets(entries);
     });
     if (ready === REFUSED) return delivered;
-    outcomes = entries.length > 0 ? await sendBatch(context.caller, encoded) : [];
-  } catch (error) {
-    if (error instanceof UnreachableError) throw new UnreachableError(error.message, [...delivered, ...error.outcomes]);
-    throw error;
+    try {
+      outcomes = entries.length > 0 ? await sendBatch(context.caller, encoded) : [];
+    } catch (error) {
+      if (error instanceof UnreachableError) throw new UnreachableError(error.message, [...delivered, ...error.outcomes]);
+      throw error;
+    }
   } finally {
     // The call is over: grpc-js sent its own framed copy of the request, if anything.
     context.give(encoded.request.buffer);
@@ -69,9 +71,11 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
   if (duplicates.length === 0) return delivered;
   const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, finalRound));
   if (resolution === REFUSED) return delivered;
-  const added = await call(resolution.settled.filter((settled) => settled.stored).map((settled) => settled.input), () => addToDatasets(context, resolution.settled));
-  if (added === REFUSED) return delivered;
-  delivered.push(...resolution.settled);
+  // Present inputs are settled once they are in the run's datasets; the others are settled now.
+  const found = resolution.settled.filter((settled) => settled.status === "present" && settled.stored);
+  delivered.push(...resolution.settled.filter((settled) => !found.includes(settled)));
+  const added = await call(found.map((settled) => settled.input), () => addToDatasets(context, found), resolution.resend);
+  if (added !== REFUSED) delivered.push(...found);
   if (resolution.resend.length === 0) return delivered;
   const cleared = resolution.deleteFirst.length === 0 ? undefined : await call(resolution.resend, () => context.caller.call("deleteInputs", { ids: resolution.deleteFirst }));
   if (cleared === REFUSED) return delivered;
@@ -89,10 +93,10 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
  * (PostDatasetInputs), as sending them would have: `folder imgs --dataset train` after
  * a plain upload of the same files fills the dataset.
  */
-async function addToDatasets(context: DeliveryContext, settled: readonly SettledDuplicate[]): Promise<void> {
+async function addToDatasets(context: DeliveryContext, found: readonly SettledDuplicate[]): Promise<void> {
   const missing = new Map<string, string[]>();
-  for (const { input, stored, status } of settled) {
-    if (status !== "present" || !stored) continue;
+  for (const { input, stored } of found) {
+    if (!stored) continue;
     for (const datasetId of datasetIdsFor(input, context.defaults)) {
       if ((stored.datasetIds ?? []).includes(datasetId)) continue;
       missing.set(datasetId, [...(missing.get(datasetId) ?? []), input.id]);
@@ -108,15 +112,17 @@ type Refused = typeof REFUSED;
 
 /**
  * Runs a call other than PostInputs on behalf of `affected`: when the API stays out of
- * reach the run ends (with the states known); a key it refuses ends it too; a call it
- * refuses fails those inputs, with its reason, and the batch's others go on.
+ * reach the run ends (with the states known, `waiting` ones failed too); a key it
+ * refuses ends it too; a call it refuses fails those inputs, with its reason, and the
+ * batch's others go on.
  */
-async function callFor<T>(affected: readonly PlannedInput[], delivered: Delivered[], run: () => Promise<T>): Promise<T | Refused> {
+async function callFor<T>(affected: readonly PlannedInput[], delivered: Delivered[], run: () => Promise<T>, waiting: readonly PlannedInput[] = []): Promise<T | Refused> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof RetriesExhausted) {
-      const unreachable = affected.map((input): Delivered => ({ input, status: "failed", reason: "unreachable", message: `${input.accepted.candidate.source}: ${error.message}` }));
+    // Out of reach: retries ran out, or the connection check found nothing to talk to.
+    if (error instanceof RetriesExhausted || (error instanceof UploadError && error.code === "unreachable")) {
+      const unreachable = [...affected, ...waiting].map((input): Delivered => ({ input, status: "failed", reason: "unreachable", message: `${input.accepted.candidate.source}: ${error.message}` }));
       throw new UnreachableError(error.message, [...delivered, ...unreachable]);
     }
     if (!(error instanceof ApiError)) throw error;

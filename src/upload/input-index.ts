@@ -181,7 +181,11 @@ export class InputIndex {
     if (!this.logPath) return;
     if (!existsSync(this.logPath)) {
       // The log is gone: what the index says of it is no longer true of anything.
-      if (this.offset() > 0) this.db.transaction(() => this.clear()).immediate();
+      try {
+        if (this.offset() > 0) this.db.transaction(() => this.clear()).immediate();
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+      }
       return;
     }
     const fd = openSync(this.logPath, "r");

@@ -69,9 +69,14 @@ function uploadInputOf(input: PlannedInput, defaults: InputDefaults): UploadInpu
         : content.kind === "text"
           ? { kind: "text", raw: content.text }
           : { kind },
-    prompt: kind !== "text" ? candidate.prompt : undefined,
+    prompt: promptOf(input),
     slotSize: content.kind === "bytes" ? input.accepted.size : undefined,
   };
+}
+
+/** The text sent beside an image, video or audio (a text input has none). */
+function promptOf(input: PlannedInput): string | undefined {
+  return input.accepted.kind !== "text" ? input.accepted.candidate.prompt : undefined;
 }
 
 /**
@@ -81,7 +86,7 @@ function uploadInputOf(input: PlannedInput, defaults: InputDefaults): UploadInpu
  */
 function digestBeforeReading(input: PlannedInput): string {
   const content = input.accepted.candidate.content;
-  const { prompt } = input.accepted.candidate;
+  const prompt = promptOf(input);
   if (content.kind === "url") return digestOf(content.url, prompt);
   if (content.kind === "text") return digestOf(content.text, prompt);
   return DIGEST_PLACEHOLDER;
@@ -120,7 +125,7 @@ export async function encodeBatch(
   inputs.forEach((input, index) => {
     const problem = reads[index];
     if (problem instanceof Error) batch.unreadable.push({ input, message: `${input.accepted.candidate.source}: ${problem.message}` });
-    else batch.entries.push({ input, index, digest: hasBytes(input) ? writeDigest(request, index, input.accepted.candidate.prompt) : digestBeforeReading(input) });
+    else batch.entries.push({ input, index, digest: hasBytes(input) ? writeDigest(request, index, promptOf(input)) : digestBeforeReading(input) });
   });
   return batch;
 }

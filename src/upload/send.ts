@@ -130,16 +130,27 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
       const held = await budget.acquire(payloadBytes(batch));
       try {
         const outcomes = await deliverBatch(delivery, batch.inputs);
-        record(batch, outcomes, await annotate(outcomes));
+        let annotationsPending: Set<string>;
+        try {
+          annotationsPending = await annotate(outcomes);
+        } catch (error) {
+          // The inputs are in: they are recorded, with their regions still to post.
+          const stop = stopOf(error);
+          if (!stop) throw error;
+          record(batch, outcomes, withRegions(outcomes));
+          stopWith(stop, (error as Error).message);
+          continue;
+        }
+        record(batch, outcomes, annotationsPending);
       } catch (error) {
+        const stop = stopOf(error);
         if (error instanceof UnreachableError) {
           // Their regions were never posted.
-          const withRegions = error.outcomes.filter((outcome) => holdsContent(outcome) && (outcome.input.regions?.length ?? 0) > 0);
-          record(batch, error.outcomes, new Set(withRegions.map((outcome) => outcome.input.id)));
+          record(batch, error.outcomes, withRegions(error.outcomes));
           stopWith("unreachable", error.message);
-        } else if (error instanceof UploadError && (error.code === "auth" || error.code === "interrupted")) {
+        } else if (stop) {
           bus.emit({ type: "not_sent", inputs: batch.inputs.length });
-          stopWith(error.code === "auth" ? "auth" : "interrupted", error.message);
+          stopWith(stop, (error as Error).message);
         } else {
           throw error;
         }
@@ -153,6 +164,17 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
   // Count what was planned but never sent once the run stopped early.
   if (services.stopped()) for await (const batch of batches) bus.emit({ type: "not_sent", inputs: batch.inputs.length });
   return { outcome, message };
+}
+
+/** How a run stops for an error a worker met, or undefined when it is no such error (a bug: thrown on). */
+function stopOf(error: unknown): RunOutcome | undefined {
+  if (!(error instanceof UploadError)) return undefined;
+  return error.code === "auth" || error.code === "interrupted" || error.code === "unreachable" ? error.code : undefined;
+}
+
+/** The ids of inputs the server holds whose regions were not posted. */
+function withRegions(outcomes: readonly Delivered[]): Set<string> {
+  return new Set(outcomes.filter((outcome) => holdsContent(outcome) && (outcome.input.regions?.length ?? 0) > 0).map((outcome) => outcome.input.id));
 }
 
 /** The server holds the input as sent: its regions can be posted. */

@@ -73,15 +73,16 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
       return pending.length === 0 ? { done: undefined } : { again: lastProblem };
     });
   } catch (error) {
-    if (!(error instanceof RetriesExhausted)) throw error;
-    // The request itself kept failing (the call, or the whole answer): the API is out of reach, and the run stops.
-    if (error.wholeRequest) {
-      const message = error.lastError?.message ?? error.message;
-      const unknown = (entry: { input: PlannedInput; digest?: string }): Delivered => ({ ...entry, status: "failed", reason: "unreachable", message: `${entry.input.accepted.candidate.source}: ${message}` });
+    // Out of reach: the request itself kept failing (the call, or the whole answer), or the
+    // connection check found nothing to talk to. What was answered stands; the run stops.
+    const outOfReach = error instanceof UploadError && error.code === "unreachable" ? error.message : error instanceof RetriesExhausted && error.wholeRequest ? (error.lastError?.message ?? error.message) : undefined;
+    if (outOfReach !== undefined) {
+      const unknown = (entry: { input: PlannedInput; digest?: string }): Delivered => ({ ...entry, status: "failed", reason: "unreachable", message: `${entry.input.accepted.candidate.source}: ${outOfReach}` });
       // A taken id could not be looked up either: whether it holds this content is not known.
       const known = outcomes.map((outcome): Delivered => (outcome.status === "duplicate" ? unknown(outcome) : { ...outcome, status: outcome.status }));
-      throw new UnreachableError(message, [...known, ...pending.map(unknown)]);
+      throw new UnreachableError(outOfReach, [...known, ...pending.map(unknown)]);
     }
+    if (!(error instanceof RetriesExhausted)) throw error;
     for (const entry of pending) outcomes.push(failed(entry, "retries_exhausted", `${entry.input.accepted.candidate.source}: ${error.message}`));
   }
   return outcomes;

@@ -40,4 +40,15 @@ describe("chunked", () => {
     }
     expect(closed).toBe(true);
   });
+
+  it("does not wait for a slow source's next item when the consumer stops", async () => {
+    async function* stalls() {
+      yield 1;
+      await new Promise(() => undefined);
+    }
+    for await (const group of chunked(stalls(), 10, 10)) {
+      expect(group).toEqual([1]);
+      break;
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Caller } from "../../../src/api/caller.js";
-import type { ClarifaiClient } from "../../../src/api/client.js";
+import { Caller, RetriesExhausted } from "../../../src/api/caller.js";
+import { UnreachableError } from "../../../src/upload/delivered.js";
+import { ApiError, type ClarifaiClient } from "../../../src/api/client.js";
 import { PostInputsRequest, type MultiInputResponse } from "../../../src/gen/clarifai/api/service.js";
 import { StatusCode } from "../../../src/gen/clarifai/api/status/status_code.js";
 import type { PlannedInput } from "../../../src/plan/batcher.js";
@@ -28,9 +29,10 @@ function fakeClient(answers: Array<Record<string, number>>, stored: Record<strin
       const mixed = inputs.some((input) => input.status.code !== StatusCode.INPUT_PENDING);
       return { status: status(mixed ? StatusCode.MIXED_STATUS : StatusCode.SUCCESS), inputs } as unknown as MultiInputResponse;
     },
-    async call(rpc: string, request: { ids: string[] }) {
-      log.push(`${rpc} ${request.ids.join(",")}`);
-      if (rpc === "listInputs") return { inputs: request.ids.filter((id) => id in stored).map((id) => ({ id, data: { metadata: { content_sha256: stored[id] } } })) };
+    async call(rpc: string, request: { ids?: string[]; datasetId?: string }) {
+      log.push(`${rpc} ${request.ids?.join(",") ?? request.datasetId ?? ""}`);
+      if (rpc === "postDatasetInputs") throw new ApiError("postDatasetInputs: refused", "fatal", StatusCode.INPUT_INVALID_ARGUMENT);
+      if (rpc === "listInputs" && request.ids) return { inputs: request.ids.filter((id) => id in stored).map((id) => ({ id, data: { metadata: { content_sha256: stored[id] } } })) };
       return {};
     },
     cancelAll() {},
@@ -68,7 +70,30 @@ describe("deliverBatch", () => {
     const { client, log } = fakeClient([{ a: StatusCode.INPUT_DUPLICATE, b: StatusCode.INPUT_DUPLICATE }], { a: digestOf("one"), b: "f".repeat(64) });
     const delivered = await deliverBatch(context(client, "fail"), [planned("a", "one"), planned("b", "two")]);
     expect(log).toEqual(["post a,b", "listInputs a,b"]);
-    expect(delivered.map((d) => [d.input.id, d.status])).toEqual([["a", "present"], ["b", "conflict"]]);
+    expect(delivered.map((d) => [d.input.id, d.status]).sort()).toEqual([["a", "present"], ["b", "conflict"]]);
+  });
+
+  it("gives every input a state when putting present inputs into the run's dataset is refused", async () => {
+    const { client, log } = fakeClient([{ a: StatusCode.INPUT_DUPLICATE, b: StatusCode.INPUT_DUPLICATE }], { a: digestOf("one"), b: "f".repeat(64) });
+    const withDataset = { ...context(client, "suffix"), defaults: { concepts: [], labelsFromFolder: false, metadata: {}, allowDuplicateUrl: false, datasetId: "ds" } };
+    const delivered = await deliverBatch(withDataset, [planned("a", "one"), planned("b", "two")]);
+    expect(log).toEqual(["post a,b", "listInputs a,b", "postDatasetInputs ds", `post b-${digestOf("two").slice(0, 8)}`]);
+    expect(delivered.map((d) => [d.input.id, d.status, d.reason])).toEqual([
+      ["a", "failed", "request_failed"],
+      [`b-${digestOf("two").slice(0, 8)}`, "uploaded", undefined],
+    ]);
+  });
+
+  it("gives an unreadable input one state when the API goes out of reach before sending", async () => {
+    const { client } = fakeClient([], {});
+    const unreachable = { ...context(client, "fail"), ensureDatasets: async () => Promise.reject(new RetriesExhausted("gave up after 3 retries (unavailable)")) };
+    const broken: PlannedInput = { ...planned("bad", "x"), accepted: { ...planned("bad", "x").accepted, candidate: { source: "/data/bad.png", relPath: "bad.png", fingerprint: "f", content: { kind: "bytes", bytes: { size: 3, head: async () => Buffer.alloc(0), all: async () => Buffer.alloc(0), readInto: async () => Promise.reject(new Error("gone")), async *chunks() {} } } }, kind: "image", size: 3 } };
+    const failure = await deliverBatch(unreachable, [broken, planned("good", "one")]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnreachableError);
+    expect((failure as UnreachableError).outcomes.map((d) => [d.input.id, d.reason])).toEqual([
+      ["bad", "unreadable"],
+      ["good", "unreachable"],
+    ]);
   });
 
   it("gives up on an input that keeps failing transiently, naming its file", async () => {
