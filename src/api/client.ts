@@ -85,6 +85,11 @@ export class ClarifaiClient {
   private readonly rootCertificates: Buffer | undefined;
   /** The last look at why calls could not connect (see checkConnection). */
   private connectionCheck: { at: number; problem: Promise<string | undefined> } | undefined;
+  /**
+   * True once any call was answered. A connection problem found before that ends a run
+   * with one line; found after it, the run records what it knows before it stops.
+   */
+  everAnswered = false;
   /** Calls in flight, so that `cancelAll` can end them (the second Ctrl-C). */
   private readonly inFlight = new Set<ClientUnaryCall>();
 
@@ -149,7 +154,10 @@ export class ClarifaiClient {
   private settle<T>(rpc: string, resolve: (answer: T) => void, reject: (error: ApiError | UploadError) => void, done: () => void): (error: ServiceError | null, answer?: T) => void {
     return (error, answer) => {
       done();
-      if (!error) return resolve(answer as T);
+      if (!error) {
+        this.everAnswered = true;
+        return resolve(answer as T);
+      }
       const verdict = classifyGrpcError(error.code);
       const failed = (): ApiError => new ApiError(this.redact(`${rpc}: ${cleanTransportMessage(error.details || error.message)}`), verdict, undefined, error.code);
       if (error.code !== GrpcCode.UNAVAILABLE) return reject(failed());

@@ -38,7 +38,7 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
   const encoded = await encodeBatch(inputs, context.defaults, context.header, context.take);
   const delivered: Delivered[] = encoded.unreadable.map(({ input, message }) => ({ input, status: "failed", reason: "unreadable", message }));
   const entries = encoded.entries.map((entry) => entry.input);
-  const call = <T>(affected: readonly PlannedInput[], run: () => Promise<T>, waiting?: readonly PlannedInput[]): Promise<T | Refused> => callFor(affected, delivered, run, waiting);
+  const call = <T>(affected: readonly PlannedInput[], run: () => Promise<T>, waiting?: readonly PlannedInput[]): Promise<T | Refused> => callFor(context.caller, affected, delivered, run, waiting);
   let outcomes: InputOutcome[] = [];
   try {
     const replaced = entries.filter((input) => input.replacesFailed).map((input) => input.id);
@@ -116,11 +116,13 @@ type Refused = typeof REFUSED;
  * refuses ends it too; a call it refuses fails those inputs, with its reason, and the
  * batch's others go on.
  */
-async function callFor<T>(affected: readonly PlannedInput[], delivered: Delivered[], run: () => Promise<T>, waiting: readonly PlannedInput[] = []): Promise<T | Refused> {
+async function callFor<T>(caller: Caller, affected: readonly PlannedInput[], delivered: Delivered[], run: () => Promise<T>, waiting: readonly PlannedInput[] = []): Promise<T | Refused> {
   try {
     return await run();
   } catch (error) {
     // Out of reach: retries ran out, or the connection check found nothing to talk to.
+    const neverReached = error instanceof UploadError && error.code === "unreachable" && !caller.client.everAnswered;
+    if (neverReached) throw error;
     if (error instanceof RetriesExhausted || (error instanceof UploadError && error.code === "unreachable")) {
       const unreachable = [...affected, ...waiting].map((input): Delivered => ({ input, status: "failed", reason: "unreachable", message: `${input.accepted.candidate.source}: ${error.message}` }));
       throw new UnreachableError(error.message, [...delivered, ...unreachable]);

@@ -135,7 +135,7 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
           annotationsPending = await annotate(outcomes);
         } catch (error) {
           // The inputs are in: they are recorded, with their regions still to post.
-          const stop = stopOf(error);
+          const stop = stopOf(error, delivery.caller.client.everAnswered);
           if (!stop) throw error;
           record(batch, outcomes, withRegions(outcomes));
           stopWith(stop, (error as Error).message);
@@ -143,7 +143,7 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
         }
         record(batch, outcomes, annotationsPending);
       } catch (error) {
-        const stop = stopOf(error);
+        const stop = stopOf(error, delivery.caller.client.everAnswered);
         if (error instanceof UnreachableError) {
           // Their regions were never posted.
           record(batch, error.outcomes, withRegions(error.outcomes));
@@ -166,10 +166,14 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
   return { outcome, message };
 }
 
-/** How a run stops for an error a worker met, or undefined when it is no such error (a bug: thrown on). */
-function stopOf(error: unknown): RunOutcome | undefined {
+/**
+ * How a run stops for an error a worker met, or undefined when the error ends the run at
+ * once: a bug, or an API never reached at all (one line says where it is not).
+ */
+function stopOf(error: unknown, everAnswered: boolean): RunOutcome | undefined {
   if (!(error instanceof UploadError)) return undefined;
-  return error.code === "auth" || error.code === "interrupted" || error.code === "unreachable" ? error.code : undefined;
+  if (error.code === "unreachable") return everAnswered ? "unreachable" : undefined;
+  return error.code === "auth" || error.code === "interrupted" ? error.code : undefined;
 }
 
 /** The ids of inputs the server holds whose regions were not posted. */

@@ -75,6 +75,8 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
   } catch (error) {
     // Out of reach: the request itself kept failing (the call, or the whole answer), or the
     // connection check found nothing to talk to. What was answered stands; the run stops.
+    // Never reached at all (a wrong address): nothing to record, the run ends with that one line.
+    if (error instanceof UploadError && error.code === "unreachable" && !caller.client.everAnswered) throw error;
     const outOfReach = error instanceof UploadError && error.code === "unreachable" ? error.message : error instanceof RetriesExhausted && error.wholeRequest ? (error.lastError?.message ?? error.message) : undefined;
     if (outOfReach !== undefined) {
       const unknown = (entry: { input: PlannedInput; digest?: string }): Delivered => ({ ...entry, status: "failed", reason: "unreachable", message: `${entry.input.accepted.candidate.source}: ${outOfReach}` });

@@ -213,6 +213,8 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
         let stderr = "";
         child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         await waitFor(() => ackCount(join(jobsDir, "cancelled.jsonl")) >= 4, 30_000);
+        // The first answers are in; the next requests leave at once and are answered 3 s later.
+        await new Promise((resolveWait) => setTimeout(resolveWait, 500));
         child.kill("SIGINT");
         await waitFor(async () => stderr, (text) => text.includes("stopping"), 10_000);
         child.kill("SIGINT");
