@@ -66,15 +66,13 @@ export class EncodedPostInputs {
 
   /** Where input `index`'s file bytes go: exactly as long as the size it was laid out with. */
   slot(index: number): Buffer {
-    const range = this.ranges[index];
-    if (!range) throw new RangeError(`no input ${index} in this request`);
+    const range = this.rangeOf(index);
     return this.buffer.subarray(range.end - range.slotSize, range.end);
   }
 
   /** Input `index`'s encoding before its file bytes: its id, metadata and the other fields. */
   fieldsBeforeSlot(index: number): Buffer {
-    const range = this.ranges[index];
-    if (!range) throw new RangeError(`no input ${index} in this request`);
+    const range = this.rangeOf(index);
     return this.buffer.subarray(range.start, range.end - range.slotSize);
   }
 
@@ -83,11 +81,16 @@ export class EncodedPostInputs {
     if (indices.length === this.ranges.length && indices.every((index, position) => index === position)) return this.buffer;
     const parts = [this.buffer.subarray(0, this.headerLength)];
     for (const index of indices) {
-      const range = this.ranges[index];
-      if (!range) throw new RangeError(`no input ${index} in this request`);
+      const range = this.rangeOf(index);
       parts.push(this.buffer.subarray(range.start, range.end));
     }
     return Buffer.concat(parts);
+  }
+
+  private rangeOf(index: number): { start: number; end: number; slotSize: number } {
+    const range = this.ranges[index];
+    if (!range) throw new RangeError(`no input ${index} in this request`);
+    return range;
   }
 }
 

@@ -4,6 +4,7 @@ import { ClarifaiClient } from "../api/client.js";
 import { resolveSettings, type Settings } from "../config/settings.js";
 import { UploadError, UsageError } from "../errors.js";
 import type { RunningServer } from "../server/server.js";
+import type { JobConnection } from "../jobs/upload-job.js";
 import type { GlobalOptions } from "./global-options.js";
 
 export const LOCAL_USER = "local";
@@ -28,6 +29,14 @@ export function settingsFor(global: GlobalOptions, local: string | true | undefi
     return { apiBase: "http://127.0.0.1:0", pat: undefined, userId: global.user ?? LOCAL_USER, appId: global.app ?? LOCAL_APP, insecure: false };
   }
   return resolveSettings({ api: global.api, pat: global.pat, user: global.user, app: global.app, context: global.context, insecure: global.insecure });
+}
+
+/** How a job opens its connection (see JobIo.connect): the client, how to close it, and the embedded server's address. */
+export function jobConnector(global: GlobalOptions, local: string | true | undefined): () => Promise<JobConnection> {
+  return async () => {
+    const connection = await connect(global, local);
+    return { client: connection.client, close: () => connection.close(), localAddress: connection.local?.address };
+  };
 }
 
 /** Opens the connection a command asked for: the embedded server with --local, else the configured API. */

@@ -10,7 +10,7 @@ import type { UploadPlan } from "../upload/pipeline.js";
 import { loadTransform } from "../upload/transform.js";
 import { MiB } from "../validate/limits.js";
 import { checkRunPaths, skipOwnFiles } from "./check-paths.js";
-import { connect, defaultLocalDataDir, settingsFor } from "./connect.js";
+import { defaultLocalDataDir, jobConnector, settingsFor } from "./connect.js";
 import { hintCommand } from "./hints.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
@@ -105,10 +105,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
         note: (text) => reporter.note(text),
         interrupted: () => reporter.interrupted(),
         hint: (verb) => hintCommand(verb, jobRef, global, options.local, command.args.includes("-")),
-        connect: async () => {
-          const connection = await connect(global, options.local);
-          return { client: connection.client, close: () => connection.close(), localAddress: connection.local?.address };
-        },
+        connect: jobConnector(global, options.local),
       },
     );
   } finally {

@@ -7,7 +7,7 @@ import { EventBus } from "../upload/events.js";
 import { jobLogPath, replayJobLog } from "../upload/joblog.js";
 import { inputTemplate } from "./cloud-commands.js";
 import { checkRunPaths } from "./check-paths.js";
-import { connect, defaultLocalDataDir, settingsFor } from "./connect.js";
+import { defaultLocalDataDir, jobConnector, settingsFor } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { deriveJobName } from "./job-name.js";
 import { savedOptions } from "./run-upload.js";
@@ -64,10 +64,7 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
     {
       bus,
       note: (text) => reporter.note(text),
-      connect: async () => {
-        const connection = await connect(global, local);
-        return { client: connection.client, close: () => connection.close(), localAddress: connection.local?.address };
-      },
+      connect: jobConnector(global, local),
     },
   );
   if (ended.hint) reporter.note(ended.hint);

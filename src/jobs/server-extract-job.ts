@@ -11,7 +11,7 @@ import { describeExtraction, followIngestJob } from "../upload/ingest-job.js";
 import { JobLock } from "../upload/job-lock.js";
 import { JOB_LOG_VERSION, JobLogWriter, type JobHeader, type JobState } from "../upload/joblog.js";
 import { onInterrupt } from "../upload/signals.js";
-import type { JobIo } from "./upload-job.js";
+import type { JobConnection, JobIo } from "./upload-job.js";
 
 /** An archive for the platform to extract, as one job. */
 export interface ServerExtractJob {
@@ -50,7 +50,7 @@ export async function runServerExtractJob(job: ServerExtractJob, io: JobIo): Pro
     () => io.note("stopping: finishing the parts in flight (Ctrl-C again to cancel them)"),
     () => io.note("cancelling the calls in flight"),
   );
-  let connection: Awaited<ReturnType<JobIo["connect"]>> | undefined;
+  let connection: JobConnection | undefined;
   let writer: JobLogWriter | undefined;
   const started = performance.now();
   try {

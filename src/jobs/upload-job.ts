@@ -29,6 +29,13 @@ export interface UploadJob {
   maxProcessingAttempts: number;
 }
 
+/** A job's connection: the client, how to close it, and the embedded server's address with --local. */
+export interface JobConnection {
+  client: ClarifaiClient;
+  close(): Promise<void>;
+  localAddress?: string;
+}
+
 /** What the job talks to and through: the CLI gives these. */
 export interface JobIo {
   bus: EventBus;
@@ -39,7 +46,7 @@ export interface JobIo {
   /** A command to print in a hint, as it works when typed (by default `clarifai-upload VERB JOB`). */
   hint?(verb: "resume" | "status"): string;
   /** Opens the connection (not called for a dry run). */
-  connect(): Promise<{ client: ClarifaiClient; close(): Promise<void>; localAddress?: string }>;
+  connect(): Promise<JobConnection>;
 }
 
 export interface JobRun extends RunResult {
@@ -66,7 +73,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
   if (wait) bus.on(wait.listener);
   if (job.state.corruptLines > 0) io.note(`job log ${job.logPath}: ${job.state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
 
-  let connection: Awaited<ReturnType<JobIo["connect"]>> | undefined;
+  let connection: JobConnection | undefined;
   let writer: JobLogWriter | undefined;
   if (!dryRun) mkdirSync(dirname(job.logPath), { recursive: true });
   const lock = dryRun ? undefined : JobLock.acquire(job.logPath, job.name);

@@ -58,7 +58,7 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
       const { source } = candidate;
       const record = records?.get(source);
       // `status --retry` sends what it found missing or failed (and deleted), whatever the log says, keeping the count of failures.
-      const earlier = plan.resend ? resent(record, plan.maxProcessingAttempts) : previousState(record, candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
+      const earlier = plan.resend ? retryState(record, plan.maxProcessingAttempts) : previousState(record, candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
       switch (earlier.kind) {
         case "settled":
           if (earlier.status === "present") bus.emit({ type: "skipped", id: earlier.id, source });
@@ -89,7 +89,7 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
 }
 
 /** What `status --retry` does with an input: send it again, unless it failed processing as often as allowed. */
-function resent(record: InputRecord | undefined, maxProcessingAttempts: number): PreviousState {
+function retryState(record: InputRecord | undefined, maxProcessingAttempts: number): PreviousState {
   const failures = record?.type === "processing_failed" ? record.attempts : record?.type === "ack" ? (record.processingFailures ?? 0) : 0;
   if (record?.type === "processing_failed" && failures >= maxProcessingAttempts) return { kind: "gave_up", id: record.id, failures, description: record.description };
   return failures > 0 && record?.id ? { kind: "reprocess", id: record.id, failures } : { kind: "new" };

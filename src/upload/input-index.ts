@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Database as Db, Statement } from "better-sqlite3";
+import { parseRecord } from "./job-record-shape.js";
 import type { InputRecord, JobRecord, ProcessedRecord } from "./joblog.js";
 
 /** The files of a job's index, as suffixes of its log's path. */
@@ -13,12 +14,6 @@ const MAX_LOOKUP = 256;
 
 /** Bytes of the log read at a time while catching up. */
 const READ_CHUNK = 4 * 1024 * 1024;
-
-/** What a catch-up found besides input records: the caller folds them into the job's small state. */
-export interface FoldedRecords {
-  others: JobRecord[];
-  corruptLines: number;
-}
 
 /**
  * The job's per-input state, as an index on disk beside its log (`JOB.jsonl.index`, SQLite
@@ -173,11 +168,8 @@ export class InputIndex {
     return Number(this.metaGet.get("batches")?.value ?? 0);
   }
 
-  /**
-   * Folds what the log holds past the index's offset. `parse` checks one line and returns
-   * its record, or undefined when the line is unreadable.
-   */
-  catchUp(parse: (line: string) => JobRecord | undefined): void {
+  /** Folds what the log holds past the index's offset. */
+  catchUp(): void {
     if (!this.logPath) return;
     if (!existsSync(this.logPath)) {
       // The log is gone: what the index says of it is no longer true of anything.
@@ -188,17 +180,14 @@ export class InputIndex {
       }
       return;
     }
-    const fd = openSync(this.logPath, "r");
     try {
       // Immediate: the write lock is taken at the start, so a run writing the same
       // index waits for this (up to the busy timeout) instead of failing halfway.
-      this.db.transaction(() => this.foldFrom(fd, parse)).immediate();
+      this.db.transaction(() => this.foldLog()).immediate();
     } catch (error) {
       // Busy past the timeout (a run writing it heavily): what the index holds is read as
       // it is; the records past its offset are folded by whoever opens the job next.
       if (!isBusy(error)) throw error;
-    } finally {
-      closeSync(fd);
     }
   }
 
@@ -207,18 +196,9 @@ export class InputIndex {
    * they are folded as they are when the index had folded everything up to `before`;
    * otherwise the log is caught up from the index's offset.
    */
-  written(records: readonly JobRecord[], before: number, after: number, parse: (line: string) => JobRecord | undefined): void {
+  written(records: readonly JobRecord[], before: number, after: number): void {
     const write = this.db.transaction(() => {
-      if (this.offset() !== before) {
-        if (!this.logPath) return;
-        const fd = openSync(this.logPath, "r");
-        try {
-          this.foldFrom(fd, parse);
-        } finally {
-          closeSync(fd);
-        }
-        return;
-      }
+      if (this.offset() !== before) return this.foldLog();
       for (const record of records) this.fold(record);
       this.metaPut.run("offset", after);
       if (this.metaGet.get("head") === undefined && this.logPath) this.rememberHead(after);
@@ -256,7 +236,18 @@ export class InputIndex {
     return Number(this.metaGet.get("offset")?.value ?? 0);
   }
 
-  private foldFrom(fd: number, parse: (line: string) => JobRecord | undefined): void {
+  /** Folds the log from the index's offset to its end (within the caller's transaction). */
+  private foldLog(): void {
+    if (!this.logPath) return;
+    const fd = openSync(this.logPath, "r");
+    try {
+      this.foldFrom(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private foldFrom(fd: number): void {
     const size = fstatSync(fd).size;
     let offset = this.offset();
     // Another log under the same name (shorter than what was folded, or starting with
@@ -279,7 +270,7 @@ export class InputIndex {
         const line = data.toString("utf8", start, end);
         start = end + 1;
         if (line.trim() === "") continue;
-        const record = parse(line);
+        const record = parseRecord(line);
         if (record === undefined) corrupt++;
         else this.fold(record);
       }

@@ -158,7 +158,7 @@ export interface JobState {
  */
 export async function replayJobLog(path: string, options: { create?: boolean } = {}): Promise<JobState> {
   const latest = InputIndex.open(path, options.create ?? false);
-  latest.catchUp(parseRecord);
+  latest.catchUp();
   const state: JobState = { latest, runs: [], ends: [], batches: latest.batches, parts: new Map(), corruptLines: latest.corruptLines };
   for (const record of latest.others()) {
     switch (record.type) {
@@ -185,55 +185,9 @@ export async function replayJobLog(path: string, options: { create?: boolean } =
   return state;
 }
 
-/** One line of a job log as a record, or undefined when it is not JSON or lacks the fields its type needs. */
-export function parseRecord(line: string): JobRecord | undefined {
-  try {
-    const record: unknown = JSON.parse(line);
-    return hasShape(record) ? record : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const isText = (value: unknown): value is string => typeof value === "string";
-const ACK_STATUSES = new Set<string>(["uploaded", "present", "kept", "processed"] satisfies Array<AckRecord["status"]>);
-
-/**
- * True when a parsed line has the fields its type needs: a malformed record is counted
- * and ignored like a torn line, never trusted.
- */
-function hasShape(record: unknown): record is JobRecord {
-  if (record === null || typeof record !== "object") return false;
-  const r = record as Record<string, unknown>;
-  switch (r.type) {
-    case "header":
-      return isText(r.job) && isText(r.command) && Array.isArray(r.args) && typeof r.target === "object" && r.target !== null;
-    case "ack":
-      return isText(r.id) && isText(r.source) && isText(r.fingerprint) && isText(r.status) && ACK_STATUSES.has(r.status);
-    case "failed":
-    case "rejected":
-    case "conflict":
-      return isText(r.source) && isText(r.reason);
-    case "processed":
-      return isText(r.id) && isText(r.source);
-    case "processing_failed":
-      return isText(r.id) && isText(r.source) && isText(r.fingerprint) && typeof r.code === "number" && isText(r.description) && typeof r.attempts === "number";
-    case "batch":
-    case "run":
-    case "end":
-      return true;
-    case "upload":
-      return isText(r.upload) && isText(r.fingerprint);
-    case "part":
-      return isText(r.upload) && typeof r.part === "number";
-    default:
-      return false;
-  }
-}
-
 /**
  * Append-only JSON Lines writer. Records are buffered and written by `sync()`, which the
- * pipeline calls after each acknowledged batch. The write itself is synchronous, so a
+ * job log recorder calls after each batch. The write itself is synchronous, so a
  * killed process loses nothing the server acknowledged; the fsync that guards against
  * power loss runs off the main thread, one at a time. A crash can at worst tear the last
  * line, which replay ignores.
@@ -269,7 +223,7 @@ export class JobLogWriter {
     const text = records.map((record) => JSON.stringify(record)).join("\n") + "\n";
     const before = this.size;
     this.size += writeSync(this.fd, text);
-    this.index?.written(records, before, this.size, parseRecord);
+    this.index?.written(records, before, this.size);
     this.dirty = true;
     this.flushInBackground();
   }
