@@ -1,4 +1,4 @@
-import { readdir, realpath, statSync } from "node:fs";
+import { readdirSync, realpath, statSync } from "node:fs";
 import type { Dirent, Stats } from "node:fs";
 import { resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
@@ -44,6 +44,26 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
     readdir(path: string, optionsOrCallback: object | ReaddirCallback, maybeCallback?: ReaddirCallback): void {
       const callback = typeof optionsOrCallback === "function" ? optionsOrCallback : (maybeCallback as ReaddirCallback);
       const readOptions = typeof optionsOrCallback === "function" ? {} : optionsOrCallback;
+      const list = (): void => {
+        // Read on this thread: a folder is listed in microseconds per entry, and a round
+        // trip through the thread pool per folder left the walk waiting between folders.
+        let entries: Array<Dirent | string>;
+        try {
+          entries = readdirSync(path, readOptions) as Array<Dirent | string>;
+        } catch (error) {
+          return process.nextTick(callback, error as NodeJS.ErrnoException, []);
+        }
+        if (options.onSkip) {
+          for (const entry of entries) {
+            const name = typeof entry === "string" ? entry : entry.name;
+            if (!options.hidden && name.startsWith(".")) options.onSkip(resolve(path, name), "hidden");
+            else if (!options.followSymlinks && typeof entry !== "string" && entry.isSymbolicLink()) options.onSkip(resolve(path, name), "symlink");
+          }
+        }
+        process.nextTick(callback, null, entries);
+      };
+      // A loop needs a followed symlink: only then is each folder's real path remembered.
+      if (!options.followSymlinks) return whenReaderCatchesUp(list);
       whenReaderCatchesUp(() => realpath(path, (error, real) => {
         if (error) return callback(error, []);
         if (seenDirs.has(real)) {
@@ -51,16 +71,7 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
           return callback(null, []);
         }
         seenDirs.add(real);
-        readdir(path, readOptions, (readError, entries) => {
-          if (!readError && options.onSkip) {
-            for (const entry of entries as Array<Dirent | string>) {
-              const name = typeof entry === "string" ? entry : entry.name;
-              if (!options.hidden && name.startsWith(".")) options.onSkip(resolve(path, name), "hidden");
-              else if (!options.followSymlinks && typeof entry !== "string" && entry.isSymbolicLink()) options.onSkip(resolve(path, name), "symlink");
-            }
-          }
-          callback(readError, entries as Array<Dirent | string>);
-        });
+        list();
       }));
     },
   };

@@ -28,7 +28,7 @@ const READ_CHUNK = 4 * 1024 * 1024;
  */
 export class InputIndex {
   private readonly getStatement: Statement<[string], string>;
-  private readonly putStatement: Statement<[string, string]>;
+  private readonly putStatement: Statement<[string, string | null, string | null, string]>;
   private readonly metaGet: Statement<[string], { value: number | string }>;
   private readonly metaPut: Statement<[string, number | string]>;
   private readonly otherPut: Statement<[string]>;
@@ -37,13 +37,20 @@ export class InputIndex {
     private readonly db: Db,
     private readonly logPath: string | undefined,
   ) {
+    // An index laid out by another version is folded again from the log.
+    if (db.pragma("user_version", { simple: true }) !== SCHEMA_VERSION) {
+      db.exec("DROP TABLE IF EXISTS inputs; DROP TABLE IF EXISTS others; DROP TABLE IF EXISTS meta;");
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }
     db.exec(`
-      CREATE TABLE IF NOT EXISTS inputs (source TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS inputs (source TEXT PRIMARY KEY, fingerprint TEXT, present_id TEXT, record TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS others (seq INTEGER PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
     `);
     this.getStatement = db.prepare<[string], string>("SELECT record FROM inputs WHERE source = ?").pluck();
-    this.putStatement = db.prepare("INSERT INTO inputs (source, record) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET record = excluded.record");
+    this.putStatement = db.prepare(
+      "INSERT INTO inputs (source, fingerprint, present_id, record) VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, present_id = excluded.present_id, record = excluded.record",
+    );
     this.metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
     this.metaPut = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     this.otherPut = db.prepare("INSERT INTO others (record) VALUES (?)");
@@ -96,22 +103,26 @@ export class InputIndex {
     return record === undefined ? undefined : expand(source, record);
   }
 
-  /** The latest records of many sources at once (one query, much cheaper than one lookup each). */
-  getMany(sources: readonly string[]): Map<string, InputRecord> {
-    const found = new Map<string, InputRecord>();
+  /**
+   * What the latest records of many sources say at a glance (one query, much cheaper than
+   * one lookup each): the fingerprint, and the id when the source was acknowledged as
+   * uploaded or present and nothing of it is pending. The whole record is `get`'s.
+   */
+  glanceMany(sources: readonly string[]): Map<string, Glance> {
+    const found = new Map<string, Glance>();
     for (let start = 0; start < sources.length; start += MAX_LOOKUP) {
       const some = sources.slice(start, start + MAX_LOOKUP);
-      for (const [source, record] of this.lookupOf(some.length).all(...some)) found.set(source, expand(source, record));
+      for (const [source, fingerprint, presentId] of this.lookupOf(some.length).all(...some)) found.set(source, { fingerprint, presentId });
     }
     return found;
   }
 
-  private readonly lookups = new Map<number, Statement<string[], [string, string]>>();
+  private readonly lookups = new Map<number, Statement<string[], [string, string | null, string | null]>>();
 
-  private lookupOf(count: number): Statement<string[], [string, string]> {
+  private lookupOf(count: number): Statement<string[], [string, string | null, string | null]> {
     let statement = this.lookups.get(count);
     if (!statement) {
-      statement = this.db.prepare<string[], [string, string]>(`SELECT source, record FROM inputs WHERE source IN (${Array(count).fill("?").join(",")})`).raw();
+      statement = this.db.prepare<string[], [string, string | null, string | null]>(`SELECT source, fingerprint, present_id FROM inputs WHERE source IN (${Array(count).fill("?").join(",")})`).raw();
       this.lookups.set(count, statement);
     }
     return statement;
@@ -312,12 +323,30 @@ export class InputIndex {
       // Only the input this source was last acknowledged under, and not a kept one: the
       // server processed its own content under that id, not this source's.
       const ack = this.get(record.source);
-      if (ack?.type === "ack" && ack.id === record.id && ack.status !== "kept") this.putStatement.run(record.source, compact({ ...ack, status: "processed" }));
+      if (ack?.type === "ack" && ack.id === record.id && ack.status !== "kept") this.put({ ...ack, status: "processed" });
       return;
     }
-    this.putStatement.run(record.source, compact(record));
+    this.put(record);
+  }
+
+  private put(record: InputRecord): void {
+    const presentId = record.type === "ack" && record.status !== "kept" && !record.annotationsPending ? record.id : null;
+    this.putStatement.run(record.source, record.fingerprint, presentId, compact(record));
   }
 }
+
+/**
+ * A source's latest record at a glance: its fingerprint, and its id if it was acknowledged
+ * as uploaded, present or processed with nothing pending (a re-run finds it present when
+ * the fingerprint still matches).
+ */
+export interface Glance {
+  fingerprint: string | null;
+  presentId: string | null;
+}
+
+/** The layout of the index's tables (SQLite's user_version). */
+const SCHEMA_VERSION = 2;
 
 /** A record as the index keeps it: without its source (the key), and for an ack without its batch and run. */
 function compact(record: InputRecord): string {

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { JobLogWriter, replayJobLog, type AckRecord } from "../../../src/upload/joblog.js";
 
@@ -83,6 +84,43 @@ describe("the job's input index", () => {
     const rebuilt = await replayJobLog(path);
     expect(rebuilt.latest.get("/x/3.jpg")).toMatchObject({ id: "i3" });
     expect(rebuilt.header?.job).toBe("j");
+  });
+
+  it("settles at a glance only inputs acknowledged with nothing pending, and reads the rest whole", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, state.latest);
+    writer.append(header);
+    writer.append(ack(0));
+    writer.append({ ...ack(1), status: "kept" });
+    writer.append({ ...ack(2), annotationsPending: true });
+    writer.append({ type: "failed", id: "i3", source: "/x/3.jpg", fingerprint: "1:1", reason: "unreachable", message: "m", run: "r" });
+    writer.close();
+    const glances = state.latest.glanceMany(["/x/0.jpg", "/x/1.jpg", "/x/2.jpg", "/x/3.jpg", "/x/4.jpg"]);
+    expect(Object.fromEntries(glances)).toEqual({
+      "/x/0.jpg": { fingerprint: "1:1", presentId: "i0" },
+      "/x/1.jpg": { fingerprint: "1:1", presentId: null },
+      "/x/2.jpg": { fingerprint: "1:1", presentId: null },
+      "/x/3.jpg": { fingerprint: "1:1", presentId: null },
+    });
+    expect(state.latest.get("/x/2.jpg")).toMatchObject({ id: "i2", annotationsPending: true });
+    state.latest.close();
+  });
+
+  it("folds the log again into an index laid out by an earlier version", async () => {
+    const path = newLog();
+    writeFileSync(path, `${JSON.stringify(header)}\n${JSON.stringify(ack(0))}\n`);
+    // The first layout: no fingerprint or id columns, no user_version, and already caught up.
+    const old = new Database(`${path}.index`);
+    old.exec(`CREATE TABLE inputs (source TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE others (seq INTEGER PRIMARY KEY, record TEXT NOT NULL);
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;`);
+    old.prepare("INSERT INTO meta (key, value) VALUES ('offset', ?)").run(readFileSync(path).length);
+    old.close();
+    const state = await replayJobLog(path);
+    expect(Object.fromEntries(state.latest.glanceMany(["/x/0.jpg"]))).toEqual({ "/x/0.jpg": { fingerprint: "1:1", presentId: "i0" } });
+    expect(state.header?.job).toBe("j");
+    state.latest.close();
   });
 
   it("a dry run of a new job creates nothing", async () => {
