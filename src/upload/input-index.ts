@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Database as Db, Statement } from "better-sqlite3";
 import { parseRecord } from "./job-record-shape.js";
-import type { InputRecord, JobRecord, ProcessedRecord } from "./joblog.js";
+import type { AckRecord, InputRecord, JobRecord, ProcessedRecord } from "./joblog.js";
 
 /** The files of a job's index, as suffixes of its log's path. */
 export const INDEX_FILES = [".index", ".index-wal", ".index-shm"] as const;
@@ -27,8 +27,8 @@ const READ_CHUNK = 4 * 1024 * 1024;
  * the line after it is complete. A missing or unreadable index is built again from the log.
  */
 export class InputIndex {
-  private readonly getStatement: Statement<[string], string>;
-  private readonly putStatement: Statement<[string, string | null, string | null, string]>;
+  private readonly getStatement: Statement<[string], Row>;
+  private readonly putStatement: Statement<[string, string, string | null, string | null, string | null, string | null]>;
   private readonly metaGet: Statement<[string], { value: number | string }>;
   private readonly metaPut: Statement<[string, number | string]>;
   private readonly otherPut: Statement<[string]>;
@@ -43,13 +43,13 @@ export class InputIndex {
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }
     db.exec(`
-      CREATE TABLE IF NOT EXISTS inputs (source TEXT PRIMARY KEY, fingerprint TEXT, present_id TEXT, record TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS inputs (source TEXT PRIMARY KEY, fingerprint TEXT, present_id TEXT, status TEXT, digest TEXT, record TEXT) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS others (seq INTEGER PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
     `);
-    this.getStatement = db.prepare<[string], string>("SELECT record FROM inputs WHERE source = ?").pluck();
+    this.getStatement = db.prepare<[string], Row>(`SELECT ${ROW} FROM inputs WHERE source = ?`).raw();
     this.putStatement = db.prepare(
-      "INSERT INTO inputs (source, fingerprint, present_id, record) VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, present_id = excluded.present_id, record = excluded.record",
+      "INSERT INTO inputs (source, fingerprint, present_id, status, digest, record) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, present_id = excluded.present_id, status = excluded.status, digest = excluded.digest, record = excluded.record",
     );
     this.metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
     this.metaPut = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -99,8 +99,8 @@ export class InputIndex {
   }
 
   get(source: string): InputRecord | undefined {
-    const record = this.getStatement.get(source);
-    return record === undefined ? undefined : expand(source, record);
+    const row = this.getStatement.get(source);
+    return row === undefined ? undefined : recordOf(row);
   }
 
   /**
@@ -130,22 +130,24 @@ export class InputIndex {
 
   /** Every source's latest record, read a row at a time. */
   *values(): IterableIterator<InputRecord> {
-    for (const [source, record] of this.db.prepare<[], [string, string]>("SELECT source, record FROM inputs").raw().iterate()) yield expand(source, record);
+    for (const row of this.db.prepare<[], Row>(`SELECT ${ROW} FROM inputs`).raw().iterate()) yield recordOf(row);
   }
 
   /** The sources whose latest record is not an acknowledgement: failures, rejections, conflicts. */
   problems(): InputRecord[] {
     return this.db
-      .prepare<[], [string, string]>("SELECT source, record FROM inputs WHERE json_extract(record, '$.type') <> 'ack'")
+      .prepare<[], Row>(`SELECT ${ROW} FROM inputs WHERE record IS NOT NULL AND json_extract(record, '$.type') <> 'ack'`)
       .raw()
       .all()
-      .map(([source, record]) => expand(source, record));
+      .map(recordOf);
   }
 
   /** How many sources stand in each state: by record type, and for acks by status. */
   countByState(): Array<{ type: string; status: string | null; count: number }> {
     return this.db
-      .prepare<[], { type: string; status: string | null; count: number }>("SELECT json_extract(record, '$.type') AS type, json_extract(record, '$.status') AS status, count(*) AS count FROM inputs GROUP BY 1, 2")
+      .prepare<[], { type: string; status: string | null; count: number }>(
+        "SELECT coalesce(json_extract(record, '$.type'), 'ack') AS type, coalesce(status, json_extract(record, '$.status')) AS status, count(*) AS count FROM inputs GROUP BY 1, 2",
+      )
       .all();
   }
 
@@ -330,15 +332,15 @@ export class InputIndex {
   }
 
   private put(record: InputRecord): void {
-    const presentId = record.type === "ack" && record.status !== "kept" && !record.annotationsPending ? record.id : null;
-    this.putStatement.run(record.source, record.fingerprint, presentId, compact(record));
+    if (isPlainAck(record)) this.putStatement.run(record.source, record.fingerprint, record.id, record.status, record.digest ?? null, null);
+    else this.putStatement.run(record.source, record.fingerprint, null, null, null, compact(record));
   }
 }
 
 /**
  * A source's latest record at a glance: its fingerprint, and its id if it was acknowledged
- * as uploaded, present or processed with nothing pending (a re-run finds it present when
- * the fingerprint still matches).
+ * as uploaded, present or processed under its own id with nothing pending (a re-run finds
+ * it present when the fingerprint still matches).
  */
 export interface Glance {
   fingerprint: string | null;
@@ -348,7 +350,16 @@ export interface Glance {
 /** The layout of the index's tables (SQLite's user_version). */
 const SCHEMA_VERSION = 2;
 
-/** A record as the index keeps it: without its source (the key), and for an ack without its batch and run. */
+/** The columns a record is read back from: an acknowledgement with nothing else to say is kept in columns, any other record as JSON. */
+const ROW = "source, fingerprint, present_id, status, digest, record";
+type Row = [source: string, fingerprint: string, presentId: string | null, status: AckRecord["status"] | null, digest: string | null, record: string | null];
+
+/** An input acknowledged as uploaded, present or processed, with no failures, nothing pending and under its own id: most of a job. */
+function isPlainAck(record: InputRecord): record is AckRecord {
+  return record.type === "ack" && record.status !== "kept" && !record.processingFailures && !record.annotationsPending && !record.underAnotherId;
+}
+
+/** A record as the index keeps it in JSON: without its source (the key), and for an ack without its batch and run. */
 function compact(record: InputRecord): string {
   if (record.type !== "ack") {
     const { source: _source, ...kept } = record;
@@ -358,7 +369,12 @@ function compact(record: InputRecord): string {
   return JSON.stringify(kept);
 }
 
-function expand(source: string, record: string): InputRecord {
+function recordOf([source, fingerprint, presentId, status, digest, record]: Row): InputRecord {
+  if (record === null) {
+    const ack: AckRecord = { type: "ack", id: presentId ?? "", source, fingerprint, status: status ?? "uploaded", batch: 0, run: "" };
+    if (digest !== null) ack.digest = digest;
+    return ack;
+  }
   const parsed = JSON.parse(record) as InputRecord;
   parsed.source = source;
   if (parsed.type === "ack") {
