@@ -98,9 +98,8 @@ export function createReporter(options: ReporterOptions): Reporter {
   const count = (status: string, by: number): void => {
     progress.statuses[status] = (progress.statuses[status] ?? 0) + by;
   };
-  /** Every JSON line of a dry run says so, so that a script cannot take a preview for a run. */
-  const dry = options.dryRun ? { dry_run: true } : {};
-  const redraw = (): void => terminal?.setStatus(progressLines(snapshot(), stderr.columns || 80));
+  terminal?.follow(() => progressLines(snapshot(), stderr.columns || 80));
+  const redraw = (): void => terminal?.invalidate();
   const emit = (value: object): void => stdout.write(`${JSON.stringify(value)}\n`);
 
   const listener = (event: UploadEvent): void => {
@@ -114,7 +113,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       case "skipped":
         progress.done++;
         count("present", 1);
-        if (json) emit({ event: "input", id: event.id, source: event.source, status: "present", reason: "unchanged_since_last_run", ...dry });
+        if (json) stdout.write(inputLine(event.id, event.source, "present", "unchanged_since_last_run", undefined, options.dryRun));
         break;
       case "input":
         if (event.reason === "processing_failed") {
@@ -127,7 +126,7 @@ export function createReporter(options: ReporterOptions): Reporter {
           count(event.status, 1);
           progress.bytes += event.bytes;
         }
-        if (json) emit({ event: "input", id: event.id, source: event.source, status: event.status, reason: event.reason, message: event.message, ...dry });
+        if (json) stdout.write(inputLine(event.id, event.source, event.status, event.reason, event.message, options.dryRun));
         else if (PROBLEM_STATUSES.has(event.status) && event.reason !== "processing_failed" && event.reason !== "unreachable") {
           say(`${paint("31", "!")} ${event.status} [${event.reason}] ${namesFile(event.message, event.source)}`);
         }
@@ -191,6 +190,19 @@ export function createReporter(options: ReporterOptions): Reporter {
       stdout.flush();
     },
   };
+}
+
+/**
+ * An input's JSON line, as JSON.stringify would write `{event, id, source, status, reason,
+ * message, dry_run}` (absent fields left out), without building the object: it is written
+ * once per input. Every line of a dry run says so, so that a script cannot take a
+ * preview for a run.
+ */
+export function inputLine(id: string | undefined, source: string, status: string, reason: string | undefined, message: string | undefined, dryRun: boolean | undefined): string {
+  const idPart = id === undefined ? "" : `,"id":${JSON.stringify(id)}`;
+  const reasonPart = reason === undefined ? "" : `,"reason":${JSON.stringify(reason)}`;
+  const messagePart = message === undefined ? "" : `,"message":${JSON.stringify(message)}`;
+  return `{"event":"input"${idPart},"source":${JSON.stringify(source)},"status":${JSON.stringify(status)}${reasonPart}${messagePart}${dryRun ? `,"dry_run":true` : ""}}\n`;
 }
 
 /**

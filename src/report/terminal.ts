@@ -13,6 +13,9 @@ const CLEAR_TO_END = "\x1b[J";
  */
 export class TerminalWriter {
   private status: string[] = [];
+  /** Where the status lines come from, asked only when a frame is drawn (not on every change). */
+  private source: (() => readonly string[]) | undefined;
+  private stale = false;
   /** Rows of status lines now on the screen. */
   private drawn = 0;
   private dirty = false;
@@ -44,6 +47,23 @@ export class TerminalWriter {
     this.stream.write(`${this.erase()}${text}\n${this.draw()}`);
   }
 
+  /** Status lines taken from `source` whenever they were marked stale and a frame is drawn. */
+  follow(source: () => readonly string[]): void {
+    this.source = source;
+    this.stale = true;
+  }
+
+  /** What `follow`'s source says changed: it is asked again before the next frame. */
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  private refresh(): void {
+    if (!this.stale || !this.source) return;
+    this.stale = false;
+    this.setStatus(this.source());
+  }
+
   /** The lines below the messages (progress bars); drawn on the next frame. */
   setStatus(lines: readonly string[]): void {
     if (lines.length === this.status.length && lines.every((line, index) => line === this.status[index])) return;
@@ -53,6 +73,7 @@ export class TerminalWriter {
 
   /** Draws the status lines now if they changed. */
   render(): void {
+    this.refresh();
     if (!this.active || !this.dirty) return;
     this.stream.write(this.erase() + this.draw());
   }
@@ -86,6 +107,7 @@ export class TerminalWriter {
 
   /** The status lines, the cursor left at the end of the last one. */
   private draw(): string {
+    this.refresh();
     this.dirty = false;
     if (this.status.length === 0) return "";
     const width = Math.max(10, (this.stream.columns || 80) - 1);

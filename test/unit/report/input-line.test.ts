@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { inputLine } from "../../../src/report/reporter.js";
+
+describe("an input's JSON line", () => {
+  it("is what JSON.stringify writes of the same fields, absent ones left out", () => {
+    const cases: Array<[string | undefined, string, string, string | undefined, string | undefined, boolean | undefined]> = [
+      ["a_jpg", "/data/a.jpg", "uploaded", undefined, undefined, undefined],
+      [undefined, "/data/\"quoted\"\\back\nslash.jpg", "rejected", "too_large", "/data/x: 21 MB is over the 20 MB limit", false],
+      ["ü", "/dätä/猫 \u2028.png", "present", "unchanged_since_last_run", undefined, true],
+      ["id", "row 3", "failed", "unreachable", "", true],
+    ];
+    for (const [id, source, status, reason, message, dryRun] of cases) {
+      const expected = JSON.stringify({ event: "input", id, source, status, reason, message, ...(dryRun ? { dry_run: true } : {}) });
+      expect(inputLine(id, source, status, reason, message, dryRun)).toBe(`${expected}\n`);
+    }
+  });
+});
