@@ -1,6 +1,6 @@
-import { closeSync, openSync, readSync, readvSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, readvSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
-import type { ByteSource } from "./candidate.js";
+import type { ByteSource, Candidate } from "./candidate.js";
 
 /**
  * Reads up to this many bytes synchronously. A small read from the page cache costs
@@ -26,24 +26,93 @@ export function fileByteSource(path: string, size: number): ByteSource {
   return new FileBytes(path, size);
 }
 
+/**
+ * A file found by a walk and not looked at yet: its size and mtime come from the first
+ * read (one open, fstat, read and close), or from a stat when they are asked for first
+ * (a re-run compares the fingerprint of a file it has seen before). Either way the path
+ * is resolved once per file less than a stat at discovery and an open at reading.
+ */
+export function unstatedFile(source: string, relPath: string): Candidate {
+  const bytes = new FileBytes(source, UNKNOWN);
+  return {
+    source,
+    relPath,
+    content: { kind: "bytes", bytes },
+    // An own property, so that a copy of the candidate (`{...candidate}`) takes its value.
+    get fingerprint(): string {
+      return bytes.stat() ? fileFingerprint(bytes.size, bytes.mtimeMs) : "";
+    },
+  };
+}
+
+/** The size of a file not stat'ed yet. */
+const UNKNOWN = -1;
+
 /** A class rather than closures: a job of millions of files makes one per file. */
 class FileBytes implements ByteSource {
   private whole: Buffer | undefined;
+  mtimeMs = 0;
 
   constructor(
     readonly path: string,
-    readonly size: number,
+    private knownSize: number,
   ) {}
+
+  /** Stats the file unless its size is known; false when that fails. */
+  stat(): boolean {
+    if (this.knownSize !== UNKNOWN) return true;
+    try {
+      const { size, mtimeMs } = statSync(this.path);
+      this.knownSize = size;
+      this.mtimeMs = mtimeMs;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The size found at discovery or at the first read (0 for a file that cannot be stat'ed). */
+  get size(): number {
+    return this.stat() ? this.knownSize : 0;
+  }
 
   async head(length: number): Promise<Buffer> {
     if (this.whole) return length >= this.whole.length ? this.whole : this.whole.subarray(0, length);
+    if (this.knownSize === UNKNOWN) {
+      const first = this.firstRead(length);
+      if (first) return first;
+    }
     const { path, size } = this;
-    // One byte more than the size tells a file that grew since it was found.
-    const wanted = size < length || size <= WHOLE_READ_LIMIT ? size + 1 : length;
+    const wanted = headLength(size, length);
     const target = Buffer.allocUnsafe(wanted);
     const found = wanted <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
-    const buffer = found >= wanted ? target : target.subarray(0, found);
-    if (wanted === size + 1 && found === size) this.whole = buffer;
+    return this.keep(target, found, size, length);
+  }
+
+  /**
+   * The first look at a file never stat'ed: opened, fstat'ed and, when the head fits a
+   * synchronous read, read before it is closed. Returns undefined (stats known, nothing
+   * read) when the head is too large for that.
+   */
+  private firstRead(length: number): Buffer | undefined {
+    const fd = openSync(this.path, "r");
+    try {
+      const { size, mtimeMs } = fstatSync(fd);
+      this.knownSize = size;
+      this.mtimeMs = mtimeMs;
+      const wanted = headLength(size, length);
+      if (wanted > SYNC_READ_LIMIT) return undefined;
+      const target = Buffer.allocUnsafe(wanted);
+      return this.keep(target, readFdInto(fd, target, size), size, length);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** A head read's bytes, kept for the read that sends them when they are the whole file. */
+  private keep(target: Buffer, found: number, size: number, length: number): Buffer {
+    const buffer = found >= target.length ? target : target.subarray(0, found);
+    if (target.length === size + 1 && found === size) this.whole = buffer;
     return length >= buffer.length ? buffer : buffer.subarray(0, length);
   }
 
@@ -115,20 +184,25 @@ function changedSize(path: string, expected: number, found: number): Error {
 function readSyncInto(path: string, target: Buffer, expectedSize: number): number {
   const fd = openSync(path, "r");
   try {
-    // A target exactly as long as the file gets the byte that tells it grew from a spare
-    // buffer in the same call; any other target takes one plain read.
-    const spare = target.length === expectedSize ? 1 : 0;
-    let offset = 0;
-    for (;;) {
-      const wanted = target.length + spare - offset;
-      const bytesRead =
-        spare === 0 ? readSync(fd, target, offset, wanted, offset) : readvSync(fd, offset < target.length ? [target.subarray(offset), SPARE_BYTE] : [SPARE_BYTE], offset);
-      offset += bytesRead;
-      if (bytesRead === 0 || offset > expectedSize || offset >= target.length + spare) return offset;
-      if (bytesRead < wanted && offset === expectedSize) return offset;
-    }
+    return readFdInto(fd, target, expectedSize);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** `readSyncInto` on a file already open. */
+function readFdInto(fd: number, target: Buffer, expectedSize: number): number {
+  // A target exactly as long as the file gets the byte that tells it grew from a spare
+  // buffer in the same call; any other target takes one plain read.
+  const spare = target.length === expectedSize ? 1 : 0;
+  let offset = 0;
+  for (;;) {
+    const wanted = target.length + spare - offset;
+    const bytesRead =
+      spare === 0 ? readSync(fd, target, offset, wanted, offset) : readvSync(fd, offset < target.length ? [target.subarray(offset), SPARE_BYTE] : [SPARE_BYTE], offset);
+    offset += bytesRead;
+    if (bytesRead === 0 || offset > expectedSize || offset >= target.length + spare) return offset;
+    if (bytesRead < wanted && offset === expectedSize) return offset;
   }
 }
 
@@ -150,6 +224,11 @@ async function readAsyncInto(path: string, target: Buffer): Promise<number> {
   } finally {
     await handle.close();
   }
+}
+
+/** Bytes a head read of `length` takes: the whole file and one byte more (which tells a file that grew) when it is small or shorter than asked. */
+function headLength(size: number, length: number): number {
+  return size < length || size <= WHOLE_READ_LIMIT ? size + 1 : length;
 }
 
 /** Size + mtime: what tells a re-run that a file changed. */

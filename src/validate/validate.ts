@@ -110,12 +110,11 @@ async function validateBytes(
   declaredKind: InputKind | undefined,
 ): Promise<Accepted | Rejected> {
   const src = candidate.source;
-  const size = bytes.size;
-  if (size === 0) return reject(candidate, "empty", `${src}: the file is empty (0 bytes)`);
-
+  // The head is read first: a file found by a walk learns its size from that read.
   const head = await attempt(() => bytes.head(SNIFF_HEAD_BYTES));
   if (head instanceof ReadFailure) return unreadable(candidate, head);
-  if (head.length === 0) return reject(candidate, "empty", `${src}: the file is empty (0 bytes)`);
+  const size = bytes.size;
+  if (head.length === 0 || size === 0) return reject(candidate, "empty", `${src}: the file is empty (0 bytes)`);
   const complete = head.length < SNIFF_HEAD_BYTES || head.length >= size;
 
   const name = nameOf(candidate);
