@@ -348,7 +348,7 @@ export interface Glance {
 }
 
 /** The layout of the index's tables (SQLite's user_version). */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** The columns a record is read back from: an acknowledgement with nothing else to say is kept in columns, any other record as JSON. */
 const ROW = "source, fingerprint, present_id, status, digest, record";
