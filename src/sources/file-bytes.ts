@@ -33,17 +33,31 @@ export function fileByteSource(path: string, size: number): ByteSource {
  * is resolved once per file less than a stat at discovery and an open at reading.
  */
 export function unstatedFile(source: string, relPath: string): Candidate {
-  const bytes = new FileBytes(source, UNKNOWN);
-  return {
-    source,
-    relPath,
-    content: { kind: "bytes", bytes },
-    // An own property, so that a copy of the candidate (`{...candidate}`) takes its value.
-    get fingerprint(): string {
-      return bytes.stat() ? fileFingerprint(bytes.size, bytes.mtimeMs) : "";
-    },
-  };
+  return new UnstatedFile(source, relPath);
 }
+
+class UnstatedFile {
+  readonly content: { readonly kind: "bytes"; readonly bytes: FileBytes };
+  declare readonly fingerprint: string;
+
+  constructor(
+    readonly source: string,
+    readonly relPath: string,
+  ) {
+    this.content = { kind: "bytes", bytes: new FileBytes(source, UNKNOWN) };
+    // An own property (one getter shared by all), so that a copy (`{...candidate}`) takes its value.
+    Object.defineProperty(this, "fingerprint", FINGERPRINT);
+  }
+}
+
+/** Size + mtime as of the first read of the file (or of a stat, if asked before it); empty when it cannot be stat'ed. */
+const FINGERPRINT: PropertyDescriptor = {
+  enumerable: true,
+  get(this: UnstatedFile): string {
+    const bytes = this.content.bytes;
+    return bytes.stat() ? fileFingerprint(bytes.size, bytes.mtimeMs) : "";
+  },
+};
 
 /** The size of a file not stat'ed yet. */
 const UNKNOWN = -1;
