@@ -16,6 +16,7 @@ import type { Settings } from "../config/settings.js";
 import { parseEndpoint, type Endpoint } from "./endpoint.js";
 import { checkConnection, cleanTransportMessage } from "./connection-check.js";
 import { decodePostInputsAnswer } from "./post-inputs-answer.js";
+import { frameLargeRequestsInPlace } from "./frame-in-place.js";
 import { classifyGrpcError, classifyStatus, statusName, type RequestVerdict } from "./status.js";
 
 /** A call that failed, with what the failure means for the caller. */
@@ -108,6 +109,9 @@ export class ClarifaiClient {
       "grpc.keepalive_time_ms": 60_000,
       "grpc-node.flow_control_window": RECEIVE_WINDOW_BYTES,
     });
+    // From now on large encoded requests are sent without a copy (this settles long
+    // before the first one is laid out).
+    void frameLargeRequestsInPlace();
     // Connect now: the handshakes then overlap with the walk and validation that come
     // before the first call, instead of delaying that call.
     this.stub.getChannel().getConnectivityState(true);
@@ -128,8 +132,9 @@ export class ClarifaiClient {
 
   /**
    * PostInputs with a request encoded beforehand (see layOutPostInputsRequest), which
-   * must carry this client's user_app_id. The answer is decoded down to each input's id
-   * and status (see decodePostInputsAnswer) and returned as is.
+   * must carry this client's user_app_id. A large one laid out by it is sent from where
+   * it lies, without a copy (see frameLargeRequestsInPlace). The answer is decoded down
+   * to each input's id and status (see decodePostInputsAnswer) and returned as is.
    */
   postEncodedInputs(request: Buffer, deadlineMs = this.deadlineMs): Promise<MultiInputResponse> {
     return new Promise((resolve, reject) => {

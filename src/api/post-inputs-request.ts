@@ -1,6 +1,7 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Audio, Data, Image, Input, Text, Video } from "../gen/clarifai/api/resources.js";
 import { PostInputsRequest } from "../gen/clarifai/api/service.js";
+import { afterFrameHeader, FRAME_HEADER_BYTES } from "./frame-in-place.js";
 
 const LENGTH_DELIMITED = 2;
 /** Field numbers: PostInputsRequest.inputs and Input.data. */
@@ -56,9 +57,14 @@ export interface UploadInput {
  * (protobuf reads fields in any order), so an input's bytes end its encoding, and each
  * input is one contiguous range: a request with fewer inputs, for a retry, is the header
  * and those ranges.
+ *
+ * The request lies in `memory` after room for gRPC's frame header, so that a large one is
+ * sent as it is, not copied once more (see frameLargeRequestsInPlace).
  */
 export class EncodedPostInputs {
   constructor(
+    /** What the request was laid out in: its frame header's room, then `buffer`. */
+    readonly memory: Buffer,
     readonly buffer: Buffer,
     private readonly headerLength: number,
     private readonly ranges: ReadonlyArray<{ start: number; end: number; slotSize: number }>,
@@ -123,7 +129,8 @@ function layOut<T>(
   const header = PostInputsRequest.encode({ ...request, inputs: [] }, writer).finish();
   const pieces = inputs.map((input) => piecesOfInput(input, writer));
   const total = pieces.reduce((sum, piece) => sum + fieldLength(INPUTS_FIELD, piece.length), header.byteLength);
-  const buffer = allocate(total);
+  const memory = allocate(FRAME_HEADER_BYTES + total);
+  const buffer = afterFrameHeader(memory);
   buffer.set(header, 0);
   let offset = header.byteLength;
   const ranges = pieces.map((piece) => {
@@ -143,7 +150,7 @@ function layOut<T>(
     }
     return { start, end: offset, slotSize: piece.content?.size ?? 0 };
   });
-  return new EncodedPostInputs(buffer, header.byteLength, ranges);
+  return new EncodedPostInputs(memory, buffer, header.byteLength, ranges);
 }
 
 /**

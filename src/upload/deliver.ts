@@ -54,8 +54,10 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
       throw error;
     }
   } finally {
-    // The call is over: grpc-js sent its own framed copy of the request, if anything.
-    context.give(encoded.request.buffer);
+    // The call is over, retries included. A large request was sent from this memory, not
+    // from a copy (see frameLargeRequestsInPlace); its stream is answered or reset, so
+    // whatever of it may still be queued on the connection is read by no one.
+    context.give(encoded.request.memory);
   }
   const deleted = new Set([...justDeleted, ...entries.filter((input) => input.replacesFailed).map((input) => input.id)]);
   const duplicates: InputOutcome[] = [];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FRAME_HEADER_BYTES } from "../../../src/api/frame-in-place.js";
 import { layOutPostInputsRequest, layOutUploadInputs } from "../../../src/api/post-inputs-request.js";
 import { encodeThroughSlots } from "../../helpers/slotted-encoding.js";
 import { Input } from "../../../src/gen/clarifai/api/resources.js";
@@ -47,6 +48,18 @@ describe("layOutPostInputsRequest", () => {
     expect(encoded.slot(0).byteLength).toBe(70_000);
     expect(encoded.slot(1).byteLength).toBe(0);
     expect(() => encoded.slot(2)).toThrow(RangeError);
+  });
+
+  it("lies in the memory it was given after room for gRPC's frame header", () => {
+    const sizes: number[] = [];
+    const encoded = layOutPostInputsRequest(header, [{ message: Input.fromPartial({ id: "clip", data: { video: {} } }), content: { kind: "video", size: 70_000 } }], (size) => {
+      sizes.push(size);
+      return Buffer.alloc(size);
+    });
+    expect(sizes).toEqual([FRAME_HEADER_BYTES + encoded.buffer.length]);
+    expect(encoded.memory.length).toBe(sizes[0]);
+    expect(encoded.buffer.buffer).toBe(encoded.memory.buffer);
+    expect(encoded.buffer.byteOffset).toBe(encoded.memory.byteOffset + FRAME_HEADER_BYTES);
   });
 
   it("gives the request of any subset of its inputs, for retries", () => {
