@@ -48,10 +48,10 @@ export function checkBatchLimits(limits: BatchLimits): string | undefined {
 
 /**
  * Packs inputs into requests: at most `maxInputs` each, under `maxBytes` (an input
- * larger than that travels alone), and a video always alone. Streams: a batch is
- * yielded as soon as it is full.
+ * larger than that travels alone), and a video always alone. Takes inputs a group at a
+ * time; a batch is yielded as soon as it is full.
  */
-export async function* planBatches(inputs: AsyncIterable<PlannedInput>, limits: BatchLimits = DEFAULT_BATCH_LIMITS): AsyncGenerator<Batch> {
+export async function* planBatches(groups: AsyncIterable<readonly PlannedInput[]>, limits: BatchLimits = DEFAULT_BATCH_LIMITS): AsyncGenerator<Batch> {
   let seq = 0;
   let current: PlannedInput[] = [];
   let bytes = 0;
@@ -61,16 +61,18 @@ export async function* planBatches(inputs: AsyncIterable<PlannedInput>, limits: 
     bytes = 0;
     return batch;
   };
-  for await (const input of inputs) {
-    if (input.accepted.kind === "video") {
-      yield { seq: ++seq, inputs: [input], bytes: input.requestBytes };
-      continue;
+  for await (const group of groups) {
+    for (const input of group) {
+      if (input.accepted.kind === "video") {
+        yield { seq: ++seq, inputs: [input], bytes: input.requestBytes };
+        continue;
+      }
+      if (current.length > 0 && (current.length >= limits.maxInputs || bytes + input.requestBytes > limits.maxBytes)) {
+        yield flush();
+      }
+      current.push(input);
+      bytes += input.requestBytes;
     }
-    if (current.length > 0 && (current.length >= limits.maxInputs || bytes + input.requestBytes > limits.maxBytes)) {
-      yield flush();
-    }
-    current.push(input);
-    bytes += input.requestBytes;
   }
   if (current.length > 0) yield flush();
 }

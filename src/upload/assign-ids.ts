@@ -11,11 +11,20 @@ import { metadataFor, type InputDefaults } from "./request.js";
 /**
  * The third stage: reports what validation or the transform refused, and gives each
  * accepted input its final id, unique in the run, and the bytes it adds to a request
- * (an input that cannot fit in any request is rejected here).
+ * (an input that cannot fit in any request is rejected here). Groups in, groups out.
  */
-export async function* assignIds(plan: UploadPlan, checked: AsyncIterable<Checked>, bus: EventBus): AsyncGenerator<PlannedInput> {
+export async function* assignIds(plan: UploadPlan, checked: AsyncIterable<readonly Checked[]>, bus: EventBus): AsyncGenerator<PlannedInput[]> {
   const registry = new IdRegistry();
-  for await (const result of checked) {
+  for await (const group of checked) {
+    const planned = assignGroup(plan, group, bus, registry);
+    if (planned.length > 0) yield planned;
+  }
+}
+
+/** One group of checked candidates: the inputs to pack, in order; the rest reported. */
+function assignGroup(plan: UploadPlan, checked: readonly Checked[], bus: EventBus, registry: IdRegistry): PlannedInput[] {
+  const planned: PlannedInput[] = [];
+  for (const result of checked) {
     if ("skipped" in result) {
       const { source } = result.skipped;
       bus.emit({ type: "input", id: result.id, source, status: "skipped", reason: "transform_skipped", message: `${source}: the transform left it out`, bytes: 0 });
@@ -44,8 +53,9 @@ export async function* assignIds(plan: UploadPlan, checked: AsyncIterable<Checke
       continue;
     }
     const retry = result.retry && { replacesFailed: result.retry.replacesFailed, processingFailures: result.retry.processingFailures };
-    yield { id: claim.id, accepted: verdict, requestBytes, regions: result.regions, ...retry };
+    planned.push({ id: claim.id, accepted: verdict, requestBytes, regions: result.regions, ...retry });
   }
+  return planned;
 }
 
 /** What an input adds to a request: its payload plus id, concepts, metadata, digest and framing. */

@@ -3,7 +3,8 @@ import { shortHash, shortHashOfChunks } from "../plan/ids.js";
 import type { Candidate } from "../sources/candidate.js";
 import { validate, type Accepted, type Rejected } from "../validate/validate.js";
 import type { Discovered } from "./discover.js";
-import { mapConcurrent } from "./map-concurrent.js";
+import { IO_BREAK_MS, IoBreaks } from "./io-breaks.js";
+import { mapInOrder } from "./map-concurrent.js";
 import type { UploadPlan } from "./plan.js";
 import { applyTransform } from "./transform.js";
 
@@ -16,14 +17,20 @@ export type Checked =
 const VALIDATION_CONCURRENCY = 16;
 
 /**
- * The second stage: validates candidates 16 at a time (in order), makes content-hash
- * ids, applies the transform, and finds each accepted input's regions.
+ * The second stage: validates each group of candidates 16 at a time, makes content-hash
+ * ids, applies the transform, and finds each accepted input's regions. A group is passed
+ * on whole, in its order, once each of its candidates is checked.
  */
-export function check(plan: UploadPlan, discovered: AsyncIterable<Discovered>): AsyncIterable<Checked> {
-  return mapConcurrent(discovered, VALIDATION_CONCURRENCY, async ({ candidate, id, retry }): Promise<Checked> => {
-    const checked = await checkOne(plan, candidate, id);
-    return retry && "verdict" in checked ? { ...checked, retry } : checked;
-  });
+export async function* check(plan: UploadPlan, discovered: AsyncIterable<readonly Discovered[]>): AsyncGenerator<Checked[]> {
+  const breaks = new IoBreaks(IO_BREAK_MS);
+  for await (const group of discovered) {
+    yield await mapInOrder(group, VALIDATION_CONCURRENCY, async ({ candidate, id, retry }): Promise<Checked> => {
+      // Small files are read and checked synchronously: pending I/O gets its turn between them.
+      await breaks.pause();
+      const checked = await checkOne(plan, candidate, id);
+      return retry && "verdict" in checked ? { ...checked, retry } : checked;
+    });
+  }
 }
 
 async function checkOne(plan: UploadPlan, candidate: Candidate, id: string | undefined): Promise<Checked> {

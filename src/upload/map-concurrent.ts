@@ -46,3 +46,17 @@ export async function* mapConcurrent<T, R>(source: AsyncIterable<T>, limit: numb
     if (!exhausted) await iterator.return?.();
   }
 }
+
+/** `fn` of every item, at most `limit` at once, the results in the items' order. */
+export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

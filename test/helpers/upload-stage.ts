@@ -23,6 +23,11 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+/** Every item of a stage that passes items on a group at a time. */
+export async function collectGroups<T>(groups: AsyncIterable<readonly T[]>): Promise<T[]> {
+  return (await collect(groups)).flat() as T[];
+}
+
 /** A plan for `candidates`: ids from paths, no prefix, one worker, `--id-conflict fail`, three processing attempts. */
 export function testPlan(candidates: readonly Candidate[] = [], overrides: Partial<UploadPlan> = {}): UploadPlan {
   return {

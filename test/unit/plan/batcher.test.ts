@@ -10,7 +10,8 @@ function planned(id: string, kind: InputKind, bytes: number): PlannedInput {
 
 async function collect(inputs: PlannedInput[], maxInputs: number, maxBytes: number) {
   async function* source() {
-    yield* inputs;
+    // Groups of 100, as the stage before packing passes them on.
+    for (let start = 0; start < inputs.length; start += 100) yield inputs.slice(start, start + 100);
   }
   const batches = [];
   for await (const batch of planBatches(source(), { maxInputs, maxBytes })) batches.push(batch.inputs.map((input) => input.id));

@@ -4,11 +4,11 @@ import { assignIds } from "../../../src/upload/assign-ids.js";
 import type { Checked } from "../../../src/upload/check.js";
 import type { UploadPlan } from "../../../src/upload/plan.js";
 import { MAX_REQUEST_BYTES_EXCLUSIVE } from "../../../src/validate/limits.js";
-import { acceptedText, collect, fromArray, recordingBus, testPlan, textCandidate } from "../../helpers/upload-stage.js";
+import { acceptedText, collectGroups, fromArray, recordingBus, testPlan, textCandidate } from "../../helpers/upload-stage.js";
 
 async function assign(checked: readonly Checked[], plan: UploadPlan = testPlan()) {
   const { bus, events } = recordingBus();
-  const planned = await collect(assignIds(plan, fromArray(checked), bus));
+  const planned = await collectGroups(assignIds(plan, fromArray([checked]), bus));
   return { planned, events };
 }
 

@@ -7,7 +7,7 @@ import type { Candidate } from "../../../src/sources/candidate.js";
 import { discover, type Discovered } from "../../../src/upload/discover.js";
 import { JobLogWriter, replayJobLog, type JobRecord, type JobState } from "../../../src/upload/joblog.js";
 import type { UploadPlan } from "../../../src/upload/plan.js";
-import { collect, fromArray, recordingBus, testPlan, textCandidate } from "../../helpers/upload-stage.js";
+import { collectGroups, fromArray, recordingBus, testPlan, textCandidate } from "../../helpers/upload-stage.js";
 
 /** A job state as a re-run sees it: `records` written with the job log's writer, then replayed. */
 async function stateOf(records: readonly JobRecord[]): Promise<JobState> {
@@ -31,7 +31,7 @@ const earlierRun: JobRecord[] = [ack("same", "uploaded"), ack("kept", "kept"), p
 async function run(plan: UploadPlan, state: JobState | undefined, options: { dryRun?: boolean } = {}) {
   const { bus, events } = recordingBus();
   const candidates = plan.candidates({ rejected: () => undefined, warning: () => undefined });
-  const yielded = await collect(discover(plan, candidates, bus, state, () => false, options.dryRun ?? false));
+  const yielded = await collectGroups(discover(plan, candidates, bus, state, () => false, options.dryRun ?? false));
   return { events, yielded };
 }
 
@@ -156,12 +156,9 @@ describe("discover", () => {
   it("stops taking candidates once the run is stopped, and counts those it took", async () => {
     const candidates = ["a", "b", "c", "d"].map((name) => textCandidate(name));
     const { bus, events } = recordingBus();
-    let stop = false;
-    const taken: string[] = [];
-    for await (const item of discover(testPlan(candidates), fromArray(candidates), bus, undefined, () => stop, false)) {
-      taken.push(item.candidate.source);
-      if (taken.length === 2) stop = true;
-    }
+    // Stopped (a Ctrl-C) once two candidates were discovered, within the group of four.
+    const stopped = (): boolean => events.filter((event) => event.type === "discovered").length >= 2;
+    const taken = (await collectGroups(discover(testPlan(candidates), fromArray(candidates), bus, undefined, stopped, false))).map((item) => item.candidate.source);
     expect(taken).toEqual(["/data/a.txt", "/data/b.txt"]);
     expect(events.at(-1)).toEqual({ type: "walk_done", discovered: 2 });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mapConcurrent } from "../../../src/upload/map-concurrent.js";
+import { mapConcurrent, mapInOrder } from "../../../src/upload/map-concurrent.js";
 
 describe("mapConcurrent", () => {
   it("maps everything, at most `limit` at once", async () => {
@@ -41,5 +41,22 @@ describe("mapConcurrent", () => {
     await expect(async () => {
       for await (const _ of mapConcurrent(one(), 2, async () => Promise.reject(new Error("boom")))) void _;
     }).rejects.toThrow("boom");
+  });
+});
+
+describe("mapInOrder", () => {
+  it("keeps the items' order, whatever order they finish in, with at most `limit` at once", async () => {
+    let running = 0;
+    let most = 0;
+    const results = await mapInOrder([30, 5, 20, 1, 10, 2], 3, async (ms) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      running--;
+      return ms * 2;
+    });
+    expect(results).toEqual([60, 10, 40, 2, 20, 4]);
+    expect(most).toBe(3);
+    expect(await mapInOrder([], 3, async (n: number) => n)).toEqual([]);
   });
 });
