@@ -55,11 +55,14 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
       // The whole record is read only when a glance does not settle the input (most of a no-change re-run is settled by one).
       const record = (): InputRecord | undefined => (glance && state ? state.latest.get(source) : undefined);
       // `status --retry` sends what it found missing or failed (and deleted), whatever the log says, keeping the count of failures.
+      // A file never seen before is not stat'ed here: its first read does that.
       const earlier: PreviousState = plan.resend
         ? retryState(record(), plan.maxProcessingAttempts)
-        : glance?.presentId && glance.fingerprint === candidate.fingerprint
-          ? { kind: "settled", status: "present", id: glance.presentId }
-          : previousState(record(), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
+        : !glance
+          ? { kind: "new" }
+          : glance.presentId && glance.fingerprint === candidate.fingerprint
+            ? { kind: "settled", status: "present", id: glance.presentId }
+            : previousState(record(), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
       switch (earlier.kind) {
         case "settled":
           if (earlier.status === "present") bus.emit({ type: "skipped", id: earlier.id, source });

@@ -163,6 +163,19 @@ describe("discover", () => {
     expect(events.at(-1)).toEqual({ type: "walk_done", discovered: 2 });
   });
 
+  it("does not ask a file the job never saw for its fingerprint (its first read stats it)", async () => {
+    const fresh: Candidate = {
+      source: "/data/fresh.txt",
+      relPath: "fresh.txt",
+      content: { kind: "text", text: "t" },
+      get fingerprint(): string {
+        throw new Error("stat'ed at discovery");
+      },
+    };
+    const { yielded } = await run(testPlan([fresh]), await stateOf(earlierRun));
+    expect(yielded.map((item) => item.candidate.source)).toEqual(["/data/fresh.txt"]);
+  });
+
   it("derives an id from the path when the candidate has none, and with --id-from hash leaves it to validation", async () => {
     const bare: Candidate = { source: "/data/x/y.txt", relPath: "x/y.txt", content: { kind: "text", text: "y" }, fingerprint: "f" };
     const byPath = await run(testPlan([bare], { idPrefix: "p-" }), undefined);
