@@ -200,6 +200,8 @@ export class JobLogWriter {
   private pending: JobRecord[] = [];
   private flushing = false;
   private dirty = false;
+  private closed = false;
+  private pause: NodeJS.Timeout | undefined;
   /** Bytes in the log: where the next write lands. */
   private size: number;
 
@@ -238,7 +240,8 @@ export class JobLogWriter {
     fsync(this.fd, () => {
       // The next fsync waits a little: each costs the main thread a hand-off to the thread
       // pool (about 0.1 ms here), and batches are answered faster than that apart.
-      setTimeout(() => {
+      if (this.closed) return;
+      this.pause = setTimeout(() => {
         this.flushing = false;
         this.flushInBackground();
       }, FSYNC_INTERVAL_MS).unref();
@@ -247,6 +250,8 @@ export class JobLogWriter {
 
   close(): void {
     this.sync();
+    this.closed = true;
+    clearTimeout(this.pause);
     fsyncSync(this.fd);
     closeSync(this.fd);
   }
