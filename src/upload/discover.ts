@@ -53,16 +53,15 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
       const { source } = candidate;
       const glance = glances?.get(source);
       // The whole record is read only when a glance does not settle the input (most of a no-change re-run is settled by one).
-      const record = (): InputRecord | undefined => (glance && state ? state.latest.get(source) : undefined);
       // `status --retry` sends what it found missing or failed (and deleted), whatever the log says, keeping the count of failures.
       // A file never seen before is not stat'ed here: its first read does that.
       const earlier: PreviousState = plan.resend
-        ? retryState(record(), plan.maxProcessingAttempts)
+        ? retryState(glance && state?.latest.get(source), plan.maxProcessingAttempts)
         : !glance
-          ? { kind: "new" }
+          ? NEW
           : glance.presentId && glance.fingerprint === candidate.fingerprint
             ? { kind: "settled", status: "present", id: glance.presentId }
-            : previousState(record(), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
+            : previousState(state?.latest.get(source), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
       switch (earlier.kind) {
         case "settled":
           if (earlier.status === "present") bus.emit({ type: "skipped", id: earlier.id, source });
@@ -92,6 +91,8 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
   }
   bus.emit({ type: "walk_done", discovered: count });
 }
+
+const NEW: PreviousState = { kind: "new" };
 
 /** What `status --retry` does with an input: send it again, unless it failed processing as often as allowed. */
 function retryState(record: InputRecord | undefined, maxProcessingAttempts: number): PreviousState {
