@@ -30,9 +30,10 @@ const LOOKUP_WAIT_MS = 20;
 
 /**
  * The first stage: takes the source's candidates, keeps this shard's, and settles from
- * the job log (a group of candidates at a time) what needs no sending (acknowledged and unchanged, kept, or failed
+ * the job log what needs no sending (acknowledged and unchanged, kept, or failed
  * processing as often as allowed). A dry run also settles here what changed since it
- * was acknowledged: it cannot ask the server.
+ * was acknowledged: it cannot ask the server. Works, and passes candidates on, a group
+ * at a time.
  */
 export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Candidate>, bus: EventBus, state: JobState | undefined, stopped: () => boolean, dryRun: boolean): AsyncGenerator<Discovered[]> {
   const breaks = new IoBreaks(IO_BREAK_MS);
@@ -43,7 +44,7 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
     const mine = group.map((candidate) => ({ candidate, id: sharded ? provisionalId(plan, candidate) : undefined }));
     const ours = sharded ? mine.filter(({ candidate, id }) => shardOf(id ?? candidate.relPath, sharded.count) === sharded.index) : mine;
     const glances = state ? state.latest.glanceMany(ours.map(({ candidate }) => candidate.source)) : undefined;
-    // Passed on a group at a time: a stage between each pair costs promises per item.
+    // Passed on a group at a time: each stage between costs promises per item it passes.
     const passed: Discovered[] = [];
     for (const { candidate, id } of ours) {
       await breaks.pause();
