@@ -15,36 +15,40 @@ import { metadataFor, type InputDefaults } from "./request.js";
  */
 export async function* assignIds(plan: UploadPlan, checked: AsyncIterable<Checked>, bus: EventBus): AsyncGenerator<PlannedInput> {
   const registry = new IdRegistry();
-  for await (const result of checked) {
-    if ("skipped" in result) {
-      const { source } = result.skipped;
-      bus.emit({ type: "input", id: result.id, source, status: "skipped", reason: "transform_skipped", message: `${source}: the transform left it out`, bytes: 0 });
-      continue;
+  try {
+    for await (const result of checked) {
+      if ("skipped" in result) {
+        const { source } = result.skipped;
+        bus.emit({ type: "input", id: result.id, source, status: "skipped", reason: "transform_skipped", message: `${source}: the transform left it out`, bytes: 0 });
+        continue;
+      }
+      if ("transformError" in result) {
+        bus.emit({ type: "input", id: result.id, source: result.transformError.source, status: "rejected", reason: "transform_error", message: result.message, bytes: 0, candidate: result.transformError });
+        continue;
+      }
+      const { verdict, id } = result;
+      const { candidate } = verdict;
+      for (const problem of result.regionProblems ?? []) bus.emit({ type: "annotation_failed", source: candidate.source, message: problem });
+      if (verdict.status === "rejected") {
+        bus.emit({ type: "input", id, source: candidate.source, status: "rejected", reason: verdict.reason, message: verdict.message, bytes: 0, candidate });
+        continue;
+      }
+      for (const warning of verdict.warnings) bus.emit({ type: "warning", source: candidate.source, message: warning });
+      const claim = registry.claim(id ?? idFromName(candidate.relPath, plan.idPrefix), candidate.relPath);
+      if (claim.collidedWith) {
+        bus.emit({ type: "warning", source: candidate.source, message: `${candidate.source}: id ${claim.collidedWith} is taken by another input of this run; using ${claim.id}` });
+      }
+      const requestBytes = requestBytesOf(verdict, claim.id, plan.defaults);
+      if (requestBytes >= MAX_REQUEST_BYTES_EXCLUSIVE) {
+        const message = `${candidate.source}: with its id and metadata it needs a ${requestBytes}-byte request; a request must stay under ${MAX_REQUEST_BYTES_EXCLUSIVE / MiB} MiB`;
+        bus.emit({ type: "input", id: claim.id, source: candidate.source, status: "rejected", reason: "too_large", message, bytes: 0, candidate });
+        continue;
+      }
+      const retry = result.retry && { replacesFailed: result.retry.replacesFailed, processingFailures: result.retry.processingFailures };
+      yield { id: claim.id, accepted: verdict, requestBytes, regions: result.regions, ...retry };
     }
-    if ("transformError" in result) {
-      bus.emit({ type: "input", id: result.id, source: result.transformError.source, status: "rejected", reason: "transform_error", message: result.message, bytes: 0, candidate: result.transformError });
-      continue;
-    }
-    const { verdict, id } = result;
-    const { candidate } = verdict;
-    for (const problem of result.regionProblems ?? []) bus.emit({ type: "annotation_failed", source: candidate.source, message: problem });
-    if (verdict.status === "rejected") {
-      bus.emit({ type: "input", id, source: candidate.source, status: "rejected", reason: verdict.reason, message: verdict.message, bytes: 0, candidate });
-      continue;
-    }
-    for (const warning of verdict.warnings) bus.emit({ type: "warning", source: candidate.source, message: warning });
-    const claim = registry.claim(id ?? idFromName(candidate.relPath, plan.idPrefix), candidate.relPath);
-    if (claim.collidedWith) {
-      bus.emit({ type: "warning", source: candidate.source, message: `${candidate.source}: id ${claim.collidedWith} is taken by another input of this run; using ${claim.id}` });
-    }
-    const requestBytes = requestBytesOf(verdict, claim.id, plan.defaults);
-    if (requestBytes >= MAX_REQUEST_BYTES_EXCLUSIVE) {
-      const message = `${candidate.source}: with its id and metadata it needs a ${requestBytes}-byte request; a request must stay under ${MAX_REQUEST_BYTES_EXCLUSIVE / MiB} MiB`;
-      bus.emit({ type: "input", id: claim.id, source: candidate.source, status: "rejected", reason: "too_large", message, bytes: 0, candidate });
-      continue;
-    }
-    const retry = result.retry && { replacesFailed: result.retry.replacesFailed, processingFailures: result.retry.processingFailures };
-    yield { id: claim.id, accepted: verdict, requestBytes, regions: result.regions, ...retry };
+  } finally {
+    registry.close();
   }
 }
 
