@@ -29,7 +29,8 @@ describe("Bloom filter", () => {
   });
 
   it("refuses a size it cannot hold", () => {
-    expect(() => new BloomFilter(4)).toThrow(RangeError);
+    expect(() => new BloomFilter(8)).toThrow(RangeError);
     expect(() => new BloomFilter(32)).toThrow(RangeError);
+    expect(() => new BloomFilter(20, 0)).toThrow(RangeError);
   });
 });

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ClaimedIds } from "../../../src/plan/claimed-ids.js";
 
 describe("claimed ids", () => {
-  it("holds every id added, in memory and once written to its store", () => {
-    const ids = new ClaimedIds({ flushEvery: 16 });
+  it("holds every id added: in memory, staged in its store, and merged", () => {
+    const ids = new ClaimedIds({ flushEvery: 16, mergeEvery: 100 });
     const added = Array.from({ length: 1000 }, (_, i) => `f${i % 10}_t${i}_png`);
     for (const id of added) {
       expect(ids.has(id)).toBe(false);
@@ -16,15 +16,15 @@ describe("claimed ids", () => {
   });
 
   it("stays exact when its filter says yes to nearly everything", () => {
-    // 32 bits of filter: full after a few ids, so every answer comes from the store or the recent ids.
-    const ids = new ClaimedIds({ log2FilterBits: 5, flushEvery: 7 });
+    // 512 bits of filter: full after a few hundred ids, so most answers come from the store or the recent ids.
+    const ids = new ClaimedIds({ log2FilterBits: 9, flushEvery: 7, mergeEvery: 30 });
     for (let i = 0; i < 500; i += 2) ids.add(`id-${i}`);
     for (let i = 0; i < 500; i++) expect(ids.has(`id-${i}`)).toBe(i % 2 === 0);
     ids.close();
   });
 
   it("is empty after close, and usable again", () => {
-    const ids = new ClaimedIds({ log2FilterBits: 5, flushEvery: 2 });
+    const ids = new ClaimedIds({ log2FilterBits: 9, flushEvery: 2 });
     for (const id of ["a", "b", "c"]) ids.add(id);
     ids.close();
     expect(ids.has("d")).toBe(false);

@@ -45,7 +45,7 @@ describe("input ids", () => {
       return claims;
     };
     const inMemory = new IdRegistry({ flushEvery: 1_000_000 });
-    const onDisk = new IdRegistry({ flushEvery: 5, log2FilterBits: 5 });
+    const onDisk = new IdRegistry({ flushEvery: 5, mergeEvery: 23, log2FilterBits: 9 });
     const expected = claim(inMemory);
     const got = claim(onDisk);
     expect(got).toEqual(expected);
