@@ -32,7 +32,7 @@ describe("input ids", () => {
   });
 
   it("keeps the same collisions when its ids are written to disk and its filter is full", () => {
-    // Many runs' worth of collisions: every folder holds a.jpg, and the suffixed id of the
+    // Collisions throughout: every folder holds a.jpg, and the suffixed id of the
     // first copy is then claimed again as a plain id (it must be suffixed in turn).
     const claim = (registry: IdRegistry): Array<{ id: string; collidedWith?: string }> => {
       const claims = [];
