@@ -1,6 +1,7 @@
 import { createHash, hash } from "node:crypto";
 import { posix } from "node:path";
 import { MAX_INPUT_ID_LENGTH } from "../validate/limits.js";
+import { ClaimedIds, type ClaimedIdsOptions } from "./claimed-ids.js";
 
 export type IdFrom = "path" | "name" | "hash";
 
@@ -36,8 +37,7 @@ export function idFromName(name: string, prefix = ""): string {
   if (sanitized === raw && raw.length <= MAX_ID_LENGTH && raw.length > 0) return raw;
   const room = MAX_ID_LENGTH - HASH_LENGTH - 1;
   // One flat string: a template literal would keep its parts (and the whole sanitized
-  // name behind a slice of it) alive for as long as the id, which the registry keeps
-  // for the whole run.
+  // name behind a slice of it) alive for as long as the id.
   return [sanitized.slice(0, room), shortHash(raw)].join("-");
 }
 
@@ -49,9 +49,15 @@ export function idSourceText(relPath: string, from: Exclude<IdFrom, "hash">): st
 /**
  * Keeps ids unique within one run. A second candidate that would get an id already
  * taken gets one with a hash of its relative path appended, and the collision is reported.
+ * The ids taken are kept in a set whose memory does not grow with the run (on disk past
+ * a few thousand); `close` lets it go.
  */
 export class IdRegistry {
-  private readonly taken = new Set<string>();
+  private readonly taken: ClaimedIds;
+
+  constructor(options?: ClaimedIdsOptions) {
+    this.taken = new ClaimedIds(options);
+  }
 
   claim(id: string, relPath: string): { id: string; collidedWith?: string } {
     if (!this.taken.has(id)) {
@@ -62,6 +68,10 @@ export class IdRegistry {
     for (let n = 2; this.taken.has(unique); n++) unique = idFromName(`${id}-${shortHash(`${relPath}#${n}`)}`);
     this.taken.add(unique);
     return { id: unique, collidedWith: id };
+  }
+
+  close(): void {
+    this.taken.close();
   }
 }
 

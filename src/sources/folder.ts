@@ -21,8 +21,13 @@ export interface FolderOptions {
   onError?: (path: string, message: string) => void;
 }
 
-/** How many found files may wait unread before the walk holds back. */
-const MAX_UNREAD_ENTRIES = 4096;
+/**
+ * How many found files may wait unread before the walk holds back. Few: an entry that
+ * waits long outlives two young-generation collections and is moved to the old one,
+ * which then grows with garbage (a no-change re-run of a million files peaked at 164 MiB
+ * with 4,096, at 130 with 1,024, in the same CPU time).
+ */
+const MAX_UNREAD_ENTRIES = 1024;
 
 type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Array<Dirent | string>) => void;
 

@@ -15,9 +15,13 @@ import { metadataFor, type InputDefaults } from "./request.js";
  */
 export async function* assignIds(plan: UploadPlan, checked: AsyncIterable<readonly Checked[]>, bus: EventBus): AsyncGenerator<PlannedInput[]> {
   const registry = new IdRegistry();
-  for await (const group of checked) {
-    const planned = assignGroup(plan, group, bus, registry);
-    if (planned.length > 0) yield planned;
+  try {
+    for await (const group of checked) {
+      const planned = assignGroup(plan, group, bus, registry);
+      if (planned.length > 0) yield planned;
+    }
+  } finally {
+    registry.close();
   }
 }
 

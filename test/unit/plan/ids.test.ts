@@ -28,6 +28,32 @@ describe("input ids", () => {
     expect(second.id).not.toBe("a_jpg");
     const third = registry.claim("a_jpg", "z/a.jpg");
     expect(new Set([second.id, third.id]).size).toBe(2);
+    registry.close();
+  });
+
+  it("keeps the same collisions when its ids are written to disk and its filter is full", () => {
+    // Collisions throughout: every folder holds a.jpg, and the suffixed id of the
+    // first copy is then claimed again as a plain id (it must be suffixed in turn).
+    const claim = (registry: IdRegistry): Array<{ id: string; collidedWith?: string }> => {
+      const claims = [];
+      for (let folder = 0; folder < 300; folder++) {
+        claims.push(registry.claim(`f${folder}_b_jpg`, `f${folder}/b.jpg`));
+        claims.push(registry.claim("a_jpg", `f${folder}/a.jpg`));
+      }
+      const suffixed = claims[3]!.id;
+      claims.push(registry.claim(suffixed, "elsewhere/named-like-a-suffixed-id"));
+      return claims;
+    };
+    const inMemory = new IdRegistry({ flushEvery: 1_000_000 });
+    const onDisk = new IdRegistry({ flushEvery: 5, mergeEvery: 23, log2FilterBits: 9 });
+    const expected = claim(inMemory);
+    const got = claim(onDisk);
+    expect(got).toEqual(expected);
+    expect(new Set(got.map((c) => c.id)).size).toBe(got.length);
+    expect(got.filter((c) => c.collidedWith === "a_jpg")).toHaveLength(299);
+    expect(got[got.length - 1]!.collidedWith).toBe(got[3]!.id);
+    inMemory.close();
+    onDisk.close();
   });
 
   it("splits ids into shards that cover everything once", () => {
