@@ -24,30 +24,51 @@ export interface JobStatus {
   toResend: Array<AckRecord | ProcessingFailedRecord>;
 }
 
+/** Records read from the job's index at a time: what `status` holds in memory, whatever the size of the job. */
+const STATUS_PAGE = 10_000;
+
 /**
  * `status JOB`: looks every input the job put on the server up by id, and tells how
  * each stands, with the inputs the log says never got in. What it learns (processed,
  * processing failed) is written to the job log, unless a run of the job holds it. With
  * `deleteFailed`, the inputs that failed processing are deleted, for --retry to resend.
+ * The job is read a page of inputs at a time, so a job of millions costs no more memory
+ * than one of ten thousand (less its unsettled inputs, which are listed).
  */
-export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { deleteFailed: boolean }): Promise<JobStatus> {
-  // Not looked up: kept inputs (what the server holds under their ids is not the job's
-  // content) and URLs the app held already under another id (no input has theirs).
-  const onServer = [...job.state.latest.values()].filter((record): record is AckRecord | ProcessingFailedRecord => (record.type === "ack" && record.status !== "kept" && !record.underAnotherId) || record.type === "processing_failed");
-  const found = await lookUpStatuses(caller, onServer.map((record) => record.id));
-  if (options.deleteFailed) {
-    const failedIds = onServer.filter((record) => found.get(record.id)?.code === StatusCode.INPUT_FAILED).map((record) => record.id);
-    for (let start = 0; start < failedIds.length; start += 128) await caller.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
+export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { deleteFailed: boolean; pageSize?: number }): Promise<JobStatus> {
+  const pageSize = options.pageSize ?? STATUS_PAGE;
+  const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
+  let onServer = 0;
+  const unsettled: StatusLine[] = [];
+  const toResend: Array<AckRecord | ProcessingFailedRecord> = [];
+  const learned = new LearnedRecords(job);
+  try {
+    for (let page = job.state.latest.page(undefined, pageSize); page.length > 0; page = job.state.latest.page(page.at(-1)?.source, pageSize)) {
+      // Not looked up: kept inputs (what the server holds under their ids is not the job's
+      // content) and URLs the app held already under another id (no input has theirs).
+      const mine = page.filter((record): record is AckRecord | ProcessingFailedRecord => (record.type === "ack" && record.status !== "kept" && !record.underAnotherId) || record.type === "processing_failed");
+      onServer += mine.length;
+      const found = await lookUpStatuses(caller, mine.map((record) => record.id));
+      if (options.deleteFailed) {
+        const failedIds = mine.filter((record) => found.get(record.id)?.code === StatusCode.INPUT_FAILED).map((record) => record.id);
+        for (let start = 0; start < failedIds.length; start += 128) await caller.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
+      }
+      const reconciled = reconcile(mine, found);
+      for (const key of Object.keys(counts) as Array<keyof typeof counts>) counts[key] += reconciled.counts[key];
+      unsettled.push(...reconciled.unsettled);
+      toResend.push(...reconciled.toResend);
+      learned.record(reconciled.learned);
+    }
+  } finally {
+    learned.close();
   }
-  const reconciled = reconcile(onServer, found);
-  recordWhatStatusLearned(job, reconciled.learned);
   const logged = problemRecords(job.state).filter((record) => record.type !== "processing_failed").map(describeProblem);
   const countOf = (status: string): number => logged.filter((line) => line.status === status).length;
   return {
-    onServer: onServer.length,
-    counts: { ...reconciled.counts, rejected: countOf("rejected"), not_sent: countOf("failed"), conflicts: countOf("conflict") },
-    lines: [...reconciled.unsettled, ...logged],
-    toResend: reconciled.toResend,
+    onServer,
+    counts: { ...counts, rejected: countOf("rejected"), not_sent: countOf("failed"), conflicts: countOf("conflict") },
+    lines: [...unsettled, ...logged],
+    toResend,
   };
 }
 
@@ -83,21 +104,38 @@ function reconcile(onServer: ReadonlyArray<AckRecord | ProcessingFailedRecord>, 
   return { counts, unsettled, learned, toResend };
 }
 
-/** Writes what `status` learned into the job log, unless a run of the job holds it now (that run records its own). */
-function recordWhatStatusLearned({ path, job, state }: { path: string; job: string; state: JobState }, records: ReadonlyArray<ProcessedRecord | ProcessingFailedRecord>): void {
-  if (records.length === 0) return;
-  let lock: JobLock;
-  try {
-    lock = JobLock.acquire(path, job);
-  } catch {
-    return;
+/**
+ * Writes what `status` learned into the job log, a page at a time, unless a run of the
+ * job holds it now (that run records its own).
+ */
+class LearnedRecords {
+  private lock: JobLock | undefined;
+  private writer: JobLogWriter | undefined;
+  /** A run holds the job: nothing is written. */
+  private held = false;
+
+  constructor(private readonly job: { path: string; job: string; state: JobState }) {}
+
+  record(records: ReadonlyArray<ProcessedRecord | ProcessingFailedRecord>): void {
+    if (records.length === 0 || this.held) return;
+    if (!this.writer) {
+      try {
+        this.lock = JobLock.acquire(this.job.path, this.job.job);
+      } catch {
+        this.held = true;
+        return;
+      }
+      this.writer = new JobLogWriter(this.job.path, this.job.state.latest);
+    }
+    for (const record of records) this.writer.append(record);
+    this.writer.sync();
   }
-  const writer = new JobLogWriter(path, state.latest);
-  try {
-    for (const record of records) writer.append(record);
-  } finally {
-    writer.close();
-    lock.release();
+
+  close(): void {
+    try {
+      this.writer?.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }
-

@@ -133,6 +133,15 @@ export class InputIndex {
     for (const row of this.db.prepare<[], Row>(`SELECT ${ROW} FROM inputs`).raw().iterate()) yield recordOf(row);
   }
 
+  /** Up to `limit` records in the order of their sources, those after `after` (from the first without it): a page at a time, never all at once. */
+  page(after: string | undefined, limit: number): InputRecord[] {
+    const rows =
+      after === undefined
+        ? this.db.prepare<[number], Row>(`SELECT ${ROW} FROM inputs ORDER BY source LIMIT ?`).raw().all(limit)
+        : this.db.prepare<[string, number], Row>(`SELECT ${ROW} FROM inputs WHERE source > ? ORDER BY source LIMIT ?`).raw().all(after, limit);
+    return rows.map(recordOf);
+  }
+
   /** The sources whose latest record is not an acknowledgement: failures, rejections, conflicts. */
   problems(): InputRecord[] {
     return this.db

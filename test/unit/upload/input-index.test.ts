@@ -107,6 +107,25 @@ describe("the job's input index", () => {
     state.latest.close();
   });
 
+  it("reads its records a page at a time, in the order of their sources, each once", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, state.latest);
+    writer.append(header);
+    for (let n = 0; n < 25; n++) writer.append(ack(n));
+    writer.append({ ...ack(3), status: "kept" });
+    writer.close();
+    const seen: string[] = [];
+    for (let page = state.latest.page(undefined, 10); page.length > 0; page = state.latest.page(page.at(-1)?.source, 10)) {
+      expect(page.length).toBeLessThanOrEqual(10);
+      seen.push(...page.map((record) => record.source));
+    }
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, n) => `/x/${n}.jpg`).sort());
+    expect(state.latest.page("/x/3.jpg", 1)).toEqual([expect.objectContaining({ source: "/x/4.jpg" })]);
+    expect(state.latest.page(undefined, 30).find((record) => record.source === "/x/3.jpg")).toMatchObject({ type: "ack", status: "kept" });
+    state.latest.close();
+  });
+
   it("folds the log again into an index laid out by an earlier version", async () => {
     const path = newLog();
     writeFileSync(path, `${JSON.stringify(header)}\n${JSON.stringify(ack(0))}\n`);

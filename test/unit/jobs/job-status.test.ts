@@ -1,0 +1,67 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { StatusCode } from "../../../src/gen/clarifai/api/status/status_code.js";
+import { checkJobStatus } from "../../../src/jobs/job-status.js";
+import { JobLogWriter, replayJobLog, type AckRecord } from "../../../src/upload/joblog.js";
+import { callerOver, fakeClient, statusOf } from "../../helpers/fake-client.js";
+
+const header = { type: "header" as const, version: 1, job: "j", created: "now", command: "folder", args: ["/x"], target: { api: "a", user: "u", app: "p" }, options: {} };
+const ack = (n: number): AckRecord => ({ type: "ack", id: `i${String(n).padStart(2, "0")}`, source: `/x/${String(n).padStart(2, "0")}.jpg`, fingerprint: "1:1", status: "uploaded", digest: "d".repeat(64), batch: 1, run: "r" });
+
+/** A job of 25 acknowledged inputs and one kept, checked against a server on which i03 failed processing, i07 is pending and i11 is gone. */
+async function checked(deleteFailed: boolean) {
+  const path = join(mkdtempSync(join(tmpdir(), "cu-status-")), "job.jsonl");
+  const first = await replayJobLog(path, { create: true });
+  const writer = new JobLogWriter(path, first.latest);
+  writer.append(header);
+  for (let n = 0; n < 25; n++) writer.append(ack(n));
+  writer.append({ ...ack(30), status: "kept" });
+  writer.close();
+  first.latest.close();
+
+  const looked: string[][] = [];
+  const deleted: string[] = [];
+  const client = fakeClient({
+    call(rpc, request) {
+      if (rpc === "deleteInputs") deleted.push(...(request as { ids: string[] }).ids);
+      if (rpc !== "listInputs") return {};
+      const ids = (request as { ids: string[] }).ids;
+      looked.push(ids);
+      const codeOf = (id: string): number => (id === "i03" ? StatusCode.INPUT_FAILED : id === "i07" ? StatusCode.INPUT_PENDING : StatusCode.INPUT_SUCCESS);
+      return { inputs: ids.filter((id) => id !== "i11").map((id) => ({ id, status: statusOf(codeOf(id), id === "i03" ? "could not decode" : "") })) };
+    },
+  });
+  const state = await replayJobLog(path);
+  const result = await checkJobStatus(callerOver(client), { path, job: "j", state }, { deleteFailed, pageSize: 10 });
+  state.latest.close();
+  return { result, looked, deleted, after: await replayJobLog(path) };
+}
+
+describe("status, a page of the job at a time", () => {
+  it("looks every input up once, counts and lists each, and records what it learned", async () => {
+    const { result, looked, deleted, after } = await checked(false);
+    // Three pages of the index; the kept input is not looked up.
+    expect(looked.map((ids) => ids.length)).toEqual([10, 10, 5]);
+    expect(looked.flat().sort()).toEqual(Array.from({ length: 25 }, (_, n) => ack(n).id));
+    expect(result.onServer).toBe(25);
+    expect(result.counts).toMatchObject({ processed: 22, pending: 1, failed: 1, missing: 1 });
+    expect(result.lines.map((line) => [line.id, line.status])).toEqual([
+      ["i03", "processing_failed"],
+      ["i07", "pending"],
+      ["i11", "missing"],
+    ]);
+    expect(result.toResend.map((record) => record.id)).toEqual(["i03", "i11"]);
+    expect(deleted).toEqual([]);
+    expect(after.latest.get("/x/05.jpg")).toMatchObject({ type: "ack", status: "processed" });
+    expect(after.latest.get("/x/03.jpg")).toMatchObject({ type: "processing_failed", attempts: 1 });
+    expect(after.latest.get("/x/07.jpg")).toMatchObject({ type: "ack", status: "uploaded" });
+    expect(after.latest.get("/x/30.jpg")).toMatchObject({ type: "ack", status: "kept" });
+  });
+
+  it("with --retry deletes the inputs that failed processing", async () => {
+    const { deleted } = await checked(true);
+    expect(deleted).toEqual(["i03"]);
+  });
+});
