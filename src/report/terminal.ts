@@ -65,7 +65,7 @@ export class TerminalWriter {
   }
 
   /** The lines below the messages (progress bars); drawn on the next frame. */
-  setStatus(lines: readonly string[]): void {
+  private setStatus(lines: readonly string[]): void {
     if (lines.length === this.status.length && lines.every((line, index) => line === this.status[index])) return;
     this.status = [...lines];
     this.dirty = true;

@@ -117,20 +117,15 @@ export class InputIndex {
     return found;
   }
 
-  private readonly lookups = new Map<number, Statement<string[], [string, string | null, string | null]>>();
+  private readonly lookups = new Map<number, Statement<string[], [string, string, string | null]>>();
 
-  private lookupOf(count: number): Statement<string[], [string, string | null, string | null]> {
+  private lookupOf(count: number): Statement<string[], [string, string, string | null]> {
     let statement = this.lookups.get(count);
     if (!statement) {
-      statement = this.db.prepare<string[], [string, string | null, string | null]>(`SELECT source, fingerprint, present_id FROM inputs WHERE source IN (${Array(count).fill("?").join(",")})`).raw();
+      statement = this.db.prepare<string[], [string, string, string | null]>(`SELECT source, fingerprint, present_id FROM inputs WHERE source IN (${Array(count).fill("?").join(",")})`).raw();
       this.lookups.set(count, statement);
     }
     return statement;
-  }
-
-  /** Every source's latest record, read a row at a time. */
-  *values(): IterableIterator<InputRecord> {
-    for (const row of this.db.prepare<[], Row>(`SELECT ${ROW} FROM inputs`).raw().iterate()) yield recordOf(row);
   }
 
   /** Up to `limit` records in the order of their sources, those after `after` (from the first without it): a page at a time, never all at once. */
@@ -352,7 +347,7 @@ export class InputIndex {
  * it present when the fingerprint still matches).
  */
 export interface Glance {
-  fingerprint: string | null;
+  fingerprint: string;
   presentId: string | null;
 }
 
