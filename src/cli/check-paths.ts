@@ -1,6 +1,7 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync, type Stats } from "node:fs";
-import { dirname, join, parse, resolve } from "node:path";
+import { dirname, join, parse, resolve, sep } from "node:path";
 import { UsageError } from "../errors.js";
+import { keepEach } from "../sources/groups.js";
 import type { CandidateSource } from "./run-upload.js";
 
 /**
@@ -113,11 +114,14 @@ export function ensureFolder(path: string, what: string, hint?: string): void {
   }
 }
 
-/** The run's own files (job log, its lock, --failed-out) are never inputs, even inside the walked folder. */
-export function skipOwnFiles(source: CandidateSource, paths: ReadonlyArray<string | undefined>): CandidateSource {
-  const own = new Set(paths.filter((path): path is string => path !== undefined).map((path) => resolve(path)));
-  return (report) =>
-    (async function* () {
-      for await (const candidate of source(report)) if (!own.has(candidate.source)) yield candidate;
-    })();
+/**
+ * The run's own files (job log, its lock, --failed-out) are never inputs, even inside the
+ * walked folder. A source confined to a folder (`within`) that holds none of them is
+ * passed on as it is.
+ */
+export function skipOwnFiles(source: CandidateSource, paths: ReadonlyArray<string | undefined>, within?: string): CandidateSource {
+  const inside = within === undefined ? undefined : within.endsWith(sep) ? within : `${within}${sep}`;
+  const own = new Set(paths.filter((path): path is string => path !== undefined).map((path) => resolve(path)).filter((path) => inside === undefined || path.startsWith(inside)));
+  if (own.size === 0) return source;
+  return (report) => keepEach(source(report), (candidate) => (own.has(candidate.source) ? undefined : candidate));
 }

@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { DEFAULT_RATE_LIMIT_RPS } from "../validate/limits.js";
 import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
+import { inGroups, keepEach, type CandidateGroups } from "../sources/groups.js";
 import { jobLogPath, listJobs, replayJobLog, type AckRecord, type JobHeader, type JobState, type ProcessingFailedRecord } from "../upload/joblog.js";
 import { countInputs, describeProblem, problemRecords, type JobCounts } from "../upload/job-counts.js";
 import { callerFor } from "../upload/caller-for.js";
@@ -167,13 +168,13 @@ function resendCommand(header: JobHeader, records: ReadonlyArray<AckRecord | Pro
     original = uploadCommandFor(header.command, header.args, header.options);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    return { name: header.command, args: header.args, candidates: () => recordedSources(records), resend: true };
+    return { name: header.command, args: header.args, candidates: () => inGroups(recordedSources(records)), resend: true };
   }
   return { ...original, candidates: (report) => onlyThese(records, original.candidates, report), resend: true };
 }
 
 /** The candidates of `records` among those `source` makes; a record whose source is gone is rejected, not lost. */
-async function* onlyThese(records: ReadonlyArray<AckRecord | ProcessingFailedRecord>, source: UploadCommand["candidates"], report: SourceReport): AsyncGenerator<Candidate> {
+async function* onlyThese(records: ReadonlyArray<AckRecord | ProcessingFailedRecord>, source: UploadCommand["candidates"], report: SourceReport): CandidateGroups {
   const wanted = new Map(records.map((record) => [record.source, record]));
   // What the source says of the inputs not being re-sent was said by the runs that sent them.
   const quiet: SourceReport = {
@@ -185,12 +186,12 @@ async function* onlyThese(records: ReadonlyArray<AckRecord | ProcessingFailedRec
       if (wanted.has(from)) report.warning(from, message);
     },
   };
-  for await (const candidate of source(quiet)) {
+  yield* keepEach(source(quiet), (candidate) => {
     const record = wanted.get(candidate.source);
-    if (record === undefined) continue;
+    if (record === undefined) return undefined;
     wanted.delete(candidate.source);
-    yield { ...candidate, id: record.id };
-  }
+    return { ...candidate, id: record.id };
+  });
   for (const gone of wanted.keys()) report.rejected(gone, "source_gone", `${gone}: no longer found in the job's source; it cannot be sent again`);
 }
 

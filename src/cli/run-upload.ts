@@ -57,7 +57,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
   checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
-  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut]) };
+  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root) };
   const state = await replayJobLog(logPath, { create: !options.dryRun });
 
   const transform = options.transform ? await loadTransform(options.transform) : undefined;

@@ -1,4 +1,5 @@
-import type { Candidate, LeftOutReason, SourceReport } from "../sources/candidate.js";
+import type { LeftOutReason, SourceReport } from "../sources/candidate.js";
+import type { CandidateGroups } from "../sources/groups.js";
 import { walkFolder, type FolderOptions } from "../sources/folder.js";
 
 /** What a walk left out, by why (see FolderOptions.onSkip). */
@@ -15,12 +16,11 @@ export function noSkips(): SkipCounts {
  * a hint when matching regardless of case would have found some: globs are
  * case-sensitive, so `*.JPG` misses `a.jpg`), an --exclude that left nothing out.
  */
-export async function* warnWhenNothingMatched(files: AsyncIterable<Candidate>, root: string, options: FolderOptions, report: SourceReport, skipped: SkipCounts = noSkips()): AsyncGenerator<Candidate> {
-  let found = 0;
-  for await (const candidate of files) {
-    found++;
-    yield candidate;
-  }
+export function warnWhenNothingMatched(files: CandidateGroups, root: string, options: FolderOptions, report: SourceReport, skipped: SkipCounts = noSkips()): CandidateGroups {
+  return thenCount(files, (found) => warnAfterWalk(found, root, options, report, skipped));
+}
+
+async function warnAfterWalk(found: number, root: string, options: FolderOptions, report: SourceReport, skipped: SkipCounts): Promise<void> {
   const left = [
     plural(skipped.hidden, "hidden file or folder", "hidden files or folders", "--hidden takes them"),
     plural(skipped.symlink, "symbolic link", "symbolic links", "--follow-symlinks follows them"),
@@ -47,13 +47,20 @@ export async function* warnWhenNothingMatched(files: AsyncIterable<Candidate>, r
 }
 
 /** Passes candidates through; calls `warn` when there were none. */
-export async function* warnWhenEmpty(candidates: AsyncIterable<Candidate>, warn: () => void): AsyncGenerator<Candidate> {
+export function warnWhenEmpty(candidates: CandidateGroups, warn: () => void): CandidateGroups {
+  return thenCount(candidates, (found) => {
+    if (found === 0) warn();
+  });
+}
+
+/** Passes the groups through, then tells `then` how many candidates they held. */
+async function* thenCount(groups: CandidateGroups, then: (found: number) => void | Promise<void>): CandidateGroups {
   let found = 0;
-  for await (const candidate of candidates) {
-    found++;
-    yield candidate;
+  for await (const group of groups) {
+    found += group.length;
+    yield group;
   }
-  if (found === 0) warn();
+  await then(found);
 }
 
 async function anyFile(root: string, options: FolderOptions): Promise<boolean> {

@@ -8,6 +8,7 @@ import { readRecords } from "../sources/lines.js";
 import { listUrls } from "../sources/urls.js";
 import type { CsvType } from "../sources/manifest.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
+import { inGroups, type CandidateGroups } from "../sources/groups.js";
 import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -99,6 +100,8 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
             skipped[why]++;
             report.leftOut?.(path, why);
           },
+          onError: (path, code, what) =>
+            report.rejected(path, "unreadable", what === "folder" ? `${path}: cannot list the folder (${code}); nothing under it is uploaded` : `${path}: cannot read the file the link leads to (${code})`),
         }),
         dir,
         options,
@@ -111,10 +114,19 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
 }
 
 /** `--expand-zips`: each ZIP found in a folder is read entry by entry, like `zip ARCHIVE`. */
-async function* expandZips(candidates: AsyncIterable<Candidate>, report: SourceReport): AsyncGenerator<Candidate> {
-  for await (const candidate of candidates) {
-    if (candidate.content.kind === "bytes" && /\.zip$/i.test(candidate.relPath)) yield* (await import("../sources/zip.js")).readZip(candidate.source, report, { relPrefix: `${candidate.relPath}/` });
-    else yield candidate;
+async function* expandZips(groups: CandidateGroups, report: SourceReport): CandidateGroups {
+  for await (const group of groups) {
+    let files: Candidate[] = [];
+    for (const candidate of group) {
+      if (candidate.content.kind !== "bytes" || !/\.zip$/i.test(candidate.relPath)) {
+        files.push(candidate);
+        continue;
+      }
+      if (files.length > 0) yield files;
+      files = [];
+      yield* inGroups((await import("../sources/zip.js")).readZip(candidate.source, report, { relPrefix: `${candidate.relPath}/` }));
+    }
+    if (files.length > 0) yield files;
   }
 }
 
@@ -129,7 +141,7 @@ async function* lazily<T>(load: () => Promise<AsyncIterable<T>>): AsyncGenerator
 function zipSource(archive: string): UploadCommand {
   const path = resolve(archive);
   if (!existsSync(path)) throw new UsageError(`${archive}: no such file`);
-  return { name: "zip", args: [path], candidates: (report) => lazily(async () => (await import("../sources/zip.js")).readZip(path, report)) };
+  return { name: "zip", args: [path], candidates: (report) => inGroups(lazily(async () => (await import("../sources/zip.js")).readZip(path, report))) };
 }
 
 function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
@@ -140,7 +152,7 @@ function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
     args: [path],
     readsTerminal: path === "-" && stdinIsTerminal(),
     candidates: (report) =>
-      lazily(async () => (await import("../sources/manifest.js")).readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type, stdin: path === "-" ? stdinFor("manifest lines (CSV or TSV, header first)") : undefined })),
+      inGroups(lazily(async () => (await import("../sources/manifest.js")).readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type, stdin: path === "-" ? stdinFor("manifest lines (CSV or TSV, header first)") : undefined }))),
   };
 }
 
@@ -167,7 +179,7 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
         }
         if (named === 0) report.warning("-", "no file paths given: name files as arguments, or pipe a list into `clarifai-upload files -`");
       }
-      return listFiles(names(), ({ source, message }) => report.rejected(source, "unreadable", message));
+      return inGroups(listFiles(names(), ({ source, message }) => report.rejected(source, "unreadable", message)));
     },
   };
 }
@@ -178,7 +190,7 @@ function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
     name: "urls",
     args: [from],
     readsTerminal: from === "-" && stdinIsTerminal(),
-    candidates: (report) => warnWhenEmpty(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type), () => report.warning(from, `${from === "-" ? "stdin" : file}: no URLs found`)),
+    candidates: (report) => warnWhenEmpty(inGroups(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type)), () => report.warning(from, `${from === "-" ? "stdin" : file}: no URLs found`)),
   };
 }
 

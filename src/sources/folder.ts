@@ -1,10 +1,11 @@
 import { readdirSync, realpath, statSync } from "node:fs";
 import type { Dirent, Stats } from "node:fs";
-import { resolve, sep } from "node:path";
+import { join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import fg from "fast-glob";
 import type { Candidate } from "./candidate.js";
 import { fileByteSource, fileFingerprint, unstatedFile } from "./file-bytes.js";
+import { GROUP_SIZE, inGroups, type CandidateGroups } from "./groups.js";
 
 export interface FolderOptions {
   include?: readonly string[];
@@ -17,8 +18,82 @@ export interface FolderOptions {
   onLoop?: (path: string) => void;
   /** Called for each entry left out: hidden (without `hidden`), a symlink not followed, not a regular file. */
   onSkip?: (path: string, why: "hidden" | "symlink" | "not_a_file") => void;
-  /** Called for each entry that could not be read during the walk. */
-  onError?: (path: string, message: string) => void;
+  /** Called for each folder that could not be listed, and each followed link to a file that could not be stat'ed, with the error's code. */
+  onError?: (path: string, code: string, what: "folder" | "file") => void;
+}
+
+/**
+ * A folder's files, in groups. Without --include, --exclude or --follow-symlinks (the
+ * common case) the walk is the tool's own: each folder listed once, its entries in the
+ * order of their names, its subfolders walked where their names fall. Files come out in
+ * the order of their paths, as the job's index keeps them, so a re-run finds a group's
+ * records with one scan of the index. Globs and followed links are fast-glob's.
+ */
+export function walkFolder(root: string, options: FolderOptions = {}): CandidateGroups {
+  const plain = !options.include?.length && !options.exclude?.length && !options.followSymlinks;
+  return plain ? walkInOrder(resolve(root), options) : inGroups(walkWithGlobs(root, options));
+}
+
+/** A folder being walked: its entries in name order, and the next to look at. */
+interface Listing {
+  /** Its path relative to the root, with `/` after it (empty for the root). */
+  readonly relPrefix: string;
+  readonly entries: Dirent[];
+  next: number;
+}
+
+async function* walkInOrder(base: string, options: FolderOptions): CandidateGroups {
+  const absoluteOf = sep === "/" ? (relPath: string): string => `${base === "/" ? "" : base}/${relPath}` : (relPath: string): string => join(base, relPath);
+  const stack: Listing[] = [];
+  const enter = (relPrefix: string): void => {
+    const path = relPrefix === "" ? base : absoluteOf(relPrefix.slice(0, -1));
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch (error) {
+      options.onError?.(path, codeOf(error), "folder");
+      return;
+    }
+    entries.sort(byPath);
+    stack.push({ relPrefix, entries, next: 0 });
+  };
+  enter("");
+  let group: Candidate[] = [];
+  while (stack.length > 0) {
+    const listing = stack[stack.length - 1]!;
+    if (listing.next === listing.entries.length) {
+      stack.pop();
+      continue;
+    }
+    const entry = listing.entries[listing.next++]!;
+    const relPath = listing.relPrefix + entry.name;
+    if (!options.hidden && entry.name.startsWith(".")) options.onSkip?.(absoluteOf(relPath), "hidden");
+    else if (entry.isFile()) {
+      group.push(unstatedFile(absoluteOf(relPath), relPath));
+      if (group.length === GROUP_SIZE) {
+        yield group;
+        group = [];
+      }
+    } else if (entry.isDirectory()) enter(`${relPath}/`);
+    else if (entry.isSymbolicLink()) options.onSkip?.(absoluteOf(relPath), "symlink");
+    else options.onSkip?.(absoluteOf(relPath), "not_a_file");
+  }
+  if (group.length > 0) yield group;
+}
+
+function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+/**
+ * Entries in the order of the paths they lead to: by the UTF-16 code units of their
+ * names (as `<` compares them), a folder's name taken with the `/` its files' paths have
+ * after it (`m.txt` before `m/a.txt`).
+ */
+function byPath(a: Dirent, b: Dirent): number {
+  const first = a.isDirectory() ? `${a.name}/` : a.name;
+  const second = b.isDirectory() ? `${b.name}/` : b.name;
+  return first < second ? -1 : first > second ? 1 : 0;
 }
 
 /**
@@ -31,7 +106,7 @@ const MAX_UNREAD_ENTRIES = 1024;
 
 type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Array<Dirent | string>) => void;
 
-export async function* walkFolder(root: string, options: FolderOptions = {}): AsyncGenerator<Candidate> {
+async function* walkWithGlobs(root: string, options: FolderOptions): AsyncGenerator<Candidate> {
   const base = resolve(root);
   const prefix = base.endsWith("/") ? base : `${base}/`;
   const seenDirs = new Set<string>();
@@ -56,6 +131,7 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
         try {
           entries = readdirSync(path, readOptions) as Array<Dirent | string>;
         } catch (error) {
+          options.onError?.(resolve(path), codeOf(error), "folder");
           return process.nextTick(callback, error as NodeJS.ErrnoException, []);
         }
         if (options.onSkip) {
@@ -70,7 +146,10 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
       // A loop needs a followed symlink: only then is each folder's real path remembered.
       if (!options.followSymlinks) return whenReaderCatchesUp(list);
       whenReaderCatchesUp(() => realpath(path, (error, real) => {
-        if (error) return callback(error, []);
+        if (error) {
+          options.onError?.(resolve(path), codeOf(error), "folder");
+          return callback(error, []);
+        }
         if (seenDirs.has(real)) {
           options.onLoop?.(path);
           return callback(null, []);
@@ -113,11 +192,11 @@ export async function* walkFolder(root: string, options: FolderOptions = {}): As
     try {
       stats = statSync(absolute, { throwIfNoEntry: false });
     } catch (error) {
-      options.onError?.(absolute, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      options.onError?.(absolute, codeOf(error), "file");
       continue;
     }
     if (stats === undefined) {
-      options.onError?.(absolute, "ENOENT");
+      options.onError?.(absolute, "ENOENT", "file");
       continue;
     }
     if (!stats.isFile()) {

@@ -26,7 +26,8 @@ export async function* check(plan: UploadPlan, discovered: AsyncIterable<readonl
   for await (const group of discovered) {
     yield await mapInOrder(group, VALIDATION_CONCURRENCY, async ({ candidate, id, retry }): Promise<Checked> => {
       // Small files are read and checked synchronously: pending I/O gets its turn between them.
-      await breaks.pause();
+      const wait = breaks.due();
+      if (wait) await wait;
       const checked = await checkOne(plan, candidate, id);
       return retry && "verdict" in checked ? { ...checked, retry } : checked;
     });

@@ -1,7 +1,7 @@
 import { idFromName, idSourceText, shardOf } from "../plan/ids.js";
 import type { Candidate } from "../sources/candidate.js";
+import type { CandidateGroups } from "../sources/groups.js";
 import type { EventBus } from "./events.js";
-import { chunked } from "./chunked.js";
 import { IO_BREAK_MS, IoBreaks } from "./io-breaks.js";
 import type { JobState } from "./joblog.js";
 import type { UploadPlan } from "./plan.js";
@@ -21,38 +21,37 @@ export interface Discovered {
 }
 
 /**
- * Candidates whose job log records are looked up in one query: a lookup each cost about
- * 6 µs on the index of a million inputs, one query for 256 about 2 µs each.
- */
-const LOOKUP_GROUP = 256;
-/** A slow source (stdin) hands on what it has after this long, not a full group. */
-const LOOKUP_WAIT_MS = 20;
-
-/**
  * The first stage: takes the source's candidates, keeps this shard's, and settles from
  * the job log what needs no sending (acknowledged and unchanged, kept, or failed
  * processing as often as allowed). A dry run also settles here what changed since it
  * was acknowledged: it cannot ask the server. Works, and passes candidates on, a group
  * at a time.
  */
-export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Candidate>, bus: EventBus, state: JobState | undefined, stopped: () => boolean, dryRun: boolean): AsyncGenerator<Discovered[]> {
+export async function* discover(plan: UploadPlan, candidates: CandidateGroups, bus: EventBus, state: JobState | undefined, stopped: () => boolean, dryRun: boolean): AsyncGenerator<Discovered[]> {
   const breaks = new IoBreaks(IO_BREAK_MS);
   // Inputs re-sent by `status --retry` are this shard's already, whatever their ids hash to.
   const sharded = plan.shard && !plan.resend ? plan.shard : undefined;
   let count = 0;
-  for await (const group of chunked(candidates, LOOKUP_GROUP, LOOKUP_WAIT_MS)) {
+  for await (const group of candidates) {
     const mine = group.map((candidate) => ({ candidate, id: sharded ? provisionalId(plan, candidate) : undefined }));
     const ours = sharded ? mine.filter(({ candidate, id }) => shardOf(id ?? candidate.relPath, sharded.count) === sharded.index) : mine;
     const glances = state ? state.latest.glanceMany(ours.map(({ candidate }) => candidate.source)) : undefined;
+    // What was seen before is compared by its fingerprint: the files are stat'ed here, one
+    // after another (a re-run of a million files took 3% less time than with a stat each
+    // amid the work on it).
+    if (glances) for (let i = 0; i < ours.length; i++) if (glances[i]) void ours[i]!.candidate.fingerprint;
     // Passed on a group at a time: each stage between costs promises per item it passes.
     const passed: Discovered[] = [];
-    for (const { candidate, id } of ours) {
-      await breaks.pause();
+    for (let i = 0; i < ours.length; i++) {
+      const { candidate, id } = ours[i]!;
+      const wait = breaks.due();
+      if (wait) await wait;
       if (stopped()) break;
       count++;
       bus.emit({ type: "discovered", source: candidate.source });
       const { source } = candidate;
-      const glance = glances?.get(source);
+      const glance = glances?.[i];
+      const [, seenFingerprint, presentId] = glance ?? UNSEEN;
       // The whole record is read only when a glance does not settle the input (most of a no-change re-run is settled by one).
       // `status --retry` sends what it found missing or failed (and deleted), whatever the log says, keeping the count of failures.
       // A file never seen before is not stat'ed here: its first read does that.
@@ -60,8 +59,8 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
         ? retryState(glance && state?.latest.get(source), plan.maxProcessingAttempts)
         : !glance
           ? NEW
-          : glance.presentId && glance.fingerprint === candidate.fingerprint
-            ? { kind: "settled", status: "present", id: glance.presentId }
+          : presentId && seenFingerprint === candidate.fingerprint
+            ? { kind: "settled", status: "present", id: presentId }
             : previousState(state?.latest.get(source), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
       switch (earlier.kind) {
         case "settled":
@@ -94,6 +93,7 @@ export async function* discover(plan: UploadPlan, candidates: AsyncIterable<Cand
 }
 
 const NEW: PreviousState = { kind: "new" };
+const UNSEEN: readonly [] = [];
 
 /** What `status --retry` does with an input: send it again, unless it failed processing as often as allowed. */
 function retryState(record: InputRecord | undefined, maxProcessingAttempts: number): PreviousState {

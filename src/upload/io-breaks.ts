@@ -19,9 +19,17 @@ export class IoBreaks {
 
   constructor(private readonly maxSyncMs: number) {}
 
-  /** Resolves at once, unless `maxSyncMs` have gone by since the last break: then after pending I/O. */
-  async pause(): Promise<void> {
-    if (performance.now() - this.lastBreak < this.maxSyncMs) return;
+  /**
+   * Undefined, unless `maxSyncMs` have gone by since the last break: then a promise that
+   * resolves after pending I/O. (Awaiting nothing would still cost a turn of the
+   * microtask queue per item: `const wait = breaks.due(); if (wait) await wait;`.)
+   */
+  due(): Promise<void> | undefined {
+    if (performance.now() - this.lastBreak < this.maxSyncMs) return undefined;
+    return this.pause();
+  }
+
+  private async pause(): Promise<void> {
     await nextTurn();
     this.lastBreak = performance.now();
   }

@@ -1,5 +1,6 @@
 import { posix, resolve } from "node:path";
-import type { Candidate, SourceReport } from "../sources/candidate.js";
+import type { SourceReport } from "../sources/candidate.js";
+import { keepEach, type CandidateGroups } from "../sources/groups.js";
 import { mergeConcepts } from "../sources/concepts.js";
 import { loadAnnotations, type AnnotationFormat } from "../sources/labels/load.js";
 import { normalizeRegions } from "../sources/labels/normalize.js";
@@ -25,7 +26,7 @@ export interface Labels {
    * Wraps a source's candidates: the annotation files read (and sidecar files, whose data
    * is merged into their file's candidate) are left out and counted, not uploaded.
    */
-  wrap(candidates: AsyncIterable<Candidate>, report: SourceReport): AsyncIterable<Candidate>;
+  wrap(candidates: CandidateGroups, report: SourceReport): CandidateGroups;
 }
 
 /** `photo.jpg.json`: a sidecar, not an input. */
@@ -57,42 +58,37 @@ export async function loadLabels(options: LabelOptions): Promise<Labels> {
 }
 
 /** The candidates but the annotation files (by their path on disk). */
-async function* withoutAnnotationFiles(candidates: AsyncIterable<Candidate>, files: ReadonlySet<string>, report: SourceReport): AsyncGenerator<Candidate> {
-  for await (const candidate of candidates) {
+function withoutAnnotationFiles(candidates: CandidateGroups, files: ReadonlySet<string>, report: SourceReport): CandidateGroups {
+  return keepEach(candidates, (candidate) => {
     const path = candidate.content.kind === "bytes" ? candidate.content.bytes.path : undefined;
-    if (path !== undefined && files.has(resolve(path))) report.annotationFile?.(candidate.source);
-    else yield candidate;
-  }
+    if (path === undefined || !files.has(resolve(path))) return candidate;
+    report.annotationFile?.(candidate.source);
+    return undefined;
+  });
 }
 
-async function* withSidecars(candidates: AsyncIterable<Candidate>, report: SourceReport, regionsBySource: Map<string, PixelRegion[]>): AsyncGenerator<Candidate> {
-  for await (const candidate of candidates) {
+function withSidecars(candidates: CandidateGroups, report: SourceReport, regionsBySource: Map<string, PixelRegion[]>): CandidateGroups {
+  return keepEach(candidates, async (candidate) => {
     if (SIDECAR_NAME.test(posix.basename(candidate.relPath))) {
       report.annotationFile?.(candidate.source);
-      continue;
+      return undefined;
     }
-    if (candidate.content.kind !== "bytes") {
-      yield candidate;
-      continue;
-    }
+    if (candidate.content.kind !== "bytes") return candidate;
     let sidecar;
     try {
       sidecar = await readSidecar(candidate.source);
     } catch (error) {
       // A SidecarError's message starts with the sidecar's path already.
       report.rejected(candidate.source, "bad_sidecar", error instanceof SidecarError ? error.message : `${candidate.source}: ${(error as Error).message}`);
-      continue;
+      return undefined;
     }
-    if (!sidecar) {
-      yield candidate;
-      continue;
-    }
+    if (!sidecar) return candidate;
     if (sidecar.regions?.length) regionsBySource.set(candidate.source, sidecar.regions);
-    yield {
+    return {
       ...candidate,
       concepts: mergeConcepts(candidate.concepts, sidecar.concepts),
       metadata: { ...(candidate.metadata ?? {}), ...(sidecar.metadata ?? {}) },
       geo: sidecar.geo ?? candidate.geo,
     };
-  }
+  });
 }

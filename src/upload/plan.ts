@@ -1,6 +1,7 @@
 import type { BatchLimits } from "../plan/batcher.js";
 import type { IdFrom } from "../plan/ids.js";
-import type { Candidate, SourceReport } from "../sources/candidate.js";
+import type { SourceReport } from "../sources/candidate.js";
+import type { CandidateGroups } from "../sources/groups.js";
 import type { AnnotationSource } from "./annotations.js";
 import type { IdConflictPolicy } from "./conflicts.js";
 import type { InputDefaults } from "./request.js";
@@ -13,7 +14,7 @@ export interface Shard {
 
 /** What to upload and how: everything the CLI decided, as plain data. */
 export interface UploadPlan {
-  candidates: (report: SourceReport) => AsyncIterable<Candidate>;
+  candidates: (report: SourceReport) => CandidateGroups;
   idFrom: IdFrom;
   idPrefix: string;
   shard?: Shard;

@@ -4,6 +4,7 @@
  */
 import type { PlannedInput } from "../../src/plan/batcher.js";
 import type { Candidate } from "../../src/sources/candidate.js";
+import { inGroups } from "../../src/sources/groups.js";
 import { EventBus, type InputEvent, type UploadEvent } from "../../src/upload/events.js";
 import type { UploadPlan } from "../../src/upload/plan.js";
 import type { Accepted } from "../../src/validate/validate.js";
@@ -31,7 +32,7 @@ export async function collectGroups<T>(groups: AsyncIterable<readonly T[]>): Pro
 /** A plan for `candidates`: ids from paths, no prefix, one worker, `--id-conflict fail`, three processing attempts. */
 export function testPlan(candidates: readonly Candidate[] = [], overrides: Partial<UploadPlan> = {}): UploadPlan {
   return {
-    candidates: () => fromArray(candidates),
+    candidates: () => inGroups(fromArray(candidates)),
     idFrom: "path",
     idPrefix: "",
     batchLimits: { maxInputs: 128, maxBytes: 16 * 1024 * 1024 },

@@ -158,7 +158,7 @@ describe("discover", () => {
     const { bus, events } = recordingBus();
     // Stopped (a Ctrl-C) once two candidates were discovered, within the group of four.
     const stopped = (): boolean => events.filter((event) => event.type === "discovered").length >= 2;
-    const taken = (await collectGroups(discover(testPlan(candidates), fromArray(candidates), bus, undefined, stopped, false))).map((item) => item.candidate.source);
+    const taken = (await collectGroups(discover(testPlan(candidates), fromArray([candidates]), bus, undefined, stopped, false))).map((item) => item.candidate.source);
     expect(taken).toEqual(["/data/a.txt", "/data/b.txt"]);
     expect(events.at(-1)).toEqual({ type: "walk_done", discovered: 2 });
   });

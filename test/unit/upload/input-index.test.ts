@@ -96,14 +96,28 @@ describe("the job's input index", () => {
     writer.append({ ...ack(2), annotationsPending: true });
     writer.append({ type: "failed", id: "i3", source: "/x/3.jpg", fingerprint: "1:1", reason: "unreachable", message: "m", run: "r" });
     writer.close();
-    const glances = state.latest.glanceMany(["/x/0.jpg", "/x/1.jpg", "/x/2.jpg", "/x/3.jpg", "/x/4.jpg"]);
-    expect(Object.fromEntries(glances)).toEqual({
-      "/x/0.jpg": { fingerprint: "1:1", presentId: "i0" },
-      "/x/1.jpg": { fingerprint: "1:1", presentId: null },
-      "/x/2.jpg": { fingerprint: "1:1", presentId: null },
-      "/x/3.jpg": { fingerprint: "1:1", presentId: null },
-    });
+    const asked = ["/x/0.jpg", "/x/1.jpg", "/x/2.jpg", "/x/3.jpg", "/x/4.jpg"];
+    const expected = [["/x/0.jpg", "1:1", "i0"], ["/x/1.jpg", "1:1", null], ["/x/2.jpg", "1:1", null], ["/x/3.jpg", "1:1", null], undefined];
+    // In the order asked, whether found by a scan (in order) or one by one (out of order).
+    expect(state.latest.glanceMany(asked)).toEqual(expected);
+    expect(state.latest.glanceMany([...asked].reverse())).toEqual([...expected].reverse());
     expect(state.latest.get("/x/2.jpg")).toMatchObject({ id: "i2", annotationsPending: true });
+    state.latest.close();
+  });
+
+  it("finds sources in the index's order with a scan of their range, and any others one by one, returning only those asked for", async () => {
+    const state = await replayJobLog(newLog(), { create: true });
+    const sources = [...Array.from({ length: 100 }, (_, n) => `/x/${n}.jpg`), "/x/\ue000.jpg", "/x/😀.jpg"];
+    for (const source of sources) state.latest.set({ type: "ack", id: source, source, fingerprint: "1:1", status: "uploaded", run: "r" });
+    const glanced = (asked: string[]): Array<string | undefined> => state.latest.glanceMany(asked).map((glance) => glance?.[0]);
+    // A range holding a record not asked for (/x/11.jpg), and a source with no record.
+    expect(glanced(["/x/10.jpg", "/x/12.jpg", "/x/new.jpg"])).toEqual(["/x/10.jpg", "/x/12.jpg", undefined]);
+    // A range holding far more records than asked for, and sources out of order.
+    expect(glanced(["/x/0.jpg", "/x/99.jpg"])).toEqual(["/x/0.jpg", "/x/99.jpg"]);
+    expect(glanced(["/x/5.jpg", "/x/1.jpg"])).toEqual(["/x/5.jpg", "/x/1.jpg"]);
+    // In order for \`<\` (surrogates come before U+E000), out of order for SQLite's UTF-8 bytes.
+    expect(["/x/😀.jpg", "/x/\ue000.jpg"].sort()).toEqual(["/x/😀.jpg", "/x/\ue000.jpg"]);
+    expect(glanced(["/x/😀.jpg", "/x/\ue000.jpg"])).toEqual(["/x/😀.jpg", "/x/\ue000.jpg"]);
     state.latest.close();
   });
 
@@ -137,7 +151,7 @@ describe("the job's input index", () => {
     old.prepare("INSERT INTO meta (key, value) VALUES ('offset', ?)").run(readFileSync(path).length);
     old.close();
     const state = await replayJobLog(path);
-    expect(Object.fromEntries(state.latest.glanceMany(["/x/0.jpg"]))).toEqual({ "/x/0.jpg": { fingerprint: "1:1", presentId: "i0" } });
+    expect(state.latest.glanceMany(["/x/0.jpg"])).toEqual([["/x/0.jpg", "1:1", "i0"]]);
     expect(state.header?.job).toBe("j");
     state.latest.close();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunked } from "../../../src/upload/chunked.js";
+import { chunked } from "../../../src/sources/chunked.js";
 
 async function collect<T>(source: AsyncIterable<T[]>): Promise<T[][]> {
   const groups: T[][] = [];
