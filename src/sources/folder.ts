@@ -164,7 +164,8 @@ async function* walkWithGlobs(root: string, options: FolderOptions): AsyncGenera
     ignore: [...(options.exclude ?? [])],
     dot: options.hidden ?? false,
     followSymbolicLinks: options.followSymlinks ?? false,
-    onlyFiles: true,
+    // Folders are dropped below; special files and links that lead nowhere are reported there.
+    onlyFiles: false,
     baseNameMatch: true,
     caseSensitiveMatch: !(options.ignoreCase ?? false),
     // No stats from fast-glob: it would stat every entry of a folder before emitting any,
@@ -181,9 +182,15 @@ async function* walkWithGlobs(root: string, options: FolderOptions): AsyncGenera
     const entry = raw as unknown as fg.Entry;
     // fast-glob's paths are relative and normalised: joining them needs no resolve().
     const absolute = sep === "/" ? `${prefix}${entry.path}` : resolve(base, entry.path);
+    if (entry.dirent.isDirectory()) continue;
     if (!options.followSymlinks) {
+      // Links are counted as left out when their folder is listed.
       if (entry.dirent.isSymbolicLink()) continue;
-      // A regular file by its directory entry (fast-glob keeps only those): stat'ed by its first read.
+      if (!entry.dirent.isFile()) {
+        options.onSkip?.(absolute, "not_a_file");
+        continue;
+      }
+      // A regular file by its directory entry: stat'ed by its first read.
       yield unstatedFile(absolute, entry.path);
       continue;
     }

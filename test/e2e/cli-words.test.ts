@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +63,19 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
     // The summary counts them too.
     const json = await runCli(["folder", dir, "--dry-run", "--json"], isolatedEnv());
     expect(summaryOf(json.stdout)).toMatchObject({ hidden_files: 2, symlinks_skipped: 1, special_files: 0 });
+  });
+
+  it("a special file is counted as left out; a followed link that leads nowhere is reported, not dropped", async () => {
+    const dir = pictures();
+    execFileSync("mkfifo", [join(dir, "pipe")]);
+    symlinkSync(join(dir, "gone.jpg"), join(dir, "dangling.jpg"));
+    const walked = await runCli(["folder", dir, "--dry-run", "--json"], isolatedEnv());
+    expect(summaryOf(walked.stdout)).toMatchObject({ special_files: 1, symlinks_skipped: 1, rejected: 0 });
+    const followed = await runCli(["folder", dir, "--dry-run", "--json", "--follow-symlinks"], isolatedEnv());
+    const dangling = jsonLines(followed.stdout).find((line) => line.event === "input" && line.source === join(dir, "dangling.jpg"));
+    expect(dangling).toMatchObject({ status: "rejected", reason: "unreadable", message: `${join(dir, "dangling.jpg")}: cannot read the file the link leads to (ENOENT)` });
+    expect(summaryOf(followed.stdout)).toMatchObject({ rejected: 1 });
+    expect(followed.code).toBe(1);
   });
 
   it("urls at a terminal with no input says what it waits for, and Ctrl-C stops it", async () => {

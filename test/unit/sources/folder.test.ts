@@ -92,5 +92,9 @@ describe("walkFolder", () => {
     expect(rest).not.toContain("b/two.txt");
     expect(errors).toEqual([`${join(root, "b")} ENOENT folder`]);
     expect(skipped).toEqual([`${join(root, "pipe")} not_a_file`]);
+    // The same through globs.
+    const skippedByGlob: string[] = [];
+    await collect(walkFolder(root, { include: ["*"], onSkip: (path, why) => skippedByGlob.push(`${path} ${why}`) }));
+    expect(skippedByGlob).toEqual([`${join(root, "pipe")} not_a_file`]);
   });
 });
