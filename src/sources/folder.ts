@@ -2,7 +2,7 @@ import { readdirSync, realpath, statSync } from "node:fs";
 import type { Dirent, Stats } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
-import fg from "fast-glob";
+import type { Entry, FileSystemAdapter } from "fast-glob";
 import type { Candidate } from "./candidate.js";
 import { fileByteSource, fileFingerprint, unstatedFile } from "./file-bytes.js";
 import { GROUP_SIZE, inGroups, type CandidateGroups } from "./groups.js";
@@ -159,6 +159,8 @@ async function* walkWithGlobs(root: string, options: FolderOptions): AsyncGenera
       }));
     },
   };
+  // Loaded only for a walk with globs or followed links: other runs start without it.
+  const { default: fg } = await import("fast-glob");
   stream = fg.stream(options.include?.length ? [...options.include] : ["**"], {
     cwd: base,
     ignore: [...(options.exclude ?? [])],
@@ -176,10 +178,10 @@ async function* walkWithGlobs(root: string, options: FolderOptions): AsyncGenera
     // fast-glob dedupes through a set of every path it has found: memory that grows with
     // the tree. Only patterns with different bases can find a file twice.
     unique: (options.include?.length ?? 0) > 1,
-    fs: fsAdapter as unknown as fg.FileSystemAdapter,
+    fs: fsAdapter as unknown as FileSystemAdapter,
   }) as Readable;
   for await (const raw of stream) {
-    const entry = raw as unknown as fg.Entry;
+    const entry = raw as unknown as Entry;
     // fast-glob's paths are relative and normalised: joining them needs no resolve().
     const absolute = sep === "/" ? `${prefix}${entry.path}` : resolve(base, entry.path);
     if (entry.dirent.isDirectory()) continue;
