@@ -33,8 +33,3 @@ export async function* keepEach(groups: CandidateGroups, keep: (candidate: Candi
     if (kept.length > 0) yield kept;
   }
 }
-
-/** Every candidate, one at a time. */
-export async function* eachCandidate(groups: CandidateGroups): AsyncGenerator<Candidate> {
-  for await (const group of groups) yield* group;
-}
