@@ -1,4 +1,4 @@
-import type { EventListener, UploadEvent } from "../upload/events.js";
+import type { EventListener, InputStatus, UploadEvent } from "../upload/events.js";
 import { colorAllowed, formatBytes, formatSeconds, namesFile } from "./format.js";
 import { listProcessingFailures } from "./processing-failures.js";
 import { emptyProgress, PROBLEM_STATUSES, progressLine, progressLines, type Progress } from "./progress.js";
@@ -198,11 +198,11 @@ export function createReporter(options: ReporterOptions): Reporter {
  * once per input. Every line of a dry run says so, so that a script cannot take a
  * preview for a run.
  */
-export function inputLine(id: string | undefined, source: string, status: string, reason: string | undefined, message: string | undefined, dryRun: boolean | undefined): string {
+export function inputLine(id: string | undefined, source: string, status: InputStatus, reason: string | undefined, message: string | undefined, dryRun: boolean | undefined): string {
   const idPart = id === undefined ? "" : `,"id":${jsonString(id)}`;
   const reasonPart = reason === undefined ? "" : `,"reason":${jsonString(reason)}`;
   const messagePart = message === undefined ? "" : `,"message":${jsonString(message)}`;
-  return `{"event":"input"${idPart},"source":${jsonString(source)},"status":${jsonString(status)}${reasonPart}${messagePart}${dryRun ? `,"dry_run":true` : ""}}\n`;
+  return `{"event":"input"${idPart},"source":${jsonString(source)},"status":"${status}"${reasonPart}${messagePart}${dryRun ? `,"dry_run":true` : ""}}\n`;
 }
 
 /** What JSON escapes in a string: quotes, backslashes, control characters and lone surrogates. */

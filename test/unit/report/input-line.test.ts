@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { inputLine } from "../../../src/report/reporter.js";
+import type { InputStatus } from "../../../src/upload/events.js";
 
 describe("an input's JSON line", () => {
   it("is what JSON.stringify writes of the same fields, absent ones left out", () => {
-    const cases: Array<[string | undefined, string, string, string | undefined, string | undefined, boolean | undefined]> = [
+    const cases: Array<[string | undefined, string, InputStatus, string | undefined, string | undefined, boolean | undefined]> = [
       ["a_jpg", "/data/a.jpg", "uploaded", undefined, undefined, undefined],
       [undefined, "/data/\"quoted\"\\back\nslash.jpg", "rejected", "too_large", "/data/x: 21 MB is over the 20 MB limit", false],
       ["ü", "/dätä/猫 \u2028.png", "present", "unchanged_since_last_run", undefined, true],
