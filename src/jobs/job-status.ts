@@ -4,6 +4,7 @@ import { describeProblem, problemRecords } from "../upload/job-counts.js";
 import { JobLock } from "../upload/job-lock.js";
 import { JobLogWriter, type AckRecord, type JobState, type ProcessedRecord, type ProcessingFailedRecord } from "../upload/joblog.js";
 import { lookUpStatuses } from "../upload/look-up.js";
+import { SpilledList } from "./spilled-list.js";
 
 /** One input `status` names: not settled on the server, or one that never got in. */
 export interface StatusLine {
@@ -18,8 +19,8 @@ export interface JobStatus {
   /** Inputs the job put on the server (acknowledged, or failed processing there). */
   onServer: number;
   counts: { processed: number; pending: number; failed: number; missing: number; rejected: number; not_sent: number; conflicts: number };
-  /** Every input not settled on the server, then every one that never got in. */
-  lines: StatusLine[];
+  /** Every input not settled on the server, then every one that never got in (read once). */
+  lines: Iterable<StatusLine>;
   /** What `status --retry` sends again: missing, and failed processing (deleted first). */
   toResend: Array<AckRecord | ProcessingFailedRecord>;
 }
@@ -27,19 +28,24 @@ export interface JobStatus {
 /** Records read from the job's index at a time: what `status` holds in memory, whatever the size of the job. */
 const STATUS_PAGE = 10_000;
 
+/** Lines of unsettled inputs held in memory; more wait in a temporary file until they are shown. */
+const HELD_LINES = 10_000;
+
 /**
  * `status JOB`: looks every input the job put on the server up by id, and tells how
  * each stands, with the inputs the log says never got in. What it learns (processed,
  * processing failed) is written to the job log, unless a run of the job holds it. With
  * `deleteFailed`, the inputs that failed processing are deleted, for --retry to resend.
- * The job is read a page of inputs at a time, so a job of millions costs no more memory
- * than one of ten thousand (less its unsettled inputs, which are listed).
+ * The job is read a page of inputs at a time, and the lines of its unsettled inputs wait
+ * in a temporary file past the first 10,000, so a job of millions (all of them pending,
+ * just after its upload) costs no more memory than one of ten thousand. The inputs to
+ * send again for --retry are held in memory.
  */
-export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { deleteFailed: boolean; pageSize?: number }): Promise<JobStatus> {
+export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { deleteFailed: boolean; pageSize?: number; heldLines?: number }): Promise<JobStatus> {
   const pageSize = options.pageSize ?? STATUS_PAGE;
   const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
   let onServer = 0;
-  const unsettled: StatusLine[] = [];
+  const unsettled = new SpilledList<StatusLine>(options.heldLines ?? HELD_LINES);
   const toResend: Array<AckRecord | ProcessingFailedRecord> = [];
   const learned = new LearnedRecords(job);
   try {
@@ -55,10 +61,13 @@ export async function checkJobStatus(caller: Caller, job: { path: string; job: s
       }
       const reconciled = reconcile(mine, found);
       for (const key of Object.keys(counts) as Array<keyof typeof counts>) counts[key] += reconciled.counts[key];
-      unsettled.push(...reconciled.unsettled);
+      unsettled.push(reconciled.unsettled);
       toResend.push(...reconciled.toResend);
       learned.record(reconciled.learned);
     }
+  } catch (error) {
+    unsettled.close();
+    throw error;
   } finally {
     learned.close();
   }
@@ -67,9 +76,14 @@ export async function checkJobStatus(caller: Caller, job: { path: string; job: s
   return {
     onServer,
     counts: { ...counts, rejected: countOf("rejected"), not_sent: countOf("failed"), conflicts: countOf("conflict") },
-    lines: [...unsettled, ...logged],
+    lines: linesOf(unsettled, logged),
     toResend,
   };
+}
+
+function* linesOf(unsettled: SpilledList<StatusLine>, logged: readonly StatusLine[]): Generator<StatusLine> {
+  yield* unsettled.values();
+  yield* logged;
 }
 
 /** What the server says of each input the job put there: counts, the lines to show, what to record and what --retry sends. */

@@ -11,7 +11,7 @@ const header = { type: "header" as const, version: 1, job: "j", created: "now", 
 const ack = (n: number): AckRecord => ({ type: "ack", id: `i${String(n).padStart(2, "0")}`, source: `/x/${String(n).padStart(2, "0")}.jpg`, fingerprint: "1:1", status: "uploaded", digest: "d".repeat(64), batch: 1, run: "r" });
 
 /** A job of 25 acknowledged inputs and one kept, checked against a server on which i03 failed processing, i07 is pending and i11 is gone. */
-async function checked(deleteFailed: boolean) {
+async function checked(deleteFailed: boolean, heldLines?: number, pendingAll = false) {
   const path = join(mkdtempSync(join(tmpdir(), "cu-status-")), "job.jsonl");
   const first = await replayJobLog(path, { create: true });
   const writer = new JobLogWriter(path, first.latest);
@@ -29,12 +29,12 @@ async function checked(deleteFailed: boolean) {
       if (rpc !== "listInputs") return {};
       const ids = (request as { ids: string[] }).ids;
       looked.push(ids);
-      const codeOf = (id: string): number => (id === "i03" ? StatusCode.INPUT_FAILED : id === "i07" ? StatusCode.INPUT_PENDING : StatusCode.INPUT_SUCCESS);
+      const codeOf = (id: string): number => (id === "i03" ? StatusCode.INPUT_FAILED : id === "i07" || pendingAll ? StatusCode.INPUT_PENDING : StatusCode.INPUT_SUCCESS);
       return { inputs: ids.filter((id) => id !== "i11").map((id) => ({ id, status: statusOf(codeOf(id), id === "i03" ? "could not decode" : "") })) };
     },
   });
   const state = await replayJobLog(path);
-  const result = await checkJobStatus(callerOver(client), { path, job: "j", state }, { deleteFailed, pageSize: 10 });
+  const result = await checkJobStatus(callerOver(client), { path, job: "j", state }, { deleteFailed, pageSize: 10, heldLines });
   state.latest.close();
   return { result, looked, deleted, after: await replayJobLog(path) };
 }
@@ -47,7 +47,7 @@ describe("status, a page of the job at a time", () => {
     expect(looked.flat().sort()).toEqual(Array.from({ length: 25 }, (_, n) => ack(n).id));
     expect(result.onServer).toBe(25);
     expect(result.counts).toMatchObject({ processed: 22, pending: 1, failed: 1, missing: 1 });
-    expect(result.lines.map((line) => [line.id, line.status])).toEqual([
+    expect([...result.lines].map((line) => [line.id, line.status])).toEqual([
       ["i03", "processing_failed"],
       ["i07", "pending"],
       ["i11", "missing"],
@@ -58,6 +58,15 @@ describe("status, a page of the job at a time", () => {
     expect(after.latest.get("/x/03.jpg")).toMatchObject({ type: "processing_failed", attempts: 1 });
     expect(after.latest.get("/x/07.jpg")).toMatchObject({ type: "ack", status: "uploaded" });
     expect(after.latest.get("/x/30.jpg")).toMatchObject({ type: "ack", status: "kept" });
+  });
+
+  it("lists more unsettled inputs than it holds in memory, each once and in order, past a page", async () => {
+    // All but i03 (failed) and i11 (gone) are pending: 25 lines, more than the 4 held.
+    const { result } = await checked(false, 4, true);
+    expect(result.counts).toMatchObject({ processed: 0, pending: 23, failed: 1, missing: 1 });
+    const lines = [...result.lines];
+    expect(lines.map((line) => line.id)).toEqual(Array.from({ length: 25 }, (_, n) => ack(n).id));
+    expect(lines[3]).toEqual({ id: "i03", source: "/x/03.jpg", status: "processing_failed", reason: "processing_failed", message: "/x/03.jpg: INPUT_FAILED (30002): could not decode" });
   });
 
   it("with --retry deletes the inputs that failed processing", async () => {
