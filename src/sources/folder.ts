@@ -131,7 +131,10 @@ async function* walkWithGlobs(root: string, options: FolderOptions): AsyncGenera
         try {
           entries = readdirSync(path, readOptions) as Array<Dirent | string>;
         } catch (error) {
-          options.onError?.(resolve(path), codeOf(error), "folder");
+          // fast-glob lists a pattern's base folder (`nope/**` lists `nope`) whether it
+          // exists or not: that it does not is no error (the pattern matched nothing).
+          const code = codeOf(error);
+          if (code !== "ENOENT" && code !== "ENOTDIR") options.onError?.(resolve(path), code, "folder");
           return process.nextTick(callback, error as NodeJS.ErrnoException, []);
         }
         if (options.onSkip) {

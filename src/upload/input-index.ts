@@ -374,11 +374,10 @@ export class InputIndex {
 }
 
 /**
- * A source's latest record at a glance: its fingerprint, and its id if it was acknowledged
- * as uploaded, present or processed under its own id with nothing pending (a re-run finds
- * it present when the fingerprint still matches).
+ * A source's latest record at a glance, as its row holds it: its fingerprint, and its id
+ * if it was acknowledged as uploaded, present or processed under its own id with nothing
+ * pending (a re-run finds it present when the fingerprint still matches).
  */
-/** A source's row at a glance: its fingerprint, and its id when it is settled as present. */
 export type Glance = readonly [source: string, fingerprint: string, presentId: string | null];
 
 /** The layout of the index's tables (SQLite's user_version). */

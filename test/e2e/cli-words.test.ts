@@ -41,6 +41,11 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
     const nothing = await runCli(["folder", dir, "--include", "*.tiff", "--dry-run"], isolatedEnv());
     expect(nothing.stderr).toContain(`no file matches --include '*.tiff'`);
     expect(nothing.stderr).not.toContain("--ignore-case");
+    // A pattern under a folder that does not exist matches nothing: a warning, not an unreadable folder.
+    const noFolder = await runCli(["folder", dir, "--include", "nope/**", "--dry-run", "--json"], isolatedEnv());
+    expect(jsonLines(noFolder.stdout).filter((line) => line.event === "input")).toEqual([]);
+    expect(jsonLines(noFolder.stdout).at(-1)).toMatchObject({ event: "summary", rejected: 0 });
+    expect(noFolder.code).toBe(0);
   });
 
   it("an --exclude that matches nothing is a warning; one that matches is not", async () => {
