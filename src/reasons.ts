@@ -33,7 +33,7 @@ export type Reason = ReasonCode | PlatformReason;
 /** Every reason code of the tool's own, with what it means; the README's reason table lists each. */
 export const REASON_CODES: Readonly<Record<ReasonCode, string>> = {
   empty: "zero bytes, or a text of nothing but whitespace",
-  unreadable: "the bytes could not be read, or an image header is corrupt",
+  unreadable: "the bytes could not be read (or the folder listed, or the link followed), or an image header is corrupt",
   unsupported_format: "not a format the platform accepts",
   too_large: "over its kind's byte limit, or a request it cannot fit in",
   too_many_pixels: "an image over 85 megapixels",
