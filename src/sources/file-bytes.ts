@@ -54,8 +54,7 @@ class UnstatedFile {
 const FINGERPRINT: PropertyDescriptor = {
   enumerable: true,
   get(this: UnstatedFile): string {
-    const bytes = this.content.bytes;
-    return bytes.stat() ? fileFingerprint(bytes.size, bytes.mtimeMs) : "";
+    return this.content.bytes.fingerprint();
   },
 };
 
@@ -65,6 +64,7 @@ const UNKNOWN = -1;
 /** A class rather than closures: a job of millions of files makes one per file. */
 class FileBytes implements ByteSource {
   private whole: Buffer | undefined;
+  private madeFingerprint: string | undefined;
   mtimeMs = 0;
 
   constructor(
@@ -83,6 +83,12 @@ class FileBytes implements ByteSource {
     } catch {
       return false;
     }
+  }
+
+  /** Size + mtime as of the first stat or read, made once (a re-run compares it, then records it); empty while it cannot be stat'ed. */
+  fingerprint(): string {
+    if (this.madeFingerprint === undefined && this.stat()) this.madeFingerprint = fileFingerprint(this.knownSize, this.mtimeMs);
+    return this.madeFingerprint ?? "";
   }
 
   /** The size found at discovery or at the first read (0 for a file that cannot be stat'ed). */

@@ -33,17 +33,24 @@ export async function* discover(plan: UploadPlan, candidates: CandidateGroups, b
   const sharded = plan.shard && !plan.resend ? plan.shard : undefined;
   let count = 0;
   for await (const group of candidates) {
-    const mine = group.map((candidate) => ({ candidate, id: sharded ? provisionalId(plan, candidate) : undefined }));
-    const ours = sharded ? mine.filter(({ candidate, id }) => shardOf(id ?? candidate.relPath, sharded.count) === sharded.index) : mine;
-    const glances = state ? state.latest.glanceMany(ours.map(({ candidate }) => candidate.source)) : undefined;
+    // With --shard, this shard's candidates and their ids; otherwise the group as it is.
+    let ours = group;
+    let ids: Array<string | undefined> | undefined;
+    if (sharded) {
+      const all = group.map((candidate) => provisionalId(plan, candidate));
+      const mine = group.map((candidate, i) => shardOf(all[i] ?? candidate.relPath, sharded.count) === sharded.index);
+      ours = group.filter((_, i) => mine[i]);
+      ids = all.filter((_, i) => mine[i]);
+    }
+    const glances = state ? state.latest.glanceMany(ours.map((candidate) => candidate.source)) : undefined;
     // What was seen before is compared by its fingerprint: the files are stat'ed here, one
     // after another (a re-run of a million files took 3% less time than with a stat each
     // amid the work on it).
-    if (glances) for (let i = 0; i < ours.length; i++) if (glances[i]) void ours[i]!.candidate.fingerprint;
+    if (glances) for (let i = 0; i < ours.length; i++) if (glances[i]) void ours[i]!.fingerprint;
     // Passed on a group at a time: each stage between costs promises per item it passes.
     const passed: Discovered[] = [];
     for (let i = 0; i < ours.length; i++) {
-      const { candidate, id } = ours[i]!;
+      const candidate = ours[i]!;
       const wait = breaks.due();
       if (wait) await wait;
       if (stopped()) break;
@@ -84,7 +91,7 @@ export async function* discover(plan: UploadPlan, candidates: CandidateGroups, b
           continue;
       }
       // Made only now: on a re-run most inputs are settled above, and need no id.
-      passed.push({ candidate, id: sharded ? id : provisionalId(plan, candidate) });
+      passed.push({ candidate, id: ids ? ids[i] : provisionalId(plan, candidate) });
     }
     if (passed.length > 0) yield passed;
     if (stopped()) break;
