@@ -43,7 +43,7 @@ interface Listing {
 }
 
 async function* walkInOrder(base: string, options: FolderOptions): CandidateGroups {
-  const absoluteOf = sep === "/" ? (relPath: string): string => `${base === "/" ? "" : base}/${relPath}` : (relPath: string): string => join(base, relPath);
+  const absoluteOf = joinerFor(base);
   const stack: Listing[] = [];
   const enter = (relPrefix: string): void => {
     const path = relPrefix === "" ? base : absoluteOf(relPrefix.slice(0, -1));
@@ -81,6 +81,16 @@ async function* walkInOrder(base: string, options: FolderOptions): CandidateGrou
   if (group.length > 0) yield group;
 }
 
+/**
+ * Joins a normalised path relative to `base` (with `/`, as both walks make them) to it:
+ * where `/` is the separator, by concatenation, which needs no normalising again.
+ */
+function joinerFor(base: string): (relPath: string) => string {
+  if (sep !== "/") return (relPath) => join(base, relPath);
+  const prefix = base.endsWith("/") ? base : `${base}/`;
+  return (relPath) => `${prefix}${relPath}`;
+}
+
 function codeOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
@@ -108,7 +118,7 @@ type ReaddirCallback = (error: NodeJS.ErrnoException | null, entries: Array<Dire
 
 async function* walkWithGlobs(root: string, options: FolderOptions): AsyncGenerator<Candidate> {
   const base = resolve(root);
-  const prefix = base.endsWith("/") ? base : `${base}/`;
+  const absoluteOf = joinerFor(base);
   const seenDirs = new Set<string>();
   // fast-glob's stream does not wait for its reader: left alone it would list (and stat)
   // a whole tree into memory while uploads lag behind. Holding back each directory read
@@ -185,8 +195,7 @@ async function* walkWithGlobs(root: string, options: FolderOptions): AsyncGenera
   }) as Readable;
   for await (const raw of stream) {
     const entry = raw as unknown as Entry;
-    // fast-glob's paths are relative and normalised: joining them needs no resolve().
-    const absolute = sep === "/" ? `${prefix}${entry.path}` : resolve(base, entry.path);
+    const absolute = absoluteOf(entry.path);
     if (entry.dirent.isDirectory()) continue;
     if (!options.followSymlinks) {
       // Links are counted as left out when their folder is listed.
