@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import type { EncodedPostInputs } from "../api/post-inputs-request.js";
 
 /**
@@ -22,9 +22,10 @@ const PLACEHOLDER_BYTES = Buffer.from(DIGEST_PLACEHOLDER);
 
 /** The digest of content given as bytes or text, with the prompt sent beside it, if any. */
 export function digestOf(content: Uint8Array | string, prompt?: string): string {
-  const hash = typeof content === "string" ? createHash("sha256").update(content, "utf8") : createHash("sha256").update(content);
-  if (prompt !== undefined) hash.update("\0").update(prompt, "utf8");
-  return hash.digest("hex");
+  // Without a prompt, the one-shot hash: half the cost of a Hash object for a small file.
+  if (prompt === undefined) return hash("sha256", content, "hex");
+  const digest = typeof content === "string" ? createHash("sha256").update(content, "utf8") : createHash("sha256").update(content);
+  return digest.update("\0").update(prompt, "utf8").digest("hex");
 }
 
 /** What the digest adds to an input's metadata when encoded: its key, its value and their framing. */

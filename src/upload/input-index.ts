@@ -12,6 +12,9 @@ export const INDEX_FILES = [".index", ".index-wal", ".index-shm"] as const;
 /** Sources looked up in one query at most (SQLite allows 32,766 parameters). */
 const MAX_LOOKUP = 256;
 
+/** Plain acknowledgements written by one statement: one call into SQLite costs more than the row it writes. */
+const ACKS_PER_PUT = 16;
+
 /** A UTF-16 surrogate: half of a character beyond the BMP. */
 const SURROGATE = /[\ud800-\udfff]/;
 
@@ -32,6 +35,9 @@ const READ_CHUNK = 4 * 1024 * 1024;
 export class InputIndex {
   private readonly getStatement: Statement<[string], Row>;
   private readonly putStatement: Statement<[string, string, string | null, string | null, string | null, string | null]>;
+  private readonly putAcksStatement: Statement<unknown[]>;
+  /** Values of plain acknowledgements not written yet, `ACKS_PER_PUT` rows at most (see `put`). */
+  private pendingAcks: unknown[] = [];
   private readonly metaGet: Statement<[string], { value: number | string }>;
   private readonly metaPut: Statement<[string, number | string]>;
   private readonly otherPut: Statement<[string]>;
@@ -52,9 +58,10 @@ export class InputIndex {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
     `);
     this.getStatement = db.prepare<[string], Row>(`SELECT ${ROW} FROM inputs WHERE source = ?`).raw();
-    this.putStatement = db.prepare(
-      "INSERT INTO inputs (source, fingerprint, present_id, status, digest, record) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, present_id = excluded.present_id, status = excluded.status, digest = excluded.digest, record = excluded.record",
-    );
+    const upsert = (rows: number): string =>
+      `INSERT INTO inputs (source, fingerprint, present_id, status, digest, record) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, present_id = excluded.present_id, status = excluded.status, digest = excluded.digest, record = excluded.record`;
+    this.putStatement = db.prepare(upsert(1));
+    this.putAcksStatement = db.prepare(upsert(ACKS_PER_PUT));
     this.metaGet = db.prepare("SELECT value FROM meta WHERE key = ?");
     this.metaPut = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     this.otherPut = db.prepare("INSERT INTO others (record) VALUES (?)");
@@ -194,6 +201,7 @@ export class InputIndex {
   /** Sets a source's latest record directly (an index in memory, for tests and dry runs of new jobs). */
   set(record: InputRecord | ProcessedRecord): void {
     this.apply(record);
+    this.flushAcks();
   }
 
   /** A last line without its newline, seen by the last catch-up: counted, not folded, until the line is complete. */
@@ -247,8 +255,11 @@ export class InputIndex {
    */
   written(records: readonly JobRecord[], before: number, after: number): void {
     const write = this.db.transaction(() => {
+      // Values a failed fold left behind are in the log, and folded with it again.
+      this.pendingAcks = [];
       if (this.offset() !== before) return this.foldLog();
       for (const record of records) this.fold(record);
+      this.flushAcks();
       this.metaPut.run("offset", after);
       if (this.metaGet.get("head") === undefined && this.logPath) this.rememberHead(after);
     });
@@ -297,6 +308,7 @@ export class InputIndex {
   }
 
   private foldFrom(fd: number): void {
+    this.pendingAcks = [];
     const size = fstatSync(fd).size;
     let offset = this.offset();
     // Another log under the same name (shorter than what was folded, or starting with
@@ -326,6 +338,7 @@ export class InputIndex {
       offset += start;
       carry = Buffer.from(data.subarray(start));
     }
+    this.flushAcks();
     this.tornTail = carry.toString("utf8").trim() !== "";
     if (this.metaGet.get("head") === undefined && offset > 0) this.rememberHead(offset, fd);
     this.metaPut.run("offset", offset);
@@ -351,6 +364,8 @@ export class InputIndex {
   }
 
   private apply(record: InputRecord | ProcessedRecord): void {
+    // What follows may read the row this record replaces.
+    if (record.type === "rejected" || record.type === "processed") this.flushAcks();
     if (record.type === "rejected") {
       // This run could not read the source (gone, refused now): what the server holds
       // under its acknowledged id stays, and is what `status` looks up.
@@ -367,9 +382,32 @@ export class InputIndex {
     this.put(record);
   }
 
+  /**
+   * Writes a source's latest record. Plain acknowledgements, most of a job, wait to be
+   * written `ACKS_PER_PUT` to a statement; whoever folds records calls `flushAcks` before
+   * the index is read. A later row for the same source in one statement updates the
+   * earlier, so the order of records holds.
+   */
   private put(record: InputRecord): void {
-    if (isPlainAck(record)) this.putStatement.run(record.source, record.fingerprint, record.id, record.status, record.digest ?? null, null);
-    else this.putStatement.run(record.source, record.fingerprint, null, null, null, compact(record));
+    if (isPlainAck(record)) {
+      this.pendingAcks.push(record.source, record.fingerprint, record.id, record.status, record.digest ?? null, null);
+      if (this.pendingAcks.length === ACKS_PER_PUT * 6) this.flushAcks();
+      return;
+    }
+    this.flushAcks();
+    this.putStatement.run(record.source, record.fingerprint, null, null, null, compact(record));
+  }
+
+  private flushAcks(): void {
+    const values = this.pendingAcks;
+    if (values.length === 0) return;
+    this.pendingAcks = [];
+    if (values.length === ACKS_PER_PUT * 6) {
+      this.putAcksStatement.run(...values);
+      return;
+    }
+    const putOne = this.putStatement as Statement<unknown[]>;
+    for (let at = 0; at < values.length; at += 6) putOne.run(...values.slice(at, at + 6));
   }
 }
 

@@ -156,6 +156,39 @@ describe("the job's input index", () => {
     state.latest.close();
   });
 
+  it("keeps each source's latest record when a batch holds many acknowledgements and later records of the same sources", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, state.latest);
+    writer.append(header);
+    // More than one statement's worth of acks, each source acknowledged twice in one batch.
+    for (let n = 0; n < 40; n++) writer.append(ack(n));
+    for (let n = 0; n < 40; n++) writer.append({ ...ack(n, "2:2"), id: `again${n}` });
+    // An ack then a failure, a failure then an ack, an ack then a refusal to read it again.
+    writer.append({ type: "failed", source: "/x/3.jpg", fingerprint: "3:3", reason: "unreachable", message: "m", run: "r" });
+    writer.append({ type: "failed", source: "/x/50.jpg", fingerprint: "3:3", reason: "unreachable", message: "m", run: "r" });
+    writer.append(ack(50));
+    writer.append(ack(51));
+    writer.append({ type: "rejected", source: "/x/51.jpg", fingerprint: "", reason: "unreadable", message: "m", run: "r" });
+    writer.append({ type: "processed", id: "again7", source: "/x/7.jpg", run: "r" });
+    writer.sync();
+    writer.close();
+    for (const latest of [state.latest, (await replayJobLog(path)).latest]) {
+      expect(latest.size).toBe(42);
+      expect(latest.get("/x/39.jpg")).toMatchObject({ type: "ack", id: "again39", fingerprint: "2:2" });
+      expect(latest.get("/x/3.jpg")).toMatchObject({ type: "failed", fingerprint: "3:3" });
+      expect(latest.get("/x/50.jpg")).toMatchObject({ type: "ack", id: "i50" });
+      expect(latest.get("/x/51.jpg")).toMatchObject({ type: "ack", id: "i51" });
+      expect(latest.get("/x/7.jpg")).toMatchObject({ type: "ack", id: "again7", status: "processed" });
+    }
+    // Folded from the log alone, the index says the same.
+    for (const suffix of [".index", ".index-wal", ".index-shm"]) rmSync(`${path}${suffix}`, { force: true });
+    const rebuilt = (await replayJobLog(path)).latest;
+    expect(rebuilt.size).toBe(42);
+    expect(rebuilt.get("/x/7.jpg")).toMatchObject({ id: "again7", status: "processed" });
+    expect(rebuilt.get("/x/51.jpg")).toMatchObject({ type: "ack", id: "i51" });
+  });
+
   it("a dry run of a new job creates nothing", async () => {
     const path = newLog();
     const state = await replayJobLog(path);
