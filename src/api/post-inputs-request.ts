@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Audio, Data, Image, Input, Text, Video } from "../gen/clarifai/api/resources.js";
 import { PostInputsRequest } from "../gen/clarifai/api/service.js";
@@ -109,13 +110,30 @@ export function layOutPostInputsRequest(
   return layOut(request, inputs, piecesOf, allocate);
 }
 
-/** `layOutPostInputsRequest` for inputs as the uploader sends them. */
+/**
+ * `layOutPostInputsRequest` for inputs as the uploader sends them, written straight into
+ * the request's memory: each message's length is worked out first, then its fields are
+ * written in place, with no intermediate buffers.
+ */
 export function layOutUploadInputs(
   request: Omit<PostInputsRequest, "inputs">,
   inputs: readonly UploadInput[],
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): EncodedPostInputs {
-  return layOut(request, inputs, uploadPiecesOf, allocate);
+  const header = PostInputsRequest.encode({ ...request, inputs: [] }).finish();
+  const sizes = inputs.map(sizeOfUploadInput);
+  const total = sizes.reduce((sum, size) => sum + fieldLength(INPUTS_FIELD, size.length), header.byteLength);
+  const memory = allocate(FRAME_HEADER_BYTES + total);
+  const buffer = afterFrameHeader(memory);
+  buffer.set(header, 0);
+  let offset = header.byteLength;
+  const ranges = inputs.map((input, index) => {
+    const start = offset;
+    const size = sizes[index]!;
+    offset = writeUploadInput(buffer, writeHeader(buffer, offset, INPUTS_FIELD, size.length), input, size);
+    return { start, end: offset, slotSize: input.slotSize ?? 0 };
+  });
+  return new EncodedPostInputs(memory, buffer, header.byteLength, ranges);
 }
 
 function layOut<T>(
@@ -188,111 +206,183 @@ function piecesOf({ message, content }: InputLayout, writer: BinaryWriter): Inpu
   };
 }
 
-/** Wire tags (field number and type) of the fields an UploadInput sets. */
-const TAG = {
-  inputId: (1 << 3) | LENGTH_DELIMITED,
-  datasetId: (7 << 3) | LENGTH_DELIMITED,
-  concept: (3 << 3) | LENGTH_DELIMITED,
-  conceptId: (1 << 3) | LENGTH_DELIMITED,
-  conceptName: (2 << 3) | LENGTH_DELIMITED,
-  conceptValue: (3 << 3) | 5,
-  metadata: (5 << 3) | LENGTH_DELIMITED,
-  geo: (6 << 3) | LENGTH_DELIMITED,
-  geoPoint: (1 << 3) | LENGTH_DELIMITED,
-  longitude: (1 << 3) | 5,
-  latitude: (2 << 3) | 5,
-  prompt: (13 << 3) | LENGTH_DELIMITED,
-  textRaw: (1 << 3) | LENGTH_DELIMITED,
-} as const;
+/** Field numbers of what an UploadInput sets, in Input, Data, Concept, Geo, GeoPoint and Text. */
+const FIELD = { inputId: 1, datasetId: 7, concept: 3, conceptId: 1, conceptName: 2, conceptValue: 3, metadata: 5, geo: 6, geoPoint: 1, longitude: 1, latitude: 2, prompt: 13, textRaw: 1 } as const;
 /** A media message's `url` and `allow_duplicate_url`; a Text's are 2 and 3. */
 const URL_FIELDS = { media: { url: 1, allowDuplicateUrl: 4 }, text: { url: 2, allowDuplicateUrl: 3 } } as const;
+/** Wire types besides LENGTH_DELIMITED. */
+const VARINT = 0;
+const FIXED64 = 1;
+const FIXED32 = 5;
 
-function uploadPiecesOf(upload: UploadInput, writer: BinaryWriter): InputPieces {
-  if (upload.id !== "") writer.uint32(TAG.inputId).string(upload.id);
-  for (const id of upload.datasetIds) writer.uint32(TAG.datasetId).string(id);
-  const input = writer.finish();
+/** An UploadInput's encoded lengths: the input's, its Data's and its content message's (the slot included). */
+interface UploadInputSize {
+  length: number;
+  data: number;
+  content: number;
+}
 
-  for (const concept of upload.concepts) {
-    writer.uint32(TAG.concept).fork();
-    if (concept.id !== "") writer.uint32(TAG.conceptId).string(concept.id);
-    if (concept.name !== "") writer.uint32(TAG.conceptName).string(concept.name);
-    if (concept.value !== 0) writer.uint32(TAG.conceptValue).float(concept.value);
-    writer.join();
-  }
+function sizeOfUploadInput(upload: UploadInput): UploadInputSize {
+  let inputFields = upload.id !== "" ? stringFieldLength(upload.id) : 0;
+  for (const id of upload.datasetIds) inputFields += stringFieldLength(id);
+  let dataFields = 0;
+  for (const concept of upload.concepts) dataFields += fieldLength(FIELD.concept, conceptLength(concept));
   // Written even when empty, as the generated encoding does for a metadata object.
-  writeStruct(writer.uint32(TAG.metadata).fork(), upload.metadata).join();
-  if (upload.geo) {
-    writer.uint32(TAG.geo).fork().uint32(TAG.geoPoint).fork();
-    if (upload.geo.longitude !== 0) writer.uint32(TAG.longitude).float(upload.geo.longitude);
-    if (upload.geo.latitude !== 0) writer.uint32(TAG.latitude).float(upload.geo.latitude);
-    writer.join().join();
-  }
-  if (upload.prompt !== undefined) {
-    writer.uint32(TAG.prompt).fork();
-    if (upload.prompt !== "") writer.uint32(TAG.textRaw).string(upload.prompt);
-    writer.join();
-  }
-  const dataFields = writer.finish();
-
-  const { kind, url, allowDuplicateUrl, raw } = upload.content;
-  const fields = CONTENT_FIELDS[kind];
-  const urlFields = kind === "text" ? URL_FIELDS.text : URL_FIELDS.media;
-  if (raw !== undefined && raw !== "") writer.uint32((1 << 3) | LENGTH_DELIMITED).string(raw);
-  if (url !== undefined && url !== "") writer.uint32((urlFields.url << 3) | LENGTH_DELIMITED).string(url);
-  if (allowDuplicateUrl === true) writer.uint32(urlFields.allowDuplicateUrl << 3).bool(true);
-  const contentFields = writer.finish();
-
-  const size = upload.slotSize;
-  const contentLength = contentFields.byteLength + (size === undefined ? 0 : fieldLength(fields.bytes, size));
-  const dataLength = dataFields.byteLength + fieldLength(fields.inData, contentLength);
-  return {
-    length: input.byteLength + fieldLength(DATA_FIELD, dataLength),
-    input,
-    data: { fields: dataFields, length: dataLength },
-    content: { field: fields.inData, fields: contentFields, bytesField: fields.bytes, size, length: contentLength },
-  };
+  dataFields += fieldLength(FIELD.metadata, structLength(upload.metadata));
+  if (upload.geo) dataFields += fieldLength(FIELD.geo, fieldLength(FIELD.geoPoint, geoPointLength(upload.geo)));
+  if (upload.prompt !== undefined) dataFields += fieldLength(FIELD.prompt, upload.prompt !== "" ? stringFieldLength(upload.prompt) : 0);
+  const { raw, url, allowDuplicateUrl } = upload.content;
+  let content = 0;
+  if (raw !== undefined && raw !== "") content += stringFieldLength(raw);
+  if (url !== undefined && url !== "") content += stringFieldLength(url);
+  if (allowDuplicateUrl === true) content += 2;
+  const fields = CONTENT_FIELDS[upload.content.kind];
+  if (upload.slotSize !== undefined) content += fieldLength(fields.bytes, upload.slotSize);
+  const data = dataFields + fieldLength(fields.inData, content);
+  return { length: inputFields + fieldLength(DATA_FIELD, data), data, content };
 }
 
 /**
- * A google.protobuf.Struct of a JSON-like object, as the generated `Struct.wrap` and
- * `Struct.encode` write it (keys whose value is undefined are left out), without the
- * wrapper objects they build for every value.
+ * Writes an input's fields at `offset` in the order the generated encoding does, except
+ * that the content message's bytes field comes last (its slot, left unwritten); returns
+ * the offset after the slot.
  */
-function writeStruct(writer: BinaryWriter, object: Readonly<Record<string, unknown>>): BinaryWriter {
+function writeUploadInput(buffer: Buffer, offset: number, upload: UploadInput, size: UploadInputSize): number {
+  let at = offset;
+  if (upload.id !== "") at = writeStringField(buffer, at, FIELD.inputId, upload.id);
+  for (const id of upload.datasetIds) at = writeStringField(buffer, at, FIELD.datasetId, id);
+  at = writeHeader(buffer, at, DATA_FIELD, size.data);
+  for (const concept of upload.concepts) {
+    at = writeHeader(buffer, at, FIELD.concept, conceptLength(concept));
+    if (concept.id !== "") at = writeStringField(buffer, at, FIELD.conceptId, concept.id);
+    if (concept.name !== "") at = writeStringField(buffer, at, FIELD.conceptName, concept.name);
+    if (concept.value !== 0) at = buffer.writeFloatLE(concept.value, writeVarint(buffer, at, (FIELD.conceptValue << 3) | FIXED32));
+  }
+  at = writeStruct(buffer, writeHeader(buffer, at, FIELD.metadata, structLength(upload.metadata)), upload.metadata);
+  if (upload.geo) {
+    const point = geoPointLength(upload.geo);
+    at = writeHeader(buffer, writeHeader(buffer, at, FIELD.geo, fieldLength(FIELD.geoPoint, point)), FIELD.geoPoint, point);
+    if (upload.geo.longitude !== 0) at = buffer.writeFloatLE(upload.geo.longitude, writeVarint(buffer, at, (FIELD.longitude << 3) | FIXED32));
+    if (upload.geo.latitude !== 0) at = buffer.writeFloatLE(upload.geo.latitude, writeVarint(buffer, at, (FIELD.latitude << 3) | FIXED32));
+  }
+  if (upload.prompt !== undefined) {
+    at = writeHeader(buffer, at, FIELD.prompt, upload.prompt !== "" ? stringFieldLength(upload.prompt) : 0);
+    if (upload.prompt !== "") at = writeStringField(buffer, at, FIELD.textRaw, upload.prompt);
+  }
+  const { kind, raw, url, allowDuplicateUrl } = upload.content;
+  const fields = CONTENT_FIELDS[kind];
+  const urlFields = kind === "text" ? URL_FIELDS.text : URL_FIELDS.media;
+  at = writeHeader(buffer, at, fields.inData, size.content);
+  if (raw !== undefined && raw !== "") at = writeStringField(buffer, at, 1, raw);
+  if (url !== undefined && url !== "") at = writeStringField(buffer, at, urlFields.url, url);
+  if (allowDuplicateUrl === true) at = writeVarint(buffer, writeVarint(buffer, at, (urlFields.allowDuplicateUrl << 3) | VARINT), 1);
+  if (upload.slotSize !== undefined) at = writeHeader(buffer, at, fields.bytes, upload.slotSize) + upload.slotSize;
+  return at;
+}
+
+function conceptLength(concept: UploadInput["concepts"][number]): number {
+  return (concept.id !== "" ? stringFieldLength(concept.id) : 0) + (concept.name !== "" ? stringFieldLength(concept.name) : 0) + (concept.value !== 0 ? 5 : 0);
+}
+
+function geoPointLength(geo: NonNullable<UploadInput["geo"]>): number {
+  return (geo.longitude !== 0 ? 5 : 0) + (geo.latitude !== 0 ? 5 : 0);
+}
+
+/**
+ * The length of a google.protobuf.Struct of a JSON-like object, as the generated
+ * `Struct.wrap` and `Struct.encode` write it (keys whose value is undefined are left out).
+ */
+function structLength(object: Readonly<Record<string, unknown>>): number {
+  let length = 0;
   for (const key of Object.keys(object)) {
     const value = object[key];
-    if (value === undefined) continue;
-    writer.uint32((1 << 3) | LENGTH_DELIMITED).fork();
-    if (key !== "") writer.uint32((1 << 3) | LENGTH_DELIMITED).string(key);
-    writeValue(writer.uint32((2 << 3) | LENGTH_DELIMITED).fork(), value).join();
-    writer.join();
+    if (value !== undefined) length += fieldLength(1, entryLength(key, value));
   }
-  return writer;
+  return length;
+}
+
+/** A Struct's entry: its key (field 1, left out when empty) and its Value (field 2). */
+function entryLength(key: string, value: unknown): number {
+  return (key !== "" ? stringFieldLength(key) : 0) + fieldLength(2, valueLength(value));
 }
 
 /** A google.protobuf.Value: null, number, string, bool, struct or list. */
-function writeValue(writer: BinaryWriter, value: unknown): BinaryWriter {
-  if (value === null) return writer.uint32(1 << 3).int32(0);
+function valueLength(value: unknown): number {
+  if (value === null) return 2;
   switch (typeof value) {
     case "number":
-      return writer.uint32((2 << 3) | 1).double(value);
+      return 9;
     case "string":
-      return writer.uint32((3 << 3) | LENGTH_DELIMITED).string(value);
+      return stringFieldLength(value);
     case "boolean":
-      return writer.uint32(4 << 3).bool(value);
+      return 2;
     case "undefined":
-      return writer;
+      return 0;
     case "object":
-      if (Array.isArray(value)) {
-        writer.uint32((6 << 3) | LENGTH_DELIMITED).fork();
-        for (const item of value) writeValue(writer.uint32((1 << 3) | LENGTH_DELIMITED).fork(), item).join();
-        return writer.join();
-      }
-      return writeStruct(writer.uint32((5 << 3) | LENGTH_DELIMITED).fork(), value as Record<string, unknown>).join();
+      if (Array.isArray(value)) return fieldLength(6, value.reduce((sum: number, item: unknown) => sum + fieldLength(1, valueLength(item)), 0));
+      return fieldLength(5, structLength(value as Record<string, unknown>));
     default:
       throw new Error(`Unsupported any value type: ${typeof value}`);
   }
 }
+
+function writeStruct(buffer: Buffer, offset: number, object: Readonly<Record<string, unknown>>): number {
+  let at = offset;
+  for (const key of Object.keys(object)) {
+    const value = object[key];
+    if (value === undefined) continue;
+    at = writeHeader(buffer, at, 1, entryLength(key, value));
+    if (key !== "") at = writeStringField(buffer, at, 1, key);
+    at = writeValue(buffer, writeHeader(buffer, at, 2, valueLength(value)), value);
+  }
+  return at;
+}
+
+function writeValue(buffer: Buffer, offset: number, value: unknown): number {
+  if (value === null) return writeVarint(buffer, writeVarint(buffer, offset, (1 << 3) | VARINT), 0);
+  switch (typeof value) {
+    case "number":
+      return buffer.writeDoubleLE(value, writeVarint(buffer, offset, (2 << 3) | FIXED64));
+    case "string":
+      return writeStringField(buffer, offset, 3, value);
+    case "boolean":
+      return writeVarint(buffer, writeVarint(buffer, offset, (4 << 3) | VARINT), value ? 1 : 0);
+    case "undefined":
+      return offset;
+    case "object": {
+      if (Array.isArray(value)) {
+        const list = value.reduce((sum: number, item: unknown) => sum + fieldLength(1, valueLength(item)), 0);
+        let at = writeHeader(buffer, offset, 6, list);
+        for (const item of value) at = writeValue(buffer, writeHeader(buffer, at, 1, valueLength(item)), item);
+        return at;
+      }
+      const struct = value as Record<string, unknown>;
+      return writeStruct(buffer, writeHeader(buffer, offset, 5, structLength(struct)), struct);
+    }
+    default:
+      throw new Error(`Unsupported any value type: ${typeof value}`);
+  }
+}
+
+/** The encoded length of a string field: its tag, its UTF-8 length and its UTF-8 (every field written here has a number under 16, a one-byte tag). */
+function stringFieldLength(text: string): number {
+  const bytes = Buffer.byteLength(text, "utf8");
+  return 1 + varintLength(bytes) + bytes;
+}
+
+function writeStringField(buffer: Buffer, offset: number, field: number, text: string): number {
+  const bytes = Buffer.byteLength(text, "utf8");
+  const at = writeHeader(buffer, offset, field, bytes);
+  // Short ASCII (ids, file names, most keys) is copied here: cheaper than a call into the runtime.
+  if (bytes === text.length && bytes <= SHORT_ASCII) {
+    for (let i = 0; i < bytes; i++) buffer[at + i] = text.charCodeAt(i);
+    return at + bytes;
+  }
+  return at + buffer.write(text, at, bytes, "utf8");
+}
+
+/** The longest ASCII string `writeStringField` copies a character at a time. */
+const SHORT_ASCII = 64;
 
 function encodeWithoutBytes(kind: ContentKind, data: Data, writer: BinaryWriter): Uint8Array {
   if (kind === "image") return Image.encode({ ...Image.fromPartial(data.image ?? {}), base64: EMPTY }, writer).finish();

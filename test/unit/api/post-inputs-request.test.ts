@@ -103,7 +103,17 @@ describe("layOutPostInputsRequest", () => {
 
 describe("layOutUploadInputs", () => {
   const header = { userAppId: { userId: "me", appId: "app" }, inputsAddJobId: "job-1", inputIdConflictResolution: 0 };
-  const metadata = { filename: "photo.jpg", "": "empty key", gone: undefined, nested: { list: [1, "two", null, true, { deep: [] }], none: null }, flag: false, ratio: -0.125 };
+  const metadata = {
+    filename: "photo.jpg",
+    "": "empty key",
+    gone: undefined,
+    nested: { list: [1, "two", null, true, { deep: [] }], none: null },
+    flag: false,
+    ratio: -0.125,
+    // Strings past the short ASCII the encoder copies itself, and beyond ASCII.
+    long: "x".repeat(200),
+    "légende 🐈": "Grüße, 世界",
+  };
 
   it("encodes what the uploader sets as the generated encoding of the same inputs does", () => {
     const image = bytes(300, 1);
