@@ -6,10 +6,11 @@ import { DEFAULT_RATE_LIMIT_RPS } from "../validate/limits.js";
 import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { inGroups, keepEach, type CandidateGroups } from "../sources/groups.js";
-import { jobLogPath, listJobs, replayJobLog, type AckRecord, type JobHeader, type JobState, type ProcessingFailedRecord } from "../upload/joblog.js";
+import { jobLogPath, listJobs, replayJobLog, type JobHeader, type JobState } from "../upload/joblog.js";
 import { countInputs, describeProblem, problemRecords, type JobCounts } from "../upload/job-counts.js";
 import { callerFor } from "../upload/caller-for.js";
 import { checkJobStatus, type JobStatus } from "../jobs/job-status.js";
+import type { ResendSet } from "../jobs/resend-set.js";
 import { EXIT } from "../report/exit-codes.js";
 import { describeTarget } from "../report/summary.js";
 import { statSync } from "node:fs";
@@ -35,6 +36,9 @@ function savedGlobals(header: JobHeader, now: GlobalOptions): GlobalOptions {
   const saved = header.options as GlobalOptions;
   return { ...now, api: now.api ?? saved.api, user: now.user ?? saved.user, app: now.app ?? saved.app, context: now.context ?? saved.context, insecure: now.insecure ?? saved.insecure };
 }
+
+/** Problems `log show` lists without --json; it counts the rest. */
+const SHOWN_PROBLEMS = 50;
 
 function write(global: GlobalOptions, value: object, text: string): void {
   process.stdout.write(global.json ? `${JSON.stringify(value)}\n` : `${text}\n`);
@@ -86,11 +90,21 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const global = command.optsWithGlobals<GlobalOptions>();
         const { header, state, path } = await openJob(job);
         const counts = countInputs(state);
-        const problems = problemRecords(state).map(describeProblem);
         if (global.json) {
-          write(global, { event: "job", job: header.job, path, header, runs: state.ends.map((end) => end.summary), batches: state.batches, corrupt_lines: state.corruptLines, ...counts, problems }, "");
+          // One object whose problems, the last field, are written as they are read: a job
+          // of millions of failures is never held in memory.
+          const job = JSON.stringify({ event: "job", job: header.job, path, header, runs: state.ends.map((end) => end.summary), batches: state.batches, corrupt_lines: state.corruptLines, ...counts });
+          process.stdout.write(`${job.slice(0, -1)},"problems":[`);
+          let first = true;
+          for (const record of problemRecords(state)) {
+            process.stdout.write(`${first ? "" : ","}${JSON.stringify(describeProblem(record))}`);
+            first = false;
+          }
+          process.stdout.write("]}\n");
           return EXIT.ok;
         }
+        const problems = problemRecords(state, SHOWN_PROBLEMS);
+        const problemCount = counts.processing_failed + counts.failed + counts.rejected + counts.conflicts;
         const lines = [
           `job        ${header.job}`,
           `log        ${path}`,
@@ -100,8 +114,13 @@ export function jobCommands(runner: CommandRunner): Command[] {
           `inputs     ${countsLine(counts)}`,
         ];
         if (state.corruptLines > 0) lines.push(`note       ${state.corruptLines} unreadable line(s) ignored`);
-        for (const problem of problems.slice(0, 50)) lines.push(`  ! ${problem.status} [${problem.reason}] ${problem.message}`);
-        if (problems.length > 50) lines.push(`  ... and ${problems.length - 50} more (see --json)`);
+        let shown = 0;
+        for (const record of problems) {
+          const problem = describeProblem(record);
+          lines.push(`  ! ${problem.status} [${problem.reason}] ${problem.message}`);
+          if (++shown === SHOWN_PROBLEMS) break;
+        }
+        if (problemCount > shown) lines.push(`  ... and ${problemCount - shown} more (see --json)`);
         process.stdout.write(`${lines.join("\n")}\n`);
         return EXIT.ok;
       });
@@ -135,9 +154,14 @@ export function jobCommands(runner: CommandRunner): Command[] {
         for (const line of checked.lines) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
         const problems = counts.failed + counts.missing + counts.rejected + counts.not_sent + counts.conflicts;
         if (!flags.retry) return problems > 0 ? EXIT.someFailed : EXIT.ok;
-        if (checked.toResend.length === 0) return EXIT.ok;
-        const options = { ...saved, job: header.job, jobLog: path };
-        return runUploadCommand(resendCommand(header, checked.toResend), options, global);
+        const { toResend } = checked;
+        try {
+          if (toResend.size === 0) return EXIT.ok;
+          const options = { ...saved, job: header.job, jobLog: path };
+          return await runUploadCommand(resendCommand(header, toResend), options, global);
+        } finally {
+          toResend.close();
+        }
       });
     });
 
@@ -162,7 +186,7 @@ function parseRps(saved: string | undefined): number {
  * too). A job that read its list from stdin cannot be read again: its files and URLs are
  * taken from the sources the log recorded.
  */
-function resendCommand(header: JobHeader, records: ReadonlyArray<AckRecord | ProcessingFailedRecord>): UploadCommand {
+function resendCommand(header: JobHeader, records: ResendSet): UploadCommand {
   let original: UploadCommand;
   try {
     original = uploadCommandFor(header.command, header.args, header.options);
@@ -174,12 +198,11 @@ function resendCommand(header: JobHeader, records: ReadonlyArray<AckRecord | Pro
 }
 
 /** The candidates of `records` among those `source` makes; a record whose source is gone is rejected, not lost. */
-async function* onlyThese(records: ReadonlyArray<AckRecord | ProcessingFailedRecord>, source: UploadCommand["candidates"], report: SourceReport): CandidateGroups {
-  const wanted = new Map(records.map((record) => [record.source, record]));
+async function* onlyThese(wanted: ResendSet, source: UploadCommand["candidates"], report: SourceReport): CandidateGroups {
   // What the source says of the inputs not being re-sent was said by the runs that sent them.
   const quiet: SourceReport = {
     rejected(from, reason, message) {
-      if (!wanted.delete(from)) return;
+      if (wanted.take(from) === undefined) return;
       report.rejected(from, reason, message);
     },
     warning(from, message) {
@@ -187,17 +210,15 @@ async function* onlyThese(records: ReadonlyArray<AckRecord | ProcessingFailedRec
     },
   };
   yield* keepEach(source(quiet), (candidate) => {
-    const record = wanted.get(candidate.source);
-    if (record === undefined) return undefined;
-    wanted.delete(candidate.source);
-    return { ...candidate, id: record.id };
+    const record = wanted.take(candidate.source);
+    return record === undefined ? undefined : { ...candidate, id: record.id };
   });
-  for (const gone of wanted.keys()) report.rejected(gone, "source_gone", `${gone}: no longer found in the job's source; it cannot be sent again`);
+  for (const { source: gone } of wanted.remaining()) report.rejected(gone, "source_gone", `${gone}: no longer found in the job's source; it cannot be sent again`);
 }
 
 /** Candidates for inputs to send again under their old ids, from the sources the log recorded. */
-async function* recordedSources(records: ReadonlyArray<AckRecord | ProcessingFailedRecord>): AsyncGenerator<Candidate> {
-  for (const record of records) {
+async function* recordedSources(records: ResendSet): AsyncGenerator<Candidate> {
+  for (const record of records.remaining()) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(record.source)) {
       yield { source: record.source, relPath: record.source, id: record.id, content: { kind: "url", url: record.source }, fingerprint: record.fingerprint };
       continue;

@@ -1,9 +1,10 @@
 import type { Caller } from "../api/caller.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
-import { describeProblem, problemRecords } from "../upload/job-counts.js";
+import { countInputs, describeProblem, problemRecords } from "../upload/job-counts.js";
 import { JobLock } from "../upload/job-lock.js";
 import { JobLogWriter, type AckRecord, type JobState, type ProcessedRecord, type ProcessingFailedRecord } from "../upload/joblog.js";
 import { lookUpStatuses } from "../upload/look-up.js";
+import { ResendSet } from "./resend-set.js";
 import { SpilledList } from "./spilled-list.js";
 
 /** One input `status` names: not settled on the server, or one that never got in. */
@@ -21,8 +22,8 @@ export interface JobStatus {
   counts: { processed: number; pending: number; failed: number; missing: number; rejected: number; not_sent: number; conflicts: number };
   /** Every input not settled on the server, then every one that never got in (read once). */
   lines: Iterable<StatusLine>;
-  /** What `status --retry` sends again: missing, and failed processing (deleted first). */
-  toResend: Array<AckRecord | ProcessingFailedRecord>;
+  /** What `status --retry` sends again: missing, and failed processing (deleted first). Closed by whoever sends them. */
+  toResend: ResendSet;
 }
 
 /** Records read from the job's index at a time: what `status` holds in memory, whatever the size of the job. */
@@ -38,15 +39,15 @@ const HELD_LINES = 10_000;
  * `deleteFailed`, the inputs that failed processing are deleted, for --retry to resend.
  * The job is read a page of inputs at a time, and the lines of its unsettled inputs wait
  * in a temporary file past the first 10,000, so a job of millions (all of them pending,
- * just after its upload) costs no more memory than one of ten thousand. The inputs to
- * send again for --retry are held in memory.
+ * just after its upload) costs no more memory than one of ten thousand. So do the inputs
+ * to send again for --retry, past the first 10,000 (see ResendSet).
  */
 export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { deleteFailed: boolean; pageSize?: number; heldLines?: number }): Promise<JobStatus> {
   const pageSize = options.pageSize ?? STATUS_PAGE;
   const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
   let onServer = 0;
   const unsettled = new SpilledList<StatusLine>(options.heldLines ?? HELD_LINES);
-  const toResend: Array<AckRecord | ProcessingFailedRecord> = [];
+  const toResend = new ResendSet();
   const learned = new LearnedRecords(job);
   try {
     for (let page = job.state.latest.page(undefined, pageSize); page.length > 0; page = job.state.latest.page(page.at(-1)?.source, pageSize)) {
@@ -62,28 +63,29 @@ export async function checkJobStatus(caller: Caller, job: { path: string; job: s
       const reconciled = reconcile(mine, found);
       for (const key of Object.keys(counts) as Array<keyof typeof counts>) counts[key] += reconciled.counts[key];
       unsettled.push(reconciled.unsettled);
-      toResend.push(...reconciled.toResend);
+      toResend.add(reconciled.toResend);
       learned.record(reconciled.learned);
     }
   } catch (error) {
     unsettled.close();
+    toResend.close();
     throw error;
   } finally {
     learned.close();
   }
-  const logged = problemRecords(job.state).filter((record) => record.type !== "processing_failed").map(describeProblem);
-  const countOf = (status: string): number => logged.filter((line) => line.status === status).length;
+  const logged = countInputs(job.state);
   return {
     onServer,
-    counts: { ...counts, rejected: countOf("rejected"), not_sent: countOf("failed"), conflicts: countOf("conflict") },
-    lines: linesOf(unsettled, logged),
+    counts: { ...counts, rejected: logged.rejected, not_sent: logged.failed, conflicts: logged.conflicts },
+    lines: linesOf(unsettled, job.state, pageSize),
     toResend,
   };
 }
 
-function* linesOf(unsettled: SpilledList<StatusLine>, logged: readonly StatusLine[]): Generator<StatusLine> {
+/** The unsettled inputs, then those that never got in, read from the index as they are shown. */
+function* linesOf(unsettled: SpilledList<StatusLine>, state: JobState, pageSize: number): Generator<StatusLine> {
   yield* unsettled.values();
-  yield* logged;
+  for (const record of problemRecords(state, pageSize)) if (record.type !== "processing_failed") yield describeProblem(record);
 }
 
 /** What the server says of each input the job put there: counts, the lines to show, what to record and what --retry sends. */

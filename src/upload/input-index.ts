@@ -176,13 +176,18 @@ export class InputIndex {
     return rows.map(recordOf);
   }
 
-  /** The sources whose latest record is not an acknowledgement: failures, rejections, conflicts. */
-  problems(): InputRecord[] {
-    return this.db
-      .prepare<[], Row>(`SELECT ${ROW} FROM inputs WHERE record IS NOT NULL AND json_extract(record, '$.type') <> 'ack'`)
-      .raw()
-      .all()
-      .map(recordOf);
+  /**
+   * Up to `limit` sources whose latest record is not an acknowledgement (failures,
+   * rejections, conflicts), in the order of their sources, those after `after`: a page at
+   * a time, as `page`.
+   */
+  problems(after: string | undefined, limit: number): InputRecord[] {
+    const problem = "record IS NOT NULL AND json_extract(record, '$.type') <> 'ack'";
+    const rows =
+      after === undefined
+        ? this.db.prepare<[number], Row>(`SELECT ${ROW} FROM inputs WHERE ${problem} ORDER BY source LIMIT ?`).raw().all(limit)
+        : this.db.prepare<[string, number], Row>(`SELECT ${ROW} FROM inputs WHERE source > ? AND ${problem} ORDER BY source LIMIT ?`).raw().all(after, limit);
+    return rows.map(recordOf);
   }
 
   /** How many sources stand in each state: by record type, and for acks by status. */

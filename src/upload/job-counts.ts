@@ -29,9 +29,15 @@ export function countInputs(state: JobState): JobCounts {
   return counts;
 }
 
-/** Every input whose latest record is a problem: failed, rejected, in conflict, or failed processing. */
-export function problemRecords(state: JobState): InputRecord[] {
-  return state.latest.problems();
+/** Problem records read from the index at a time: what listing them holds in memory, whatever the size of the job. */
+const PROBLEMS_PAGE = 10_000;
+
+/**
+ * Every input whose latest record is a problem (failed, rejected, in conflict, or failed
+ * processing), in the order of their sources, read from the job's index a page at a time.
+ */
+export function* problemRecords(state: JobState, pageSize = PROBLEMS_PAGE): Generator<InputRecord> {
+  for (let page = state.latest.problems(undefined, pageSize); page.length > 0; page = state.latest.problems(page.at(-1)?.source, pageSize)) yield* page;
 }
 
 /** One line about a problem record, as `log show` and `status` print it. */

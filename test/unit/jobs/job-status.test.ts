@@ -18,6 +18,8 @@ async function checked(deleteFailed: boolean, heldLines?: number, pendingAll = f
   writer.append(header);
   for (let n = 0; n < 25; n++) writer.append(ack(n));
   writer.append({ ...ack(30), status: "kept" });
+  // Inputs that never got in, more than a page of them: listed after the unsettled ones.
+  for (let n = 40; n < 52; n++) writer.append({ type: n % 3 === 0 ? "conflict" : n % 3 === 1 ? "failed" : "rejected", source: `/x/${n}.jpg`, fingerprint: "1:1", reason: "why", message: `/x/${n}.jpg: why`, run: "r" });
   writer.close();
   first.latest.close();
 
@@ -34,7 +36,9 @@ async function checked(deleteFailed: boolean, heldLines?: number, pendingAll = f
     },
   });
   const state = await replayJobLog(path);
-  const result = await checkJobStatus(callerOver(client), { path, job: "j", state }, { deleteFailed, pageSize: 10, heldLines });
+  const checkedJob = await checkJobStatus(callerOver(client), { path, job: "j", state }, { deleteFailed, pageSize: 10, heldLines });
+  // The lines are read from the index as they are shown: before it is closed.
+  const result = { ...checkedJob, lines: [...checkedJob.lines] };
   state.latest.close();
   return { result, looked, deleted, after: await replayJobLog(path) };
 }
@@ -47,12 +51,14 @@ describe("status, a page of the job at a time", () => {
     expect(looked.flat().sort()).toEqual(Array.from({ length: 25 }, (_, n) => ack(n).id));
     expect(result.onServer).toBe(25);
     expect(result.counts).toMatchObject({ processed: 22, pending: 1, failed: 1, missing: 1 });
-    expect([...result.lines].map((line) => [line.id, line.status])).toEqual([
+    expect(result.counts).toMatchObject({ rejected: 4, not_sent: 4, conflicts: 4 });
+    expect(result.lines.map((line) => [line.id ?? line.source, line.status])).toEqual([
       ["i03", "processing_failed"],
       ["i07", "pending"],
       ["i11", "missing"],
+      ...Array.from({ length: 12 }, (_, k) => [`/x/${40 + k}.jpg`, (40 + k) % 3 === 0 ? "conflict" : (40 + k) % 3 === 1 ? "failed" : "rejected"]),
     ]);
-    expect(result.toResend.map((record) => record.id)).toEqual(["i03", "i11"]);
+    expect([...result.toResend.remaining()].map((record) => record.id)).toEqual(["i03", "i11"]);
     expect(deleted).toEqual([]);
     expect(after.latest.get("/x/05.jpg")).toMatchObject({ type: "ack", status: "processed" });
     expect(after.latest.get("/x/03.jpg")).toMatchObject({ type: "processing_failed", attempts: 1 });
@@ -64,7 +70,7 @@ describe("status, a page of the job at a time", () => {
     // All but i03 (failed) and i11 (gone) are pending: 25 lines, more than the 4 held.
     const { result } = await checked(false, 4, true);
     expect(result.counts).toMatchObject({ processed: 0, pending: 23, failed: 1, missing: 1 });
-    const lines = [...result.lines];
+    const lines = result.lines.slice(0, 25);
     expect(lines.map((line) => line.id)).toEqual(Array.from({ length: 25 }, (_, n) => ack(n).id));
     expect(lines[3]).toEqual({ id: "i03", source: "/x/03.jpg", status: "processing_failed", reason: "processing_failed", message: "/x/03.jpg: INPUT_FAILED (30002): could not decode" });
   });
