@@ -390,7 +390,7 @@ async function scale(counts) {
       const sorted = [...ratios].sort((a, b) => a - b);
       const pairs = ratios.length > 1 ? ` (median of ${ratios.map((ratio) => `${ratio.toFixed(2)}x`).join(", ")})` : "";
       log(`dry run / read walk ${(dry.seconds / readAll.seconds).toFixed(2)}x   re-run / stat walk ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}x${pairs}`);
-      peaks.push({ count, dry: dry.peakMiB, upload: upload.peakMiB, rerun: rerunPeakMiB });
+      peaks.push({ count, dry: dry.peakMiB, upload: upload.peakMiB, rerun: rerunPeakMiB, uploadCpu: upload.cpuSeconds, dryCpu: dry.cpuSeconds });
     } finally {
       await server.stop();
       rmSync(home, { recursive: true, force: true });
@@ -400,6 +400,12 @@ async function scale(counts) {
     const [first, last] = [peaks[0], peaks[peaks.length - 1]];
     const growth = (key) => `${((last[key] / first[key] - 1) * 100).toFixed(0)}%`;
     log(`peak RSS, ${last.count} files against ${first.count}: dry run ${growth("dry")}, upload ${growth("upload")}, re-run ${growth("rerun")}`);
+    // What one more input costs, free of what any run pays once (start-up, JIT warm-up,
+    // opening the job): the difference of the two runs' CPU over the difference of their inputs.
+    if (first.uploadCpu !== undefined && last.uploadCpu !== undefined) {
+      const marginal = (key) => (((last[key] - first[key]) * 1e6) / (last.count - first.count)).toFixed(0);
+      log(`CPU per added input, ${first.count} to ${last.count} files: upload ${marginal("uploadCpu")} µs, dry run ${marginal("dryCpu")} µs`);
+    }
   }
 }
 
