@@ -353,7 +353,8 @@ async function ceilings(dir) {
 /**
  * Jobs of very many tiny files (spread over 1,000 folders), against the stand-in server:
  * time and peak RSS of the process tree for a dry run, the upload and a no-change re-run,
- * beside a bare walk that stats every file and one that reads every file.
+ * beside a bare walk that stats every file, one that reads every file, and the naive
+ * uploader.
  */
 async function scale(counts) {
   const bare = (mode, dir) => measure(process.execPath, [join(ROOT, "bench", "bare-walk.mjs"), mode, dir]);
@@ -376,6 +377,11 @@ async function scale(counts) {
       line("bare walk, read each file", readAll);
       const dry = await cli("--dry-run", ["--dry-run"]);
       const upload = await cli("upload", []);
+      // The naive uploader on the same files, as many requests in flight: what the CLI's
+      // validation, content identity and crash-safe state cost once start-up is spread thin.
+      const { stub, call } = client(server.address);
+      const naive = await naiveUpload({ dir, app: "naive-scale", concurrency: CONCURRENCY, send: async (request) => (await call("postInputs", request)).status.code }).finally(() => stub.close());
+      log(`${"naive uploader".padEnd(26)} ${naive.seconds.toFixed(2).padStart(7)} s  (CLI / naive ${(naive.seconds / upload.seconds).toFixed(2)})`);
       // The re-run and the stat walk take seconds: they alternate --runs times, and each
       // pair gives a ratio, so that a busy moment of the machine shows as one odd pair.
       const ratios = [];
