@@ -101,7 +101,15 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
             report.leftOut?.(path, why);
           },
           onError: (path, code, what) =>
-            report.rejected(path, "unreadable", what === "folder" ? `${path}: cannot list the folder (${code}); nothing under it is uploaded` : `${path}: cannot read the file the link leads to (${code})`),
+            report.rejected(
+              path,
+              "unreadable",
+              what === "folder"
+                ? `${path}: cannot list the folder (${code}); nothing under it is uploaded`
+                : what === "folder_rest"
+                  ? `${path}: cannot list the rest of the folder (${code}); the files it had not listed yet are not uploaded`
+                  : `${path}: cannot read the file the link leads to (${code})`,
+            ),
         }),
         dir,
         options,

@@ -1,7 +1,6 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readSync, writeSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import { closeTemporaryFile, openTemporaryFile, type TemporaryFile } from "../temporary-file.js";
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -14,7 +13,7 @@ const READ_CHUNK = 1024 * 1024;
  */
 export class SpilledList<T> {
   private held: T[] = [];
-  private file: { fd: number; folder: string } | undefined;
+  private file: TemporaryFile | undefined;
   private written = 0;
 
   constructor(private readonly maxHeld: number) {}
@@ -24,7 +23,7 @@ export class SpilledList<T> {
       this.held.push(...items);
       return;
     }
-    this.file ??= openTemporaryFile();
+    this.file ??= openTemporaryFile("list.jsonl");
     const text = [...this.held, ...items].map((item) => `${JSON.stringify(item)}\n`).join("");
     this.held = [];
     this.written += writeSync(this.file.fd, text, this.written);
@@ -57,19 +56,7 @@ export class SpilledList<T> {
 
   close(): void {
     if (this.file === undefined) return;
-    closeSync(this.file.fd);
-    rmSync(this.file.folder, { recursive: true, force: true });
+    closeTemporaryFile(this.file);
     this.file = undefined;
   }
-}
-
-function openTemporaryFile(): { fd: number; folder: string } {
-  const folder = mkdtempSync(join(tmpdir(), "clarifai-upload-"));
-  const fd = openSync(join(folder, "list.jsonl"), "w+", 0o600);
-  try {
-    rmSync(folder, { recursive: true, force: true });
-  } catch {
-    // Removed at close instead.
-  }
-  return { fd, folder };
 }

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import type { Entry, FileSystemAdapter } from "fast-glob";
 import type { Candidate } from "./candidate.js";
 import { fileByteSource, fileFingerprint, unstatedFile } from "./file-bytes.js";
+import { byPath, MergedListing, type FolderEntry } from "./folder-listing.js";
 import { GROUP_SIZE, inGroups, type CandidateGroups } from "./groups.js";
 
 export interface FolderOptions {
@@ -18,67 +19,120 @@ export interface FolderOptions {
   onLoop?: (path: string) => void;
   /** Called for each entry left out: hidden (without `hidden`), a symlink not followed, not a regular file. */
   onSkip?: (path: string, why: "hidden" | "symlink" | "not_a_file") => void;
-  /** Called for each folder that could not be listed, and each followed link to a file that could not be stat'ed, with the error's code. */
-  onError?: (path: string, code: string, what: "folder" | "file") => void;
+  /**
+   * Called for each folder that could not be listed (`folder`), or not to its end
+   * (`folder_rest`: what it listed before is walked), and each followed link to a file
+   * that could not be stat'ed, with the error's code.
+   */
+  onError?: (path: string, code: string, what: "folder" | "folder_rest" | "file") => void;
+  /** Where a folder counts as large (its own size, as stat gives it), and the entries of a large one sorted in memory at a time (defaults: 1 MiB, 50,000). */
+  largeFolders?: { minBytes: number; runEntries?: number };
 }
+
+/**
+ * A folder this large is sorted on disk (see MergedListing) instead of in memory: ten
+ * million files in one folder would take gigabytes. A folder's own size grows with its
+ * entries: 1 MiB is some 50,000 of them on ext4, XFS, btrfs or tmpfs.
+ */
+const LARGE_FOLDER_BYTES = 1024 * 1024;
 
 /**
  * A folder's files, in groups. Without --include, --exclude or --follow-symlinks (the
  * common case) the walk is the tool's own: each folder listed once, its entries in the
  * order of their names, its subfolders walked where their names fall. Files come out in
  * the order of their paths, as the job's index keeps them, so a re-run finds a group's
- * records with one scan of the index. Globs and followed links are fast-glob's.
+ * records with one scan of the index. A large folder is sorted on disk, so that its
+ * listing is never held whole. Globs and followed links are fast-glob's.
  */
 export function walkFolder(root: string, options: FolderOptions = {}): CandidateGroups {
   const plain = !options.include?.length && !options.exclude?.length && !options.followSymlinks;
   return plain ? walkInOrder(resolve(root), options) : inGroups(walkWithGlobs(root, options));
 }
 
-/** A folder being walked: its entries in name order, and the next to look at. */
+/** A folder being walked: its entries in path order, and the next to look at. */
 interface Listing {
+  readonly path: string;
   /** Its path relative to the root, with `/` after it (empty for the root). */
   readonly relPrefix: string;
-  readonly entries: Dirent[];
+  entries: FolderEntry[];
   next: number;
+  /** A large folder's entries after `entries`, still to be merged from disk. */
+  rest: MergedListing | undefined;
 }
 
 async function* walkInOrder(base: string, options: FolderOptions): CandidateGroups {
   const absoluteOf = joinerFor(base);
+  const largeBytes = options.largeFolders?.minBytes ?? LARGE_FOLDER_BYTES;
   const stack: Listing[] = [];
   const enter = (relPrefix: string): void => {
     const path = relPrefix === "" ? base : absoluteOf(relPrefix.slice(0, -1));
-    let entries: Dirent[];
     try {
-      entries = readdirSync(path, { withFileTypes: true });
+      const merged = statSync(path).size >= largeBytes ? MergedListing.open(path, options.largeFolders?.runEntries) : null;
+      if (merged) {
+        stack.push({ path, relPrefix, entries: [], next: 0, rest: merged });
+        return;
+      }
+      // A smaller folder, or no temporary file to sort a large one in: sorted in memory.
+      const entries = readdirSync(path, { withFileTypes: true });
+      entries.sort(byPath);
+      stack.push({ path, relPrefix, entries, next: 0, rest: undefined });
     } catch (error) {
       options.onError?.(path, codeOf(error), "folder");
-      return;
     }
-    entries.sort(byPath);
-    stack.push({ relPrefix, entries, next: 0 });
   };
   enter("");
   let group: Candidate[] = [];
-  while (stack.length > 0) {
-    const listing = stack[stack.length - 1]!;
-    if (listing.next === listing.entries.length) {
-      stack.pop();
-      continue;
-    }
-    const entry = listing.entries[listing.next++]!;
-    const relPath = listing.relPrefix + entry.name;
-    if (!options.hidden && entry.name.startsWith(".")) options.onSkip?.(absoluteOf(relPath), "hidden");
-    else if (entry.isFile()) {
-      group.push(unstatedFile(absoluteOf(relPath), relPath));
-      if (group.length === GROUP_SIZE) {
-        yield group;
-        group = [];
+  try {
+    while (stack.length > 0) {
+      const listing = stack[stack.length - 1]!;
+      if (listing.next === listing.entries.length && listing.rest) readMore(listing, options);
+      if (listing.next === listing.entries.length) {
+        stack.pop();
+        continue;
       }
-    } else if (entry.isDirectory()) enter(`${relPath}/`);
-    else if (entry.isSymbolicLink()) options.onSkip?.(absoluteOf(relPath), "symlink");
-    else options.onSkip?.(absoluteOf(relPath), "not_a_file");
+      const entry = listing.entries[listing.next++]!;
+      const relPath = listing.relPrefix + entry.name;
+      if (!options.hidden && entry.name.startsWith(".")) options.onSkip?.(absoluteOf(relPath), "hidden");
+      else if (entry.isFile()) {
+        group.push(unstatedFile(absoluteOf(relPath), relPath));
+        if (group.length === GROUP_SIZE) {
+          yield group;
+          group = [];
+        }
+      } else if (entry.isDirectory()) enter(`${relPath}/`);
+      else if (entry.isSymbolicLink()) options.onSkip?.(absoluteOf(relPath), "symlink");
+      else options.onSkip?.(absoluteOf(relPath), "not_a_file");
+    }
+    if (group.length > 0) yield group;
+  } finally {
+    // A walk given up halfway (the run stopped) still closes the sorted listings it holds open.
+    for (const listing of stack) closeQuietly(listing.rest);
   }
-  if (group.length > 0) yield group;
+}
+
+/** The next entries of a large folder, merged from disk; its listing is closed after the last. */
+function readMore(listing: Listing, options: FolderOptions): void {
+  const merged = listing.rest!;
+  listing.entries = [];
+  listing.next = 0;
+  try {
+    for (let entry = merged.next(); entry !== undefined; entry = merged.next()) {
+      listing.entries.push(entry);
+      if (listing.entries.length === GROUP_SIZE) return;
+    }
+  } catch (error) {
+    options.onError?.(listing.path, codeOf(error), "folder_rest");
+  }
+  listing.rest = undefined;
+  closeQuietly(merged);
+}
+
+function closeQuietly(listing: MergedListing | undefined): void {
+  try {
+    listing?.close();
+  } catch {
+    // Its temporary file is gone already: nothing more to read from it either way.
+  }
 }
 
 /**
@@ -93,17 +147,6 @@ function joinerFor(base: string): (relPath: string) => string {
 
 function codeOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-}
-
-/**
- * Entries in the order of the paths they lead to: by the UTF-16 code units of their
- * names (as `<` compares them), a folder's name taken with the `/` its files' paths have
- * after it (`m.txt` before `m/a.txt`).
- */
-function byPath(a: Dirent, b: Dirent): number {
-  const first = a.isDirectory() ? `${a.name}/` : a.name;
-  const second = b.isDirectory() ? `${b.name}/` : b.name;
-  return first < second ? -1 : first > second ? 1 : 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -70,6 +70,46 @@ describe("walkFolder", () => {
     // UTF-16 order of names, each folder walked where its name falls: the order of the job's index.
     expect(paths).toEqual(["Z.txt", ...[...names].sort(), "m.txt", "m/inner.txt", "é.txt"]);
     expect(groups.flat()[0]?.source).toBe(join(root, "Z.txt"));
+  });
+
+  it("sorts a large folder on disk, in runs, to the same order as a small one, and closes what it opened", async () => {
+    const root = mkdtempSync(join(tmpdir(), "cu-walk-"));
+    const names = [...Array.from({ length: 700 }, (_, n) => `f${n}.txt`), "m.txt", "Z.txt", "é.txt", "猫.png", "line\nbreak.txt", "m-.txt"];
+    for (const name of names) writeFileSync(join(root, name), name);
+    for (const path of ["m/inner.txt", "m/deeper/x.txt", "sub/b.txt", "sub/a.txt", ".hidden.txt"]) {
+      mkdirSync(join(root, path, ".."), { recursive: true });
+      writeFileSync(join(root, path), path);
+    }
+    const inMemory = (await collect(walkFolder(root))).flat().map((candidate) => candidate.relPath);
+    // The root is large by its own size (its subfolders are not), sorted in runs of 64.
+    const largeFolders = { minBytes: statSync(root).size, runEntries: 64 };
+    expect(statSync(join(root, "sub")).size).toBeLessThan(largeFolders.minBytes);
+    const skipped: string[] = [];
+    const groups = await collect(walkFolder(root, { largeFolders, onSkip: (path, why) => skipped.push(`${path} ${why}`) }));
+    const paths = groups.flat().map((candidate) => candidate.relPath);
+    expect(paths).toEqual(inMemory);
+    expect(paths.length).toBe(names.length + 4);
+    expect(paths.slice(paths.indexOf("m-.txt"), paths.indexOf("m-.txt") + 4)).toEqual(["m-.txt", "m.txt", "m/deeper/x.txt", "m/inner.txt"]);
+    expect(skipped).toEqual([`${join(root, ".hidden.txt")} hidden`]);
+    expect(groups.every((group) => group.length <= 256)).toBe(true);
+
+    // Given up halfway, the walk closes the sorted listing it was reading.
+    const openFiles = (): number => readdirSync("/proc/self/fd").length;
+    const before = openFiles();
+    const walk = walkFolder(root, { largeFolders })[Symbol.asyncIterator]();
+    expect((await walk.next()).value).toHaveLength(256);
+    expect(openFiles()).toBe(before + 1);
+    await walk.return?.(undefined);
+    expect(openFiles()).toBe(before);
+  });
+
+  it("reads back sorted runs longer than one read, characters split between reads included", async () => {
+    const root = mkdtempSync(join(tmpdir(), "cu-walk-"));
+    // About 90 bytes of UTF-8 a name: runs of 700 are longer than the 64 KiB read at a time.
+    const names = Array.from({ length: 2500 }, (_, n) => `${"é猫😀".repeat(9)}${"é".repeat(n % 3)}-${n}.png`);
+    for (const name of names) writeFileSync(join(root, name), "");
+    const paths = (await collect(walkFolder(root, { largeFolders: { minBytes: 0, runEntries: 700 } }))).flat().map((candidate) => candidate.relPath);
+    expect(paths).toEqual([...names].sort());
   });
 
   it("reports each special file it leaves out, and each folder it cannot list", async () => {
