@@ -15,7 +15,7 @@ export function jobLogRecorder(writer: JobLogWriter, run: string): (event: Uploa
         if (event.processing && event.id !== undefined) {
           writer.append({ type: "processing_failed", ...about, id: event.id, ...event.processing });
         } else if (event.status === "rejected" || event.status === "failed" || event.status === "conflict") {
-          writer.append({ type: event.status, ...about, reason: event.reason ?? event.status, message: event.message ?? "" });
+          writer.append({ type: event.status, ...about, reason: event.reason ?? event.status, message: event.message ?? "", processingFailures: event.processingFailures || undefined });
         } else if (event.id !== undefined) {
           writer.append({ type: "ack", ...about, id: event.id, status: event.status, processingFailures: event.processingFailures, annotationsPending: event.annotationsPending, underAnotherId: event.reason === "duplicate_url" || undefined, batch: event.batch ?? 0 });
         }

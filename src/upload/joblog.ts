@@ -51,6 +51,11 @@ export interface FailRecord {
   digest?: string;
   reason: string;
   message: string;
+  /**
+   * It was being sent again after failing processing this many times: the next run deletes
+   * and sends it again, still counting them against --max-processing-attempts.
+   */
+  processingFailures?: number;
   run: string;
 }
 

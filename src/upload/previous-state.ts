@@ -3,7 +3,7 @@ import type { InputRecord } from "./joblog.js";
 
 /** What the job log's latest record of a source means for this run. */
 export type PreviousState =
-  /** Never acknowledged (or it failed, was rejected or conflicted): goes through as new. */
+  /** Never acknowledged (or it failed, was rejected or conflicted, not after failing processing): goes through as new. */
   | { kind: "new" }
   /** Acknowledged with the same fingerprint: nothing to send. */
   | { kind: "settled"; status: "present" | "kept"; id: string }
@@ -35,5 +35,8 @@ export function previousState(record: InputRecord | undefined, fingerprint: stri
     if (record.attempts >= maxProcessingAttempts) return { kind: "gave_up", id: record.id, failures: record.attempts, description: record.description };
     return { kind: "reprocess", id: record.id, failures: record.attempts };
   }
+  // Sent again after failing processing, then not acknowledged: what the server holds
+  // under its id may still be what failed, and the failures still count.
+  if (record.processingFailures) return { kind: "reprocess", id: record.id, failures: record.fingerprint === fingerprint ? record.processingFailures : 0 };
   return { kind: "new" };
 }

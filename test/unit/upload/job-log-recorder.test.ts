@@ -47,6 +47,17 @@ describe("jobLogRecorder", () => {
     ]);
   });
 
+  it("keeps the processing failures of an input sent again on its failure record, and the next run counts them", async () => {
+    const { path, writer, record } = newLog();
+    const a = textCandidate("a");
+    record(inputEventOf(a, { status: "failed", reason: "retries_exhausted", message: "gave up", processingFailures: 2, batch: 1 }));
+    writer.close();
+    expect(linesOf(path)).toEqual([expect.objectContaining({ type: "failed", processingFailures: 2 })]);
+    const state = await replayJobLog(path);
+    expect(state.latest.get(a.source)).toMatchObject({ type: "failed", processingFailures: 2 });
+    state.latest.close();
+  });
+
   it("writes nothing for a dry run's inputs, the transform's skips, or inputs settled from the log", () => {
     const { path, writer, record } = newLog();
     const a = textCandidate("a");

@@ -24,6 +24,12 @@ describe("previousState", () => {
     expect(previousState(failedProcessing, "9:9", 2)).toEqual({ kind: "reprocess", id: "a", failures: 0 });
   });
 
+  it("keeps counting the processing failures of an input whose sending again failed", () => {
+    const failed = { type: "failed" as const, id: "a", source: "/a", fingerprint: "1:1", reason: "unreachable", message: "m", processingFailures: 2, run: "r" };
+    expect(previousState(failed, "1:1", 3)).toEqual({ kind: "reprocess", id: "a", failures: 2 });
+    expect(previousState(failed, "9:9", 3)).toEqual({ kind: "reprocess", id: "a", failures: 0 });
+  });
+
   it("sends rejected, failed and conflicting inputs as new", () => {
     expect(previousState({ type: "conflict", id: "a", source: "/a", fingerprint: "1:1", reason: "id_conflict", message: "m", run: "r" }, "1:1", 3)).toEqual({ kind: "new" });
     expect(previousState({ type: "failed", id: "a", source: "/a", fingerprint: "1:1", reason: "unreachable", message: "m", run: "r" }, "1:1", 3)).toEqual({ kind: "new" });
