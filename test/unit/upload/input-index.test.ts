@@ -121,6 +121,21 @@ describe("the job's input index", () => {
     state.latest.close();
   });
 
+  it("tells apart, in a scan, sources that begin like one another, and one holding a NUL", async () => {
+    const state = await replayJobLog(newLog(), { create: true });
+    const sources = ["/y/a", "/y/a.b", "/y/a/c", "/y/q\u0000r"];
+    for (const [n, source] of sources.entries()) state.latest.set({ type: "ack", id: `i${n}`, source, fingerprint: `${n}:${n}`, status: "uploaded", run: "r" });
+    expect(state.latest.glanceMany(["/y/a", "/y/a/c"])).toEqual([
+      ["/y/a", "0:0", "i0"],
+      ["/y/a/c", "2:2", "i2"],
+    ]);
+    expect(state.latest.glanceMany(["/y/a.b", "/y/b"])).toEqual([["/y/a.b", "1:1", "i1"], undefined]);
+    // "/y/q" has no record, though the row of "/y/q\0r" begins with it and a NUL.
+    expect(state.latest.glanceMany(["/y/a", "/y/q", "/y/z"])).toEqual([["/y/a", "0:0", "i0"], undefined, undefined]);
+    expect(state.latest.glanceMany(["/y/q\u0000r"])).toEqual([["/y/q\u0000r", "3:3", "i3"]]);
+    state.latest.close();
+  });
+
   it("reads its records a page at a time, in the order of their sources, each once", async () => {
     const path = newLog();
     const state = await replayJobLog(path, { create: true });
