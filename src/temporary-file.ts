@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -27,4 +27,15 @@ export function openTemporaryFile(name: string): TemporaryFile {
 export function closeTemporaryFile(file: TemporaryFile): void {
   closeSync(file.fd);
   rmSync(file.folder, { recursive: true, force: true });
+}
+
+/** Writes all of `text` at `position`, however many writes it takes; returns the bytes written. */
+export function writeAllSync(fd: number, text: string, position: number): number {
+  const bytes = Buffer.from(text, "utf8");
+  for (let done = 0; done < bytes.length; ) {
+    const wrote = writeSync(fd, bytes, done, bytes.length - done, position + done);
+    if (wrote === 0) throw new Error("a temporary file took no more bytes");
+    done += wrote;
+  }
+  return bytes.length;
 }

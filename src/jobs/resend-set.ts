@@ -18,9 +18,9 @@ const PAGE = 1000;
  * The inputs `status --retry` sends again, by source, in bounded memory: up to
  * `maxHeld` records in a map, and past that all of them in a temporary SQLite database
  * (deleted by SQLite as soon as it is closed, or when the process ends), so a job whose
- * million inputs all went missing costs no more memory than one of ten. Each record is
- * taken once, as the job's source finds its input again; what is left is read back in the
- * order of the sources.
+ * million inputs all went missing costs no more memory than one of ten thousand. Each
+ * record is taken once, as the job's source finds its input again; what is left is read
+ * back in the order of the sources.
  */
 export class ResendSet {
   private held = new Map<string, ResendRecord>();

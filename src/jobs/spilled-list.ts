@@ -1,6 +1,6 @@
-import { readSync, writeSync } from "node:fs";
+import { readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { closeTemporaryFile, openTemporaryFile, type TemporaryFile } from "../temporary-file.js";
+import { closeTemporaryFile, openTemporaryFile, writeAllSync, type TemporaryFile } from "../temporary-file.js";
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -26,7 +26,7 @@ export class SpilledList<T> {
     this.file ??= openTemporaryFile("list.jsonl");
     const text = [...this.held, ...items].map((item) => `${JSON.stringify(item)}\n`).join("");
     this.held = [];
-    this.written += writeSync(this.file.fd, text, this.written);
+    this.written += writeAllSync(this.file.fd, text, this.written);
   }
 
   /** Every item, in the order pushed. Read once: the file is closed after it. */

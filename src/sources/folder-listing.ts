@@ -1,7 +1,7 @@
-import { opendirSync, readSync, writeSync } from "node:fs";
+import { opendirSync, readSync } from "node:fs";
 import type { Dir } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { closeTemporaryFile, openTemporaryFile, type TemporaryFile } from "../temporary-file.js";
+import { closeTemporaryFile, openTemporaryFile, writeAllSync, type TemporaryFile } from "../temporary-file.js";
 
 /** An entry of a folder as the walk needs it: a `Dirent`, or one read back from a sorted run. */
 export interface FolderEntry {
@@ -92,7 +92,7 @@ export class MergedListing {
       entries.sort(byPath);
       const text = entries.map((entry) => `${kindOf(entry)}${entry.name}\0`).join("");
       const start = written;
-      written += writeSync(this.file.fd, text, written);
+      written += writeAllSync(this.file.fd, text, written);
       runs.push({ start, end: written });
     };
     try {
