@@ -347,6 +347,9 @@ async function ceilings(dir) {
       const perInput = (cpu) => ((cpu * 1e6) / count).toFixed(0);
       log(`CLI CPU per input: ${cpus.map(perInput).join(", ")} µs; without start-up (${startupCpuSeconds.toFixed(2)} s of CPU): ${cpus.map((c) => perInput(c - startupCpuSeconds)).join(", ")} µs`);
     }
+    // What runs beside the main thread: V8 compiling hot code, its GC helpers, the thread pool.
+    const threads = runs.cli.map((r) => r.threadCpuSeconds).filter((t) => t !== undefined);
+    if (threads.length) log(`CLI CPU by thread, s: main ${threads.map((t) => t.main.toFixed(2)).join(", ")}; others ${threads.map((t) => t.others.toFixed(2)).join(", ")}`);
   }
 }
 
