@@ -1,5 +1,13 @@
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgressModule from "cli-progress";
 import { formatBytes, formatSeconds } from "./format.js";
+
+/**
+ * cli-progress, loaded when a bar is first drawn: a run writing JSON or plain lines (a
+ * pipeline, a cron job) never draws one, and saves loading its modules at start-up.
+ */
+let cliProgress: typeof cliProgressModule | undefined;
+const require = createRequire(import.meta.url);
 
 /** What the reporter has counted so far; the progress lines are drawn from it alone. */
 export interface Progress {
@@ -79,5 +87,6 @@ function barWidth(width: number, text: string): number {
 /** The bar itself, drawn by cli-progress's bar formatter (the reporter owns the screen and the layout). */
 function bar(value: number, total: number, width: number): string {
   const share = total > 0 ? Math.min(1, value / total) : 0;
+  cliProgress ??= require("cli-progress") as typeof cliProgressModule;
   return `[${cliProgress.Format.BarFormat(share, { barsize: width, barCompleteString: "#".repeat(width), barIncompleteString: "-".repeat(width), barGlue: "" })}]`;
 }
