@@ -32,7 +32,8 @@ export interface FolderOptions {
 /**
  * A folder this large is sorted on disk (see MergedListing) instead of in memory: ten
  * million files in one folder would take gigabytes. A folder's own size grows with its
- * entries: 1 MiB is some 50,000 of them on ext4, XFS, btrfs or tmpfs.
+ * entries: 1 MiB is some 30,000 to 50,000 of them (by the length of their names) on
+ * ext4, XFS, btrfs or tmpfs.
  */
 const LARGE_FOLDER_BYTES = 1024 * 1024;
 
