@@ -41,7 +41,8 @@ const KIND = { file: "f", folder: "d", link: "l", other: "o" } as const;
  * the folder `runEntries` at a time, each run sorted and written to one temporary file,
  * and the runs merged as the walk asks for entries. Memory holds one run while the folder
  * is read, then 64 KiB of each run. Throws when the folder cannot be read (nothing is
- * kept then); null when no temporary file can be made.
+ * kept then); null when no temporary file can be made or filled (a full `$TMPDIR`): the
+ * folder is then listed in memory, as a smaller one.
  */
 export class MergedListing {
   private readonly heap: RunReader[] = [];
@@ -60,6 +61,7 @@ export class MergedListing {
       listing.writeRuns(path, runEntries);
     } catch (error) {
       listing.close();
+      if (error instanceof TemporaryFileFull) return null;
       throw error;
     }
     return listing;
@@ -92,7 +94,11 @@ export class MergedListing {
       entries.sort(byPath);
       const text = entries.map((entry) => `${kindOf(entry)}${entry.name}\0`).join("");
       const start = written;
-      written += writeAllSync(this.file.fd, text, written);
+      try {
+        written += writeAllSync(this.file.fd, text, written);
+      } catch (error) {
+        throw new TemporaryFileFull((error as Error).message);
+      }
       runs.push({ start, end: written });
     };
     try {
@@ -129,6 +135,9 @@ export class MergedListing {
     }
   }
 }
+
+/** Writing a run failed: the folder itself may be fine. */
+class TemporaryFileFull extends Error {}
 
 function kindOf(entry: FolderEntry): string {
   if (entry.isFile()) return KIND.file;

@@ -112,6 +112,21 @@ describe("walkFolder", () => {
     expect(paths).toEqual([...names].sort());
   });
 
+  it("sorts a large folder in memory when no temporary file can be made", async () => {
+    const root = mkdtempSync(join(tmpdir(), "cu-walk-"));
+    const names = Array.from({ length: 300 }, (_, n) => `f${n}.txt`);
+    for (const name of names) writeFileSync(join(root, name), name);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(root, "no-such-folder");
+    try {
+      const paths = (await collect(walkFolder(root, { largeFolders: { minBytes: 0, runEntries: 64 } }))).flat().map((candidate) => candidate.relPath);
+      expect(paths).toEqual([...names].sort());
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it("reports each special file it leaves out, and each folder it cannot list", async () => {
     const root = mkdtempSync(join(tmpdir(), "cu-walk-"));
     execFileSync("mkfifo", [join(root, "pipe")]);
