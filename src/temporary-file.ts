@@ -1,6 +1,31 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { Database as Db } from "better-sqlite3";
+
+/** Pages a temporary database keeps in memory: 4 MiB. */
+const TEMPORARY_DATABASE_CACHE_KIB = 4096;
+
+/**
+ * A throwaway SQLite database only this process uses, in a temporary file that SQLite
+ * deletes as soon as it is open (in `$SQLITE_TMPDIR` or `$TMPDIR`, else `/var/tmp`): its
+ * journal in memory, no syncs, 4 MiB of pages cached. Throws when no file can be made.
+ */
+export function openTemporaryDatabase(): Db {
+  // An empty name: a private database in a temporary file, deleted when closed.
+  const db = new Database("");
+  try {
+    db.pragma("journal_mode = MEMORY");
+    db.pragma("synchronous = OFF");
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.pragma(`cache_size = -${TEMPORARY_DATABASE_CACHE_KIB}`);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
 
 /** A file only this process can reach: open for reading and writing, its name already gone where the system allows. */
 export interface TemporaryFile {

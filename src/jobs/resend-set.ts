@@ -1,5 +1,5 @@
-import Database from "better-sqlite3";
 import type { Database as Db, Statement } from "better-sqlite3";
+import { openTemporaryDatabase } from "../temporary-file.js";
 import type { AckRecord, ProcessingFailedRecord } from "../upload/joblog.js";
 
 /** An input `status --retry` sends again: missing on the server, or failed processing there. */
@@ -7,9 +7,6 @@ export type ResendRecord = AckRecord | ProcessingFailedRecord;
 
 /** Records held in memory before they all move to a temporary database. */
 const HELD_RECORDS = 10_000;
-
-/** Pages of the temporary database SQLite keeps in memory: 4 MiB. */
-const CACHE_KIB = 4096;
 
 /** Records read back from the database at a time. */
 const PAGE = 1000;
@@ -76,7 +73,7 @@ export class ResendSet {
   /** The records not taken: in the order added while in memory, in the order of their sources once on disk. */
   *remaining(): Generator<ResendRecord> {
     if (!this.store) {
-      yield* [...this.held.values()];
+      yield* this.held.values();
       return;
     }
     let after = "";
@@ -108,11 +105,7 @@ interface Store {
 function moveToStore(held: Map<string, ResendRecord>): Store | null {
   let db: Db | undefined;
   try {
-    // An empty name: a private database in a temporary file, deleted when closed.
-    db = new Database("");
-    db.pragma("journal_mode = MEMORY");
-    db.pragma("synchronous = OFF");
-    db.pragma(`cache_size = -${CACHE_KIB}`);
+    db = openTemporaryDatabase();
     db.exec("CREATE TABLE resend (source TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID");
     const store: Store = {
       db,

@@ -1,5 +1,5 @@
-import Database from "better-sqlite3";
 import type { Database as Db, Statement } from "better-sqlite3";
+import { openTemporaryDatabase } from "../temporary-file.js";
 import { BloomFilter } from "./bloom-filter.js";
 
 export interface ClaimedIdsOptions {
@@ -10,9 +10,6 @@ export interface ClaimedIdsOptions {
   /** Ids the store stages before it merges them into its main table in order (default 65,536). */
   mergeEvery?: number;
 }
-
-/** Pages of the store SQLite keeps in memory: 4 MiB. */
-const STORE_CACHE_KIB = 4096;
 
 /** Ids written by one statement (one call into SQLite costs more than the row it writes). */
 const ROWS_PER_INSERT = 64;
@@ -90,11 +87,6 @@ class IdStore {
     private readonly db: Db,
     private readonly mergeEvery: number,
   ) {
-    // Throwaway tables: the journal in memory (one transaction's pages), no syncs, one connection.
-    db.pragma("journal_mode = MEMORY");
-    db.pragma("synchronous = OFF");
-    db.pragma("locking_mode = EXCLUSIVE");
-    db.pragma(`cache_size = -${STORE_CACHE_KIB}`);
     db.exec("CREATE TABLE ids (id TEXT PRIMARY KEY) WITHOUT ROWID; CREATE TABLE staged (id TEXT PRIMARY KEY) WITHOUT ROWID;");
     this.inMain = db.prepare<[string], number>("SELECT 1 FROM ids WHERE id = ?").pluck();
     this.inStaged = db.prepare<[string], number>("SELECT 1 FROM staged WHERE id = ?").pluck();
@@ -117,8 +109,7 @@ class IdStore {
   static open(mergeEvery: number): IdStore | null {
     let db: Db | undefined;
     try {
-      // An empty name: a private database in a temporary file, deleted when closed.
-      db = new Database("");
+      db = openTemporaryDatabase();
       return new IdStore(db, mergeEvery);
     } catch {
       db?.close();
