@@ -1,6 +1,7 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import Database from "better-sqlite3";
 import type { Database as Db } from "better-sqlite3";
 
@@ -63,4 +64,22 @@ export function writeAllSync(fd: number, text: string, position: number): number
     done += wrote;
   }
   return bytes.length;
+}
+
+/**
+ * The records of a temporary file from `start` to `end`, each ended by `separator`, read
+ * into `chunk` a chunk at a time. Readers may share one chunk: what is read is decoded at
+ * once, and a character split between two reads is decoded whole.
+ */
+export function* recordsIn(fd: number, start: number, end: number, separator: string, chunk: Buffer): Generator<string> {
+  const decoder = new StringDecoder("utf8");
+  let partial = "";
+  for (let position = start; position < end; ) {
+    const read = readSync(fd, chunk, 0, Math.min(chunk.length, end - position), position);
+    if (read === 0) throw new Error("a temporary file ended early: it was cut short");
+    position += read;
+    const records = (partial + decoder.write(chunk.subarray(0, read))).split(separator);
+    partial = records.pop()!;
+    yield* records;
+  }
 }

@@ -1,6 +1,4 @@
-import { readSync } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
-import { closeTemporaryFile, openTemporaryFile, writeAllSync, type TemporaryFile } from "../temporary-file.js";
+import { closeTemporaryFile, openTemporaryFile, recordsIn, writeAllSync, type TemporaryFile } from "../temporary-file.js";
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -36,19 +34,7 @@ export class SpilledList<T> {
       return;
     }
     try {
-      const chunk = Buffer.allocUnsafe(READ_CHUNK);
-      // A character split between two chunks is decoded whole.
-      const decoder = new StringDecoder("utf8");
-      let position = 0;
-      let partial = "";
-      for (;;) {
-        const read = readSync(this.file.fd, chunk, 0, chunk.length, position);
-        if (read === 0) break;
-        position += read;
-        const lines = (partial + decoder.write(chunk.subarray(0, read))).split("\n");
-        partial = lines.pop() ?? "";
-        for (const line of lines) yield JSON.parse(line) as T;
-      }
+      for (const line of recordsIn(this.file.fd, 0, this.written, "\n", Buffer.allocUnsafe(READ_CHUNK))) yield JSON.parse(line) as T;
     } finally {
       this.close();
     }

@@ -1,7 +1,6 @@
-import { opendirSync, readSync } from "node:fs";
+import { opendirSync } from "node:fs";
 import type { Dir } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
-import { closeTemporaryFile, openTemporaryFile, writeAllSync, type TemporaryFile } from "../temporary-file.js";
+import { closeTemporaryFile, openTemporaryFile, recordsIn, writeAllSync, type TemporaryFile } from "../temporary-file.js";
 
 /** An entry of a folder as the walk needs it: a `Dirent`, or one read back from a sorted run. */
 export interface FolderEntry {
@@ -116,7 +115,7 @@ export class MergedListing {
     }
     const chunk = Buffer.allocUnsafe(READ_CHUNK);
     for (const { start, end } of runs) {
-      const reader = new RunReader(this.file.fd, start, end, chunk);
+      const reader = new RunReader(recordsIn(this.file.fd, start, end, "\0", chunk));
       if (reader.advance()) this.heap.push(reader);
     }
     for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
@@ -165,40 +164,21 @@ class RunEntry implements FolderEntry {
   }
 }
 
-/** One sorted run of the file, read a chunk at a time: its current entry and that entry's key. */
+/** One sorted run of the file: its current entry and that entry's key. */
 class RunReader {
   head: RunEntry | undefined;
   key = "";
-  private records: string[] = [];
-  private index = 0;
-  private partial = "";
-  private readonly decoder = new StringDecoder("utf8");
 
-  constructor(
-    private readonly fd: number,
-    private position: number,
-    private readonly end: number,
-    /** Shared by every run: what is read is decoded at once. */
-    private readonly chunk: Buffer,
-  ) {}
+  constructor(private readonly records: Iterator<string>) {}
 
   /** Moves to the next entry of the run; false after its last. */
   advance(): boolean {
-    while (this.index === this.records.length) {
-      if (this.position >= this.end) {
-        this.head = undefined;
-        return false;
-      }
-      const read = readSync(this.fd, this.chunk, 0, Math.min(READ_CHUNK, this.end - this.position), this.position);
-      if (read === 0) throw new Error("a folder's sorted listing ended early: its temporary file was cut short");
-      this.position += read;
-      // A character split between two chunks is decoded whole.
-      const records = (this.partial + this.decoder.write(this.chunk.subarray(0, read))).split("\0");
-      this.partial = records.pop()!;
-      this.records = records;
-      this.index = 0;
+    const next = this.records.next();
+    if (next.done) {
+      this.head = undefined;
+      return false;
     }
-    const record = this.records[this.index++]!;
+    const record = next.value;
     this.head = new RunEntry(record.slice(1), record[0]!);
     this.key = pathKey(this.head);
     return true;
