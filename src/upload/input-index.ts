@@ -42,6 +42,8 @@ export class InputIndex {
   private readonly metaPut: Statement<[string, number | string]>;
   private readonly otherPut: Statement<[string]>;
   private readonly rangeScan: Statement<[string, string, number], Glance>;
+  private readonly pageStatement: Statement<[string, number], Row>;
+  private readonly problemsStatement: Statement<[string, number], Row>;
 
   private constructor(
     private readonly db: Db,
@@ -66,6 +68,11 @@ export class InputIndex {
     this.metaPut = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     this.otherPut = db.prepare("INSERT INTO others (record) VALUES (?)");
     this.rangeScan = db.prepare<[string, string, number], Glance>("SELECT source, fingerprint, present_id FROM inputs WHERE source >= ? AND source <= ? LIMIT ?").raw();
+    // Pages start after a source; the first after "", which comes before any source.
+    this.pageStatement = db.prepare<[string, number], Row>(`SELECT ${ROW} FROM inputs WHERE source > ? ORDER BY source LIMIT ?`).raw();
+    this.problemsStatement = db
+      .prepare<[string, number], Row>(`SELECT ${ROW} FROM inputs WHERE source > ? AND record IS NOT NULL AND json_extract(record, '$.type') <> 'ack' ORDER BY source LIMIT ?`)
+      .raw();
   }
 
   /**
@@ -169,11 +176,7 @@ export class InputIndex {
 
   /** Up to `limit` records in the order of their sources, those after `after` (from the first without it): a page at a time, never all at once. */
   page(after: string | undefined, limit: number): InputRecord[] {
-    const rows =
-      after === undefined
-        ? this.db.prepare<[number], Row>(`SELECT ${ROW} FROM inputs ORDER BY source LIMIT ?`).raw().all(limit)
-        : this.db.prepare<[string, number], Row>(`SELECT ${ROW} FROM inputs WHERE source > ? ORDER BY source LIMIT ?`).raw().all(after, limit);
-    return rows.map(recordOf);
+    return this.pageStatement.all(after ?? "", limit).map(recordOf);
   }
 
   /**
@@ -182,12 +185,7 @@ export class InputIndex {
    * a time, as `page`.
    */
   problems(after: string | undefined, limit: number): InputRecord[] {
-    const problem = "record IS NOT NULL AND json_extract(record, '$.type') <> 'ack'";
-    const rows =
-      after === undefined
-        ? this.db.prepare<[number], Row>(`SELECT ${ROW} FROM inputs WHERE ${problem} ORDER BY source LIMIT ?`).raw().all(limit)
-        : this.db.prepare<[string, number], Row>(`SELECT ${ROW} FROM inputs WHERE source > ? AND ${problem} ORDER BY source LIMIT ?`).raw().all(after, limit);
-    return rows.map(recordOf);
+    return this.problemsStatement.all(after ?? "", limit).map(recordOf);
   }
 
   /** How many sources stand in each state: by record type, and for acks by status. */
