@@ -82,10 +82,12 @@ async function startServe({ latencyMs = 0, processingDelayMs = 0, onRequestLine,
       for (const line of lines) onRequestLine(line);
     });
   }
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  // After the process's exit and the end of its output (the window line comes last).
+  const closed = new Promise((r) => child.on("close", r));
   const address = await new Promise((resolvePromise, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
+    child.stdout.on("data", () => {
       const match = /listening (\S+)/.exec(out);
       if (match) resolvePromise(match[1]);
     });
@@ -93,21 +95,28 @@ async function startServe({ latencyMs = 0, processingDelayMs = 0, onRequestLine,
   });
   return {
     address,
+    /** Stops the server; resolves to the stand-in's upload window ({seconds, inputs}), if it took any request. */
     async stop() {
       child.kill("SIGTERM");
-      await new Promise((r) => child.on("exit", r));
+      await closed;
       rmSync(data, { recursive: true, force: true });
+      const window = /window (\S+) (\d+)/.exec(out);
+      return window ? { seconds: Number(window[1]), inputs: Number(window[2]) } : undefined;
     },
   };
 }
 
+/** The result of `work(address)` against a fresh server, with the stand-in's upload window. */
 async function withServe(work, conditions) {
   const server = await startServe(conditions);
+  let result;
   try {
-    return await work(server.address);
+    result = await work(server.address);
   } finally {
-    await server.stop();
+    const window = await server.stop();
+    if (result && window) result.window = window;
   }
+  return result;
 }
 
 /**
@@ -315,42 +324,72 @@ async function cliUpload(address, dir, app, concurrency) {
 /**
  * Small files against two ceilings, every client with the same requests in flight: the
  * wire (requests encoded beforehand, only sending timed) and a naive uploader (reads its
- * 128 files per request with readFileSync, encodes with protobufjs; timed from listing the
- * folder). Against `serve`, and against a stand-in server that only decodes the requests,
- * so that the server is not what is measured. The CLI's CPU per input is printed too.
+ * 128 files per request with readFileSync, encodes with protobufjs). The naive uploader
+ * runs twice: in its own process timed from start to exit, as a user runs a script and as
+ * the CLI is timed; and inside this process, warm, timed from listing the folder: no
+ * start-up, its code already compiled by the runs before. Against `serve`, and against a
+ * stand-in server that only decodes the requests, so that the server is not what is
+ * measured; the stand-in also reports its upload window (first request taken to last
+ * answered), the server's view of each client's speed. The CLI's CPU per input is printed too.
  */
 async function ceilings(dir) {
   const count = listFiles(dir).length;
   const inFlight = CEILINGS_IN_FLIGHT;
   log(`\n== small images against two ceilings: ${count} files, ${inFlight} requests in flight`);
   for (const [serverName, conditions] of [["serve", {}], ["stand-in server", { standIn: true }]]) {
-    const runs = { wire: [], naive: [], cli: [] };
+    const runs = { wire: [], naive: [], naiveWarm: [], cli: [] };
     for (let run = 0; run < RUNS; run++) {
       runs.wire.push(await withServe((address) => ceiling(address, dir, "wire", inFlight), conditions));
-      runs.naive.push(await withServe((address) => {
+      runs.naive.push(await withServe((address) => naiveProcess(address, dir, inFlight), conditions));
+      runs.naiveWarm.push(await withServe((address) => {
         const { stub, call } = client(address);
         const send = async (request) => (await call("postInputs", request)).status.code;
         return naiveUpload({ dir, app: "naive", concurrency: inFlight, send }).finally(() => stub.close());
       }, conditions));
       runs.cli.push(await withServe((address) => cliUpload(address, dir, "cli", inFlight), conditions));
     }
-    const [wire, naive, cli] = [median(runs.wire), median(runs.naive), median(runs.cli)];
+    const medians = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, median(list)]));
+    const { wire, naive, naiveWarm, cli } = medians;
+    const seconds = (list) => list.map((r) => r.seconds.toFixed(2)).join(" ");
     const rate = (r) => `${(count / r.seconds).toFixed(0).padStart(6)} inputs/s ${r.seconds.toFixed(2).padStart(6)} s`;
+    log(`-- against ${serverName} (runs, s: wire ${seconds(runs.wire)}; naive ${seconds(runs.naive)}; naive, warm ${seconds(runs.naiveWarm)}; CLI ${seconds(runs.cli)})`);
+    log(`clarifai-upload              ${rate(cli)}  peak RSS ${cli.peakMiB.toFixed(0)} MiB`);
+    log(`naive uploader, own process  ${rate(naive)}  peak RSS ${naive.peakMiB.toFixed(0)} MiB`);
+    log(`naive uploader, warm         ${rate(naiveWarm)}`);
+    log(`wire ceiling                 ${rate(wire)}`);
+    const ratio = (other) => (other.seconds / cli.seconds).toFixed(2);
+    log(`cli/naive ${ratio(naive)} (own processes, both timed from start to exit)   cli/naive warm ${ratio(naiveWarm)} (${(naiveWarm.seconds / (cli.seconds - startupSeconds)).toFixed(2)} without the CLI's start-up)   cli/wire ${ratio(wire)} (${(wire.seconds / (cli.seconds - startupSeconds)).toFixed(2)})`);
+    // The server's view, where there is one: inputs per second from the first request it
+    // took to the last it answered. Start-up and the walk before the first request are outside it.
+    const windows = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, medianWindow(list)]));
+    if (Object.values(windows).every((w) => w !== undefined)) {
+      const windowRate = (w) => (w.inputs / w.seconds).toFixed(0);
+      log(`in the server's upload window, inputs/s: CLI ${windowRate(windows.cli)}, naive ${windowRate(windows.naive)}, naive warm ${windowRate(windows.naiveWarm)}, wire ${windowRate(windows.wire)}; cli/naive ${(windows.naive.seconds / windows.cli.seconds).toFixed(2)}, cli/naive warm ${(windows.naiveWarm.seconds / windows.cli.seconds).toFixed(2)}, cli/wire ${(windows.wire.seconds / windows.cli.seconds).toFixed(2)}`);
+    }
     const cpus = runs.cli.map((r) => r.cpuSeconds).filter((c) => c !== undefined);
-    log(`-- against ${serverName} (runs, s: wire ${runs.wire.map((r) => r.seconds.toFixed(2)).join(" ")}; naive ${runs.naive.map((r) => r.seconds.toFixed(2)).join(" ")}; CLI ${runs.cli.map((r) => r.seconds.toFixed(2)).join(" ")})`);
-    log(`clarifai-upload        ${rate(cli)}  peak RSS ${cli.peakMiB.toFixed(0)} MiB`);
-    log(`naive uploader         ${rate(naive)}`);
-    log(`wire ceiling           ${rate(wire)}`);
-    const ratio = (other) => `${(other.seconds / cli.seconds).toFixed(2)} (${(other.seconds / (cli.seconds - startupSeconds)).toFixed(2)} without start-up)`;
-    log(`cli/naive ${ratio(naive)}   cli/wire ${ratio(wire)}`);
     if (cpus.length) {
       const perInput = (cpu) => ((cpu * 1e6) / count).toFixed(0);
       log(`CLI CPU per input: ${cpus.map(perInput).join(", ")} µs; without start-up (${startupCpuSeconds.toFixed(2)} s of CPU): ${cpus.map((c) => perInput(c - startupCpuSeconds)).join(", ")} µs`);
+      const naiveCpus = runs.naive.map((r) => r.cpuSeconds).filter((c) => c !== undefined);
+      if (naiveCpus.length) log(`naive uploader CPU per input, own process: ${naiveCpus.map(perInput).join(", ")} µs`);
     }
     // What runs beside the main thread: V8 compiling hot code, its GC helpers, the thread pool.
     const threads = runs.cli.map((r) => r.threadCpuSeconds).filter((t) => t !== undefined);
     if (threads.length) log(`CLI CPU by thread, s: main ${threads.map((t) => t.main.toFixed(2)).join(", ")}; others ${threads.map((t) => t.others.toFixed(2)).join(", ")}`);
   }
+}
+
+/** The naive uploader in its own process, as a user runs a script: timed from start to exit. */
+async function naiveProcess(address, dir, concurrency) {
+  const run = await measure(process.execPath, [join(ROOT, "bench", "naive-upload.mjs"), dir, address, String(concurrency)]);
+  if (run.code !== 0) throw new Error(`naive uploader exited with ${run.code}: ${run.stderr}`);
+  return run;
+}
+
+/** The median upload window of `runs` (each from one stand-in server), if every run has one. */
+function medianWindow(runs) {
+  if (!runs.every((r) => r.window)) return undefined;
+  return median(runs.map((r) => r.window));
 }
 
 /**
