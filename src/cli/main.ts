@@ -1,6 +1,7 @@
 import { logVerbosity, setLogVerbosity } from "@grpc/grpc-js";
 import { Command, CommanderError } from "commander";
 import { UploadError } from "../errors.js";
+import { RetriesExhausted } from "../api/caller.js";
 import { answerDetail, ApiError } from "../api/client.js";
 import { EXIT, exitCodeForError } from "../report/exit-codes.js";
 import { releaseTerminal } from "../report/terminal.js";
@@ -27,6 +28,10 @@ function makeRunner(setExitCode: (code: number) => void): CommandRunner {
       } else if (error instanceof ApiError) {
         process.stderr.write(`clarifai-upload: ${error.message}\n`);
         setExitCode(error.verdict === "auth" ? EXIT.auth : error.verdict === "retry" ? EXIT.unreachable : EXIT.someFailed);
+      } else if (error instanceof RetriesExhausted) {
+        // A call the command needs (a lookup, a dataset, a job's state) kept failing transiently.
+        process.stderr.write(`clarifai-upload: ${error.message}\n`);
+        setExitCode(EXIT.unreachable);
       } else {
         throw error;
       }

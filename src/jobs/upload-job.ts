@@ -13,7 +13,7 @@ import { RunStats, type RunTotals } from "../upload/run-stats.js";
 import { onInterrupt } from "../upload/signals.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { summarize, type Summary } from "../report/summary.js";
-import { ProcessingWait } from "./wait.js";
+import { ProcessingWait, type WaitEnd } from "./wait.js";
 
 /** A job to run: where its log is, what its header says, and the run's plan. */
 export interface UploadJob {
@@ -99,17 +99,18 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     }
     const result = await runUpload(job.plan, { caller, bus, state: job.state, stop: interrupt.signal });
     if (result.addJobId) writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
-    let waitCut = false;
+    let waitEnd: WaitEnd = { ended: "done" };
     if (wait && caller && result.addJobId && result.outcome === "done" && wait.uploaded > 0) {
-      waitCut = !(await wait.follow(caller, result.addJobId, interrupt.signal));
-      // Everything was sent; only the watching stopped: the run is interrupted, the job is not.
-      if (waitCut) result.outcome = "interrupted";
+      waitEnd = await wait.follow(caller, result.addJobId, interrupt.signal);
+      // Everything was sent; only the watching stopped: the run is cut short, the job is not.
+      if (waitEnd.ended !== "done") result.outcome = waitEnd.ended;
+      if (waitEnd.ended === "unreachable") result.message = `could not follow processing: ${waitEnd.message}`;
     }
 
     const counted = { ...result, totals: stats.totals };
     const summary = summarize(job.name, counted, (performance.now() - started) / 1000, dryRun);
     const ended: JobRun = { ...counted, summary, exitCode: exitCodeFor(counted) };
-    if (waitCut) ended.hint = `stopped waiting; processing goes on. Check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
+    if (waitEnd.ended !== "done") ended.hint = `stopped waiting; processing goes on. Check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
     else if (!dryRun && (result.outcome === "interrupted" || result.outcome === "unreachable")) ended.hint = `resume with: ${io.hint?.("resume") ?? `clarifai-upload resume ${job.name}`}`;
     else if (!dryRun && !job.wait && stats.totals.uploaded > 0) ended.hint = `inputs are processed in the background; check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
     writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: result.outcome, summary: { ...summary } });

@@ -1,7 +1,14 @@
-import type { Caller } from "../api/caller.js";
+import { RetriesExhausted, type Caller } from "../api/caller.js";
+import { ApiError } from "../api/client.js";
 import { UploadError } from "../errors.js";
 import type { EventBus, InputEvent, UploadEvent } from "../upload/events.js";
 import { followProcessing } from "../upload/tracker.js";
+
+/**
+ * How following processing ended: every input's processing known, cut short by Ctrl-C,
+ * or the server stopped answering (why in `message`); what was learned before stands.
+ */
+export type WaitEnd = { ended: "done" } | { ended: "interrupted" } | { ended: "unreachable"; message: string };
 
 /** What `--wait` keeps of an input this run uploaded, to say how its processing ended. */
 type Sent = Pick<InputEvent, "source" | "candidate" | "digest" | "processingFailures">;
@@ -29,13 +36,14 @@ export class ProcessingWait {
     return this.sent.size;
   }
 
-  /** Follows processing to its end; false when Ctrl-C cut the wait short. */
-  async follow(caller: Caller, addJobId: string, signal: AbortSignal): Promise<boolean> {
+  /** Follows processing to its end, or until Ctrl-C or a server that stopped answering cuts it short. */
+  async follow(caller: Caller, addJobId: string, signal: AbortSignal): Promise<WaitEnd> {
     let processing;
     try {
       processing = await followProcessing(caller, addJobId, this.sent, this.bus, signal);
     } catch (error) {
-      if (error instanceof UploadError && error.code === "interrupted") return false;
+      if (error instanceof UploadError && error.code === "interrupted") return { ended: "interrupted" };
+      if (error instanceof RetriesExhausted || (error instanceof ApiError && error.verdict === "retry")) return { ended: "unreachable", message: error.message };
       throw error;
     }
     const failed = new Set<string>();
@@ -49,8 +57,8 @@ export class ProcessingWait {
       const processing = { code: failure.code, description: failure.message, attempts };
       this.bus.emit({ type: "input", id: failure.id, ...sent, status: "failed", reason: "processing_failed", message, bytes: 0, processing });
     }
-    if (!processing.finished) return false;
+    if (!processing.finished) return { ended: "interrupted" };
     for (const [id, sent] of this.sent) if (!failed.has(id)) this.bus.emit({ type: "processed", id, source: sent.source });
-    return true;
+    return { ended: "done" };
   }
 }

@@ -150,6 +150,19 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
     }
   });
 
+  it("a call that keeps failing ends a command with one line and exit 4, never a stack trace", async () => {
+    const down = await startTestApp({ faults: { unavailable: 1, seed: 1 } });
+    try {
+      // The dataset is made before any input is sent: its call is the first to give up.
+      const dataset = await runCli(["folder", makeCorpus(3), "--dataset", "never-made", "--max-retries", "1", ...down.flags], env);
+      expect(dataset.code).toBe(4);
+      expect(dataset.stderr).toMatch(/^clarifai-upload: gave up after 1 retries \(getDataset: service unavailable/m);
+      expect(dataset.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      await down.close();
+    }
+  });
+
   describe("interrupted runs", () => {
     let app: TestApp;
     beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RpcName } from "../../../src/api/client.js";
+import { ApiError, type RpcName } from "../../../src/api/client.js";
 import { StatusCode } from "../../../src/gen/clarifai/api/status/status_code.js";
 import { ProcessingWait } from "../../../src/jobs/wait.js";
 import { callerOver, fakeClient, statusOf } from "../../helpers/fake-client.js";
@@ -43,7 +43,7 @@ describe("ProcessingWait", () => {
     const { wait, events } = waitAfterRun(3);
     expect(wait.uploaded).toBe(3);
     const { caller, requests } = server(0);
-    await wait.follow(caller, "job-1", new AbortController().signal);
+    expect(await wait.follow(caller, "job-1", new AbortController().signal)).toEqual({ ended: "done" });
     expect(requests.map(([rpc]) => rpc)).toEqual(["getInputsAddJob", "listInputs"]);
     expect(requests[0]?.[1]).toEqual({ id: "job-1" });
     expect(events).toEqual([
@@ -65,9 +65,22 @@ describe("ProcessingWait", () => {
     const stop = new AbortController();
     stop.abort();
     const { caller, requests } = server(5);
-    await wait.follow(caller, "job-1", stop.signal);
+    expect(await wait.follow(caller, "job-1", stop.signal)).toEqual({ ended: "interrupted" });
     expect(requests.map(([rpc]) => rpc)).toEqual(["getInputsAddJob", "listInputs"]);
     expect(events.map((event) => event.type)).toEqual(["processing", "input"]);
     expect(events[0]).toEqual({ type: "processing", pending: 5, inProgress: 0, success: 2, failed: 1 });
+  });
+
+  it("says why it stopped when the server keeps failing, with what it learned so far kept", async () => {
+    const { wait, events } = waitAfterRun(3);
+    const client = fakeClient({
+      call(rpc) {
+        if (rpc === "getInputsAddJob") throw new ApiError("UNAVAILABLE: the server is restarting", "retry");
+        return {};
+      },
+    });
+    expect(await wait.follow(callerOver(client, 2), "job-1", new AbortController().signal)).toEqual({ ended: "unreachable", message: "gave up after 2 retries (UNAVAILABLE: the server is restarting)" });
+    expect(client.calls).toEqual(["getInputsAddJob", "getInputsAddJob", "getInputsAddJob"]);
+    expect(events).toEqual([]);
   });
 });
