@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import { runUploadJob, type JobRun } from "../jobs/upload-job.js";
 import { FailedOutWriter } from "../report/failed-out.js";
 import { createReporter, uploadReporterOptions } from "../report/reporter.js";
+import type { Target } from "../report/summary.js";
 import { EventBus } from "../upload/events.js";
 import { INDEX_FILES } from "../upload/input-index.js";
 import { jobLogPath, replayJobLog } from "../upload/joblog.js";
@@ -42,6 +43,22 @@ export interface UploadCommand {
  */
 const MEMORY_BUDGET_BYTES = 48 * MiB;
 
+/**
+ * A job's log speaks for one place: what it says is there (present, unchanged) is only
+ * true of the user, app and dataset its inputs were sent to, on that server. An API
+ * address may change (a proxy, a server restarted on another port: `resume --api`);
+ * an embedded server's data folder is its identity.
+ */
+function sameTarget(a: Target, b: Target): boolean {
+  const local = (target: Target): boolean => target.api.startsWith("local:");
+  const sameServer = local(a) || local(b) ? a.api === b.api : true;
+  return sameServer && a.user === b.user && a.app === b.app && (a.dataset ?? "") === (b.dataset ?? "");
+}
+
+function placeOf(target: Target): string {
+  return `${target.dataset ? `dataset ${target.dataset} of ` : ""}app ${target.app || "?"} (user ${target.user || "?"}) at ${target.api}`;
+}
+
 /** Runs an upload command from start to summary and returns its exit code. */
 export async function runUploadCommand(command: UploadCommand, raw: RawUploadOptions, global: GlobalOptions): Promise<number> {
   const options = parseUploadOptions(raw);
@@ -59,6 +76,12 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
   command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root) };
   const state = await replayJobLog(logPath, { create: !options.dryRun });
+  const recorded = state.header?.target;
+  if (recorded && !sameTarget(recorded, target)) {
+    throw new UsageError(
+      `job ${job} sent its inputs to ${placeOf(recorded)}; this run is for ${placeOf(target)}, of which the job's log knows nothing. Give this run its own --job (or --job-log), or remove ${logPath} to start the job over`,
+    );
+  }
 
   const transform = options.transform ? await loadTransform(options.transform) : undefined;
   const labels = options.annotations || options.sidecars

@@ -68,7 +68,7 @@ export async function* discover(plan: UploadPlan, candidates: CandidateGroups, b
           ? NEW
           : presentId && seenFingerprint === candidate.fingerprint
             ? { kind: "settled", status: "present", id: presentId }
-            : previousState(state?.latest.get(source), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict);
+            : previousState(state?.latest.get(source), candidate.fingerprint, plan.maxProcessingAttempts, plan.idConflict, ids ? ids[i] : provisionalId(plan, candidate));
       switch (earlier.kind) {
         case "settled":
           if (earlier.status === "present") bus.emit({ type: "skipped", id: earlier.id, source });
@@ -82,6 +82,10 @@ export async function* discover(plan: UploadPlan, candidates: CandidateGroups, b
         case "changed":
           if (!dryRun) break;
           bus.emit({ type: "input", id: earlier.id, source, status: "conflict", reason: "changed_since_acknowledged", message: `${source}: changed since input ${earlier.id} was acknowledged; a real run sends it under --id-conflict`, bytes: 0, candidate });
+          continue;
+        case "conflicted":
+          if (!dryRun) break;
+          bus.emit({ type: "input", id: earlier.id, source, status: "conflict", reason: "id_conflict", message: `${earlier.message} (as found by the last run; a real run asks the server again, under --id-conflict)`, bytes: 0, candidate });
           continue;
         case "reprocess":
           passed.push({ candidate, id: earlier.id, retry: { processingFailures: earlier.failures, replacesFailed: !plan.resend } });

@@ -14,15 +14,22 @@ export type PreviousState =
   /** The platform failed to process it: delete it and send it again under its id. */
   | { kind: "reprocess"; id: string; failures: number }
   /** It failed processing `failures` times, as many as allowed: reported, not sent again. */
-  | { kind: "gave_up"; id: string; failures: number; description: string };
+  | { kind: "gave_up"; id: string; failures: number; description: string }
+  /** Unchanged since the server held other content under its id: a real run asks again, as for a new input. */
+  | { kind: "conflicted"; id: string; message: string };
 
 /**
  * Decides from the latest record of a source, and the fingerprint it has now, what this
  * run does with it (under the run's --id-conflict). A changed file replaces an input whose processing failed (what the
  * server holds under its id is of no use) and starts its count of attempts again.
+ *
+ * `ownId` is the id the candidate gets now, when known before validation. A source whose
+ * content changed and whose id changed with it is another input in the same place (a
+ * manifest's line that now holds another row): the record is not of it, and it is new.
  */
-export function previousState(record: InputRecord | undefined, fingerprint: string, maxProcessingAttempts: number, idConflict: IdConflictPolicy = "fail"): PreviousState {
+export function previousState(record: InputRecord | undefined, fingerprint: string, maxProcessingAttempts: number, idConflict: IdConflictPolicy = "fail", ownId?: string): PreviousState {
   if (record === undefined || record.id === undefined) return { kind: "new" };
+  if (record.fingerprint !== fingerprint && ownId !== undefined && !isIdOf(ownId, record.id)) return { kind: "new" };
   if (record.type === "ack") {
     // Kept by --id-conflict skip: the server holds other content, so another policy is applied afresh.
     if (record.fingerprint !== fingerprint || (record.status === "kept" && idConflict !== "skip")) return { kind: "changed", id: record.id };
@@ -38,5 +45,11 @@ export function previousState(record: InputRecord | undefined, fingerprint: stri
   // Sent again after failing processing, then not acknowledged: what the server holds
   // under its id may still be what failed, and the failures still count.
   if (record.processingFailures) return { kind: "reprocess", id: record.id, failures: record.fingerprint === fingerprint ? record.processingFailures : 0 };
+  if (record.type === "conflict" && record.fingerprint === fingerprint) return { kind: "conflicted", id: record.id, message: record.message };
   return { kind: "new" };
+}
+
+/** `recorded` is `id`, or `id` with the suffix a collision within a run added to it. */
+function isIdOf(id: string, recorded: string): boolean {
+  return recorded === id || recorded.startsWith(`${id}-`);
 }

@@ -97,7 +97,8 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
     const suffixedAgain = await runCli(["folder", suffixDir, "--json", "--id-prefix", "c2-", "--id-conflict", "suffix", "--job", "suffix-again", ...app.flags], env);
     expect(inputLines(suffixedAgain.stdout)[0]).toMatchObject({ status: "present", id: suffixId });
 
-    const replaced = await runCli([...command, "--id-conflict", "replace", "--dataset", "edited", "--concepts", "redone"], env);
+    // Another dataset is another target: a job of its own.
+    const replaced = await runCli(["folder", dir, "--json", "--id-prefix", "c2-", "--job", "edits-replaced", "--id-conflict", "replace", "--dataset", "edited", "--concepts", "redone", ...app.flags], env);
     expect(replaced.code).toBe(0);
     expect(inputLines(replaced.stdout)[0]).toMatchObject({ status: "uploaded", id: id });
     const stored = await app.client.call("getInput", { inputId: id });
@@ -197,6 +198,39 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
     } finally {
       await flaky.close();
     }
+  });
+
+  it("a manifest line that holds another row since is another input: its own id, in the dry run and the real one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-acc-rows-"));
+    copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "good.jpg"));
+    copyFileSync(join(FIXTURES, "broken", "truncated.jpg"), join(dir, "broken.jpg"));
+    const manifest = join(dir, "list.csv");
+    writeFileSync(manifest, "id,file\nrow-bad,broken.jpg\n");
+    const command = ["manifest", manifest, "--json", "--job", "rows", ...app.flags];
+    expect(summaryOf((await runCli([...command, "--wait"], env)).stdout)).toMatchObject({ failed: 1 });
+    // A row inserted above: line 2 now holds row-new, the failed row moved to line 3.
+    writeFileSync(manifest, "id,file\nrow-new,good.jpg\nrow-bad,broken.jpg\n");
+    const byLine = (stdout: string) => Object.fromEntries(inputLines(stdout).map((line) => [String(line.source).split(":").pop(), [line.id, line.status]]));
+    const dry = await runCli([...command, "--dry-run"], env);
+    expect(byLine(dry.stdout)).toEqual({ 2: ["row-new", "would_upload"], 3: ["row-bad", "would_upload"] });
+    const real = await runCli(command, env);
+    expect(byLine(real.stdout)).toEqual({ 2: ["row-new", "uploaded"], 3: ["row-bad", "uploaded"] });
+    expect(await storedBytes(app, "row-new")).toEqual(readFileSync(join(dir, "good.jpg")));
+    expect(await storedBytes(app, "row-bad")).toEqual(readFileSync(join(dir, "broken.jpg")));
+  });
+
+  it("a dry run after a run that met other content under an id says conflict, as the real run will", async () => {
+    const x = folderWithPic(41);
+    const y = folderWithPic(42);
+    expect((await runCli(["folder", x.dir, "--json", "--id-prefix", "c9-", ...app.flags], env)).code).toBe(0);
+    const command = ["folder", y.dir, "--json", "--id-prefix", "c9-", "--job", "met-other", ...app.flags];
+    const real = await runCli(command, env);
+    expect(inputLines(real.stdout).map((line) => [line.status, line.reason])).toEqual([["conflict", "id_conflict"]]);
+    const dry = await runCli([...command, "--dry-run"], env);
+    expect(dry.code).toBe(1);
+    expect(inputLines(dry.stdout).map((line) => [line.status, line.reason])).toEqual([["conflict", "id_conflict"]]);
+    expect(String(inputLines(dry.stdout)[0]?.message)).toContain("a real run asks the server again");
+    expect(inputLines((await runCli(command, env)).stdout).map((line) => line.status)).toEqual(["conflict"]);
   });
 
   it("an input answered INPUT_FAILED inside MIXED_STATUS is retried, not recorded as failed", async () => {

@@ -179,4 +179,18 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     const again = await runCli(["folder", join(FIXTURES, "tree"), "--dataset", "train", "--labels-from-folder", "--local", data, "--json"], env);
     expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, present: 5, batches: 0 });
   });
+  it("refuses to run a job against another app or server than the one its log speaks for", async () => {
+    const first = mkdtempSync(join(tmpdir(), "cu-local-"));
+    const second = mkdtempSync(join(tmpdir(), "cu-local-"));
+    const upload = await runCli(["folder", join(FIXTURES, "tree"), "--job", "one-place", "--local", first, "--json"], env);
+    expect(summaryOf(upload.stdout)).toMatchObject({ uploaded: 5 });
+    for (const elsewhere of [["--local", second], ["--local", first, "--dataset", "other"], ["--local", first, "--app", "another"]]) {
+      const moved = await runCli(["folder", join(FIXTURES, "tree"), "--job", "one-place", "--json", ...elsewhere], env);
+      expect(moved.code).toBe(2);
+      expect(moved.stdout).toBe("");
+      expect(moved.stderr).toMatch(/^clarifai-upload: job one-place sent its inputs to app \S+ \(user \S+\) at local:.*; this run is for .* of which the job's log knows nothing/);
+    }
+    const again = await runCli(["folder", join(FIXTURES, "tree"), "--job", "one-place", "--local", first, "--json"], env);
+    expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, present: 5 });
+  });
 });

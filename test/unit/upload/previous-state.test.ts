@@ -30,8 +30,22 @@ describe("previousState", () => {
     expect(previousState(failed, "9:9", 3)).toEqual({ kind: "reprocess", id: "a", failures: 0 });
   });
 
-  it("sends rejected, failed and conflicting inputs as new", () => {
-    expect(previousState({ type: "conflict", id: "a", source: "/a", fingerprint: "1:1", reason: "id_conflict", message: "m", run: "r" }, "1:1", 3)).toEqual({ kind: "new" });
+  it("sends rejected and failed inputs as new; an unchanged one the server held other content for is a conflict to ask about again", () => {
+    const conflict = { type: "conflict" as const, id: "a", source: "/a", fingerprint: "1:1", reason: "id_conflict", message: "m", run: "r" };
+    expect(previousState(conflict, "1:1", 3)).toEqual({ kind: "conflicted", id: "a", message: "m" });
+    expect(previousState(conflict, "9:9", 3)).toEqual({ kind: "new" });
     expect(previousState({ type: "failed", id: "a", source: "/a", fingerprint: "1:1", reason: "unreachable", message: "m", run: "r" }, "1:1", 3)).toEqual({ kind: "new" });
+  });
+
+  it("takes a changed source whose id changed with it for another input in the same place", () => {
+    const row = { ...failedProcessing, id: "bad", source: "list.csv:2" };
+    // Line 2 now holds another row, with its own id: not the input that failed.
+    expect(previousState(row, "9:9", 3, "fail", "newrow")).toEqual({ kind: "new" });
+    expect(previousState({ ...ack, id: "r1", source: "list.csv:2", status: "uploaded" }, "9:9", 3, "fail", "r0")).toEqual({ kind: "new" });
+    // The same id (or the id with a collision's suffix): the same input, changed.
+    expect(previousState(row, "9:9", 3, "fail", "bad")).toEqual({ kind: "reprocess", id: "bad", failures: 0 });
+    expect(previousState({ ...row, id: "bad-7dc4afcc" }, "9:9", 3, "fail", "bad")).toEqual({ kind: "reprocess", id: "bad-7dc4afcc", failures: 0 });
+    // Unchanged: whatever id it would get now, the record is of it.
+    expect(previousState(row, "1:1", 3, "fail", "newrow")).toEqual({ kind: "reprocess", id: "bad", failures: 2 });
   });
 });
