@@ -27,11 +27,12 @@ export interface CallerOptions {
  */
 export class RetriesExhausted extends Error {
   constructor(
-    message: string,
+    readonly retries: number,
+    why: string,
     readonly lastError?: ApiError,
     readonly wholeRequest = lastError !== undefined,
   ) {
-    super(message);
+    super(`gave up after ${retries} retries (${why})`);
     this.name = "RetriesExhausted";
   }
 }
@@ -97,7 +98,7 @@ export class Caller {
         wholeRequest = true;
       }
       if (throttled) this.limiter.slowDown();
-      if (tryNumber >= retry.maxRetries) throw new RetriesExhausted(`gave up after ${retry.maxRetries} retries (${why})`, lastError, wholeRequest);
+      if (tryNumber >= retry.maxRetries) throw new RetriesExhausted(retry.maxRetries, why, lastError, wholeRequest);
       const delay = backoffDelay(retry, tryNumber);
       this.options.onRetry?.(why, tryNumber + 1, delay);
       try {

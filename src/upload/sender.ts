@@ -31,6 +31,8 @@ export interface InputOutcome {
 export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<InputOutcome[]> {
   const outcomes: InputOutcome[] = [];
   let pending: EncodedEntry[] = batch.entries;
+  // Why each input still pending was last turned away, when the answer said it of that input alone.
+  const ownProblems = new Map<EncodedEntry, string>();
   try {
     await caller.retrying(async () => {
       let response;
@@ -65,6 +67,7 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
         else if (inputVerdict === "retry" || answer === undefined) {
           retryLater.push(entry);
           lastProblem = `PostInputs: input ${entry.input.id}: ${answer ? describeStatus(answer.status) : "missing from the answer"}`;
+          ownProblems.set(entry, lastProblem);
         } else {
           outcomes.push(failed(entry, reasonFor(inputCode), `${entry.input.accepted.candidate.source}: ${describeStatus(answer.status)}`));
         }
@@ -85,7 +88,11 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
       throw new UnreachableError(outOfReach, [...known, ...pending.map(unknown)]);
     }
     if (!(error instanceof RetriesExhausted)) throw error;
-    for (const entry of pending) outcomes.push(failed(entry, "retries_exhausted", `${entry.input.accepted.candidate.source}: ${error.message}`));
+    for (const entry of pending) {
+      const own = ownProblems.get(entry);
+      const why = own === undefined ? error.message : `gave up after ${error.retries} retries (${own})`;
+      outcomes.push(failed(entry, "retries_exhausted", `${entry.input.accepted.candidate.source}: ${why}`));
+    }
   }
   return outcomes;
 }

@@ -86,7 +86,7 @@ describe("deliverBatch", () => {
 
   it("gives an unreadable input one state when the API goes out of reach before sending", async () => {
     const { client } = fakeClient([], {});
-    const unreachable = { ...context(client, "fail"), ensureDatasets: async () => Promise.reject(new RetriesExhausted("gave up after 3 retries (unavailable)")) };
+    const unreachable = { ...context(client, "fail"), ensureDatasets: async () => Promise.reject(new RetriesExhausted(3, "unavailable")) };
     const broken: PlannedInput = { ...planned("bad", "x"), accepted: { ...planned("bad", "x").accepted, candidate: { source: "/data/bad.png", relPath: "bad.png", fingerprint: "f", content: { kind: "bytes", bytes: { size: 3, head: async () => Buffer.alloc(0), all: async () => Buffer.alloc(0), readInto: async () => Promise.reject(new Error("gone")), async *chunks() {} } } }, kind: "image", size: 3 } };
     const failure = await deliverBatch(unreachable, [broken, planned("good", "one")]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UnreachableError);

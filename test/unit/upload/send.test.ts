@@ -94,6 +94,18 @@ describe("send", () => {
     ]);
   });
 
+  it("names, for each input that ran out of retries, why that input was turned away", async () => {
+    const [a, b, c] = [plannedText("a"), plannedText("b"), plannedText("c")];
+    const { bus, events } = recordingBus();
+    const answers = { post: (ids: string[]) => postAnswer(ids, { a: StatusCode.INPUT_CONNECTION_FAILED, c: StatusCode.INPUT_CONNECTION_FAILED }) };
+    await send(testPlan(), fromArray(batchesOf([a, b, c])), services(bus, answers));
+    const failed = events.flatMap((event) => (event.type === "input" && event.status === "failed" ? [[event.id, event.reason, event.message]] : []));
+    expect(failed).toEqual([
+      ["a", "retries_exhausted", expect.stringMatching(/: gave up after 0 retries \(PostInputs: input a: INPUT_CONNECTION_FAILED/)],
+      ["c", "retries_exhausted", expect.stringMatching(/: gave up after 0 retries \(PostInputs: input c: INPUT_CONNECTION_FAILED/)],
+    ]);
+  });
+
   /** How a worker's PostInputs fails: the answer each way of stopping gets. */
   const failures: Record<Exclude<RunOutcome, "done">, () => Error> = {
     auth: () => new ApiError("PostInputs: key refused", "auth", undefined, 16),
