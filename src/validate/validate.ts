@@ -8,6 +8,7 @@
  */
 import { extname } from "node:path";
 import type { ByteSource, Candidate } from "../sources/candidate.js";
+import { ZipEntryError, type EntryProblem } from "../sources/zip-entry-bytes.js";
 import { imageDimensions } from "./image-dimensions.js";
 import { KIND_LIMITS, MAX_IMAGE_PIXELS, MiB, type InputKind } from "./limits.js";
 import {
@@ -35,7 +36,9 @@ export type RejectReason =
   /** A text input that is not UTF-8. */
   | "not_utf8"
   /** Not a URL, or not one the platform can fetch (only http and https). */
-  | "invalid_url";
+  | "invalid_url"
+  /** An archive entry found, once read, not to be what its header says (size or CRC). */
+  | EntryProblem;
 
 /** Every reason code, for documentation, reports and exhaustive tests. */
 export const REJECT_REASONS: readonly RejectReason[] = [
@@ -46,6 +49,8 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   "too_many_pixels",
   "not_utf8",
   "invalid_url",
+  "entry_size_mismatch",
+  "corrupt_entry",
 ];
 
 export interface Accepted {
@@ -92,15 +97,20 @@ export async function validate(candidate: Candidate): Promise<Accepted | Rejecte
 // ---------------------------------------------------------------------------
 // Files and archive entries
 
+/** Bytes that could not be read, and why: an archive entry that is not what its header says has a reason of its own. */
 class ReadFailure {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    readonly reason: "unreadable" | EntryProblem,
+  ) {}
 }
 
 async function attempt<T>(read: () => Promise<T>): Promise<T | ReadFailure> {
   try {
     return await read();
   } catch (error) {
-    return new ReadFailure(error instanceof Error ? error.message : String(error));
+    if (error instanceof ZipEntryError) return new ReadFailure(error.message, error.code);
+    return new ReadFailure(error instanceof Error ? error.message : String(error), "unreadable");
   }
 }
 
@@ -242,6 +252,7 @@ function notUtf8(candidate: Candidate, problem: string): Rejected {
 }
 
 function unreadable(candidate: Candidate, failure: ReadFailure): Rejected {
+  if (failure.reason !== "unreadable") return reject(candidate, failure.reason, `${candidate.source}: ${failure.message}`);
   return reject(candidate, "unreadable", `${candidate.source}: cannot read the file: ${failure.message}`);
 }
 
