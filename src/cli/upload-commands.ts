@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { listFiles } from "../sources/files.js";
 import { walkFolder, type FolderOptions } from "../sources/folder.js";
 import { readRecords } from "../sources/lines.js";
+import { onceEach } from "../sources/once-each.js";
 import { listUrls } from "../sources/urls.js";
 import type { CsvType } from "../sources/manifest.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
@@ -187,7 +188,7 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
         }
         if (named === 0) report.warning("-", "no file paths given: name files as arguments, or pipe a list into `clarifai-upload files -`");
       }
-      return inGroups(listFiles(names(), ({ source, message }) => report.rejected(source, "unreadable", message)));
+      return inGroups(onceEach(listFiles(names(), ({ source, message }) => report.rejected(source, "unreadable", message)), (source) => report.warning(source, listedAgain(source))));
     },
   };
 }
@@ -198,8 +199,15 @@ function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
     name: "urls",
     args: [from],
     readsTerminal: from === "-" && stdinIsTerminal(),
-    candidates: (report) => warnWhenEmpty(inGroups(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type)), () => report.warning(from, `${from === "-" ? "stdin" : file}: no URLs found`)),
+    candidates: (report) => {
+      const urls = onceEach(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type), (url) => report.warning(url, listedAgain(url)));
+      return warnWhenEmpty(inGroups(urls), () => report.warning(from, `${from === "-" ? "stdin" : file}: no URLs found`));
+    },
   };
+}
+
+function listedAgain(source: string): string {
+  return `${source}: listed more than once; it is one input, sent once`;
 }
 
 export function uploadCommands(runner: CommandRunner): Command[] {

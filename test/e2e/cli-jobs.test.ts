@@ -127,6 +127,22 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(summaryOf(typed.stdout)).toMatchObject({ uploaded: 1 });
   });
 
+  it("takes a path or URL listed twice for one input, sent once and accounted for once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-twice-"));
+    const png = join(dir, "once.png");
+    copyFileSync(join(FIXTURES, "media", "image.png"), png);
+    const files = await runCli(["files", png, png, join(dir, ".", "once.png"), "--json", "--id-prefix", "twice-", "--job", "twice", ...app.flags], env);
+    expect(files.code).toBe(0);
+    expect(jsonLines(files.stdout).filter((line) => line.event === "warning").map((line) => line.message)).toEqual([`${png}: listed more than once; it is one input, sent once`, `${png}: listed more than once; it is one input, sent once`]);
+    expect(summaryOf(files.stdout)).toMatchObject({ discovered: 1, uploaded: 1 });
+    const urls = await runCli(["urls", "-", "--json", "--id-prefix", "twice-url-", ...app.flags], env, "https://samples.example/a.jpg\nhttps://samples.example/a.jpg\n");
+    expect(summaryOf(urls.stdout)).toMatchObject({ discovered: 1, uploaded: 1 });
+    const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("twice-"));
+    expect(stored).toHaveLength(2);
+    const show = jsonLines((await runCli(["log", "show", "twice", "--json"], env)).stdout)[0];
+    expect(show).toMatchObject({ acknowledged: 1, batches: 1 });
+  });
+
   it("splits one folder over shards with no overlap and no gap", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cu-shard-"));
     for (let i = 0; i < 30; i++) {
