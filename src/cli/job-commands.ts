@@ -101,10 +101,10 @@ export function jobCommands(runner: CommandRunner): Command[] {
             first = false;
           }
           process.stdout.write("]}\n");
-          return EXIT.ok;
+          return problemsIn(counts) > 0 ? EXIT.someFailed : EXIT.ok;
         }
         const problems = problemRecords(state, SHOWN_PROBLEMS);
-        const problemCount = counts.processing_failed + counts.failed + counts.rejected + counts.conflicts;
+        const problemCount = problemsIn(counts);
         const lines = [
           `job        ${header.job}`,
           `log        ${path}`,
@@ -122,7 +122,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         }
         if (problemCount > shown) lines.push(`  ... and ${problemCount - shown} more (see --json)`);
         process.stdout.write(`${lines.join("\n")}\n`);
-        return EXIT.ok;
+        return problemCount > 0 ? EXIT.someFailed : EXIT.ok;
       });
     });
 
@@ -152,13 +152,14 @@ export function jobCommands(runner: CommandRunner): Command[] {
           `job ${header.job}: ${onServer} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
         );
         for (const line of checked.lines) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
-        const problems = counts.failed + counts.missing + counts.rejected + counts.not_sent + counts.conflicts;
-        if (!flags.retry) return problems > 0 ? EXIT.someFailed : EXIT.ok;
+        const neverGotIn = counts.rejected + counts.not_sent + counts.conflicts;
+        if (!flags.retry) return counts.failed + counts.missing + neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
+        // --retry sends again what failed processing or went missing; what never got in is a
+        // re-run's to send (or the user's to fix), and still makes the check fail.
         const { toResend } = checked;
         try {
-          if (toResend.size === 0) return EXIT.ok;
-          const options = { ...saved, job: header.job, jobLog: path };
-          return await runUploadCommand(resendCommand(header, toResend), options, global);
+          const resent = toResend.size === 0 ? EXIT.ok : await runUploadCommand(resendCommand(header, toResend), { ...saved, job: header.job, jobLog: path }, global);
+          return resent !== EXIT.ok ? resent : neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
         } finally {
           toResend.close();
         }
@@ -170,7 +171,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
 
 function countsLine(counts: JobCounts): string {
   const parts = [`${counts.acknowledged} acknowledged (${counts.uploaded} uploaded, ${counts.present} already present, ${counts.processed} processed${counts.kept ? `, ${counts.kept} kept` : ""})`];
-  parts.push(`${counts.processing_failed} failed processing`, `${counts.failed} failed`, `${counts.rejected} rejected`, `${counts.conflicts} id conflicts`);
+  parts.push(`${counts.processing_failed} failed processing`, `${counts.missing} missing`, `${counts.failed} failed`, `${counts.rejected} rejected`, `${counts.conflicts} id conflicts`);
   return parts.join(", ");
 }
 
@@ -234,4 +235,9 @@ async function* recordedSources(records: ResendSet): AsyncGenerator<Candidate> {
     }
     yield { source: record.source, relPath: record.source, id: record.id, content: { kind: "bytes", bytes: fileByteSource(record.source, size) }, fingerprint: fileFingerprint(size, mtimeMs) };
   }
+}
+
+/** Inputs a job's log names as not settled: failed processing, found missing, failed, rejected, in conflict. */
+function problemsIn(counts: JobCounts): number {
+  return counts.processing_failed + counts.missing + counts.failed + counts.rejected + counts.conflicts;
 }

@@ -2,7 +2,7 @@ import type { Caller } from "../api/caller.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { countInputs, describeProblem, problemRecords } from "../upload/job-counts.js";
 import { JobLock } from "../upload/job-lock.js";
-import { JobLogWriter, type AckRecord, type JobState, type ProcessedRecord, type ProcessingFailedRecord } from "../upload/joblog.js";
+import { JobLogWriter, type AckRecord, type JobState, type MissingRecord, type ProcessedRecord, type ProcessingFailedRecord } from "../upload/joblog.js";
 import { lookUpStatuses } from "../upload/look-up.js";
 import { ResendSet } from "./resend-set.js";
 import { SpilledList } from "./spilled-list.js";
@@ -53,7 +53,7 @@ export async function checkJobStatus(caller: Caller, job: { path: string; job: s
     for (let page = job.state.latest.page(undefined, pageSize); page.length > 0; page = job.state.latest.page(page.at(-1)?.source, pageSize)) {
       // Not looked up: kept inputs (what the server holds under their ids is not the job's
       // content) and URLs the app held already under another id (no input has theirs).
-      const mine = page.filter((record): record is AckRecord | ProcessingFailedRecord => (record.type === "ack" && record.status !== "kept" && !record.underAnotherId) || record.type === "processing_failed");
+      const mine = page.filter((record): record is OnServer => (record.type === "ack" && record.status !== "kept" && !record.underAnotherId) || record.type === "processing_failed" || record.type === "missing");
       onServer += mine.length;
       const found = await lookUpStatuses(caller, mine.map((record) => record.id));
       if (options.deleteFailed) {
@@ -85,40 +85,52 @@ export async function checkJobStatus(caller: Caller, job: { path: string; job: s
 /** The unsettled inputs, then those that never got in, read from the index as they are shown. */
 function* linesOf(unsettled: SpilledList<StatusLine>, state: JobState, pageSize: number): Generator<StatusLine> {
   yield* unsettled.values();
-  for (const record of problemRecords(state, pageSize)) if (record.type !== "processing_failed") yield describeProblem(record);
+  // Those that failed processing or went missing were looked up, and are among the unsettled.
+  for (const record of problemRecords(state, pageSize)) if (record.type !== "processing_failed" && record.type !== "missing") yield describeProblem(record);
 }
 
+/** An input the job put on the server, by its latest record: acknowledged, failed processing, or found gone by an earlier `status`. */
+type OnServer = AckRecord | ProcessingFailedRecord | MissingRecord;
+
 /** What the server says of each input the job put there: counts, the lines to show, what to record and what --retry sends. */
-function reconcile(onServer: ReadonlyArray<AckRecord | ProcessingFailedRecord>, found: ReadonlyMap<string, { code: number; description: string }>) {
+function reconcile(onServer: readonly OnServer[], found: ReadonlyMap<string, { code: number; description: string }>) {
   const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
   const unsettled: StatusLine[] = [];
-  const learned: Array<ProcessedRecord | ProcessingFailedRecord> = [];
-  const toResend: Array<AckRecord | ProcessingFailedRecord> = [];
+  const learned: LearnedRecord[] = [];
+  const toResend: OnServer[] = [];
   const run = new Date().toISOString();
   for (const record of onServer) {
     const answer = found.get(record.id);
     const { id, source } = record;
+    const processingFailures = record.type === "processing_failed" ? record.attempts : record.processingFailures;
     if (answer === undefined) {
       counts.missing++;
       unsettled.push({ id, source, status: "missing", reason: "missing", message: `${source}: input ${id} is not on the server` });
       toResend.push(record);
+      // Recorded, so that the next run sends it again instead of calling it present.
+      if (record.type !== "missing") learned.push({ type: "missing", id, source, fingerprint: record.fingerprint, digest: record.digest, processingFailures, run });
     } else if (answer.code === StatusCode.INPUT_SUCCESS) {
       counts.processed++;
-      if (record.type !== "ack" || (record.status !== "processed" && record.status !== "kept")) learned.push({ type: "processed", id, source, run });
+      if (record.type === "missing") learned.push({ type: "ack", id, source, fingerprint: record.fingerprint, digest: record.digest, status: "processed", processingFailures, batch: 0, run });
+      else if (record.type !== "ack" || (record.status !== "processed" && record.status !== "kept")) learned.push({ type: "processed", id, source, run });
     } else if (answer.code === StatusCode.INPUT_FAILED) {
       counts.failed++;
       unsettled.push({ id, source, status: "processing_failed", reason: "processing_failed", message: `${source}: ${answer.description}` });
       toResend.push(record);
-      if (record.type === "ack") {
-        learned.push({ type: "processing_failed", id, source, fingerprint: record.fingerprint, digest: record.digest, code: answer.code, description: answer.description, attempts: (record.processingFailures ?? 0) + 1, run });
+      if (record.type !== "processing_failed") {
+        learned.push({ type: "processing_failed", id, source, fingerprint: record.fingerprint, digest: record.digest, code: answer.code, description: answer.description, attempts: (processingFailures ?? 0) + 1, run });
       }
     } else {
       counts.pending++;
       unsettled.push({ id, source, status: "pending", reason: "pending", message: `${source}: ${answer.description}` });
+      // Back on the server under its id since an earlier status found it gone.
+      if (record.type === "missing") learned.push({ type: "ack", id, source, fingerprint: record.fingerprint, digest: record.digest, status: "present", processingFailures, batch: 0, run });
     }
   }
   return { counts, unsettled, learned, toResend };
 }
+
+type LearnedRecord = ProcessedRecord | ProcessingFailedRecord | MissingRecord | AckRecord;
 
 /**
  * Writes what `status` learned into the job log, a page at a time, unless a run of the
@@ -132,7 +144,7 @@ class LearnedRecords {
 
   constructor(private readonly job: { path: string; job: string; state: JobState }) {}
 
-  record(records: ReadonlyArray<ProcessedRecord | ProcessingFailedRecord>): void {
+  record(records: readonly LearnedRecord[]): void {
     if (records.length === 0 || this.held) return;
     if (!this.writer) {
       try {

@@ -1,9 +1,9 @@
 import type { Database as Db, Statement } from "better-sqlite3";
 import { openTemporaryDatabase } from "../temporary-file.js";
-import type { AckRecord, ProcessingFailedRecord } from "../upload/joblog.js";
+import type { AckRecord, MissingRecord, ProcessingFailedRecord } from "../upload/joblog.js";
 
 /** An input `status --retry` sends again: missing on the server, or failed processing there. */
-export type ResendRecord = AckRecord | ProcessingFailedRecord;
+export type ResendRecord = AckRecord | ProcessingFailedRecord | MissingRecord;
 
 /** Records held in memory before they all move to a temporary database. */
 const HELD_RECORDS = 10_000;

@@ -355,6 +355,7 @@ export class InputIndex {
       case "rejected":
       case "conflict":
       case "processing_failed":
+      case "missing":
       case "processed":
         this.apply(record);
         return;

@@ -12,19 +12,21 @@ export interface JobCounts {
   kept: number;
   processed: number;
   processing_failed: number;
+  /** `status` found them gone from the server: the next run sends them again. */
+  missing: number;
   failed: number;
   rejected: number;
   conflicts: number;
 }
 
 export function countInputs(state: JobState): JobCounts {
-  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, kept: 0, processed: 0, processing_failed: 0, failed: 0, rejected: 0, conflicts: 0 };
+  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, kept: 0, processed: 0, processing_failed: 0, missing: 0, failed: 0, rejected: 0, conflicts: 0 };
   for (const { type, status, count } of state.latest.countByState()) {
     if (type === "ack") {
       counts.acknowledged += count;
       if (status === "uploaded" || status === "present" || status === "kept" || status === "processed") counts[status] += count;
     } else if (type === "conflict") counts.conflicts += count;
-    else if (type === "processing_failed" || type === "failed" || type === "rejected") counts[type] += count;
+    else if (type === "processing_failed" || type === "missing" || type === "failed" || type === "rejected") counts[type] += count;
   }
   return counts;
 }
@@ -44,5 +46,6 @@ export function* problemRecords(state: JobState, pageSize = PROBLEMS_PAGE): Gene
 export function describeProblem(record: InputRecord): { id?: string; source: string; status: string; reason: string; message: string } {
   if (record.type === "processing_failed") return { id: record.id, source: record.source, status: "processing_failed", reason: "processing_failed", message: `${record.source}: ${record.description} (${record.attempts} attempt(s))` };
   if (record.type === "ack") return { id: record.id, source: record.source, status: record.status, reason: "", message: record.source };
+  if (record.type === "missing") return { id: record.id, source: record.source, status: "missing", reason: "missing", message: `${record.source}: input ${record.id} is not on the server (found by status; the next run sends it again)` };
   return { id: record.id, source: record.source, status: record.type, reason: record.reason, message: record.message };
 }

@@ -31,6 +31,8 @@ function hasShape(record: unknown): record is JobRecord {
       return isText(r.source) && isText(r.reason);
     case "processed":
       return isText(r.id) && isText(r.source);
+    case "missing":
+      return isText(r.id) && isText(r.source) && isText(r.fingerprint);
     case "processing_failed":
       return isText(r.id) && isText(r.source) && isText(r.fingerprint) && typeof r.code === "number" && isText(r.description) && typeof r.attempts === "number";
     case "batch":

@@ -59,6 +59,20 @@ export interface FailRecord {
   run: string;
 }
 
+/**
+ * `status` looked up an input the job had put on the server, and the server does not
+ * have it (deleted since): the next run sends it again, still counting its processing failures.
+ */
+export interface MissingRecord {
+  type: "missing";
+  id: string;
+  source: string;
+  fingerprint: string;
+  digest?: string;
+  processingFailures?: number;
+  run: string;
+}
+
 /** `--wait` or `status` found that the platform processed an input. */
 export interface ProcessedRecord {
   type: "processed";
@@ -125,10 +139,10 @@ export interface PartRecord {
   run: string;
 }
 
-export type JobRecord = JobHeader | AckRecord | FailRecord | ProcessedRecord | ProcessingFailedRecord | BatchRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
+export type JobRecord = JobHeader | AckRecord | FailRecord | ProcessedRecord | ProcessingFailedRecord | MissingRecord | BatchRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
 
 /** Where one input stands, as its latest record says. */
-export type InputRecord = AckRecord | FailRecord | ProcessingFailedRecord;
+export type InputRecord = AckRecord | FailRecord | ProcessingFailedRecord | MissingRecord;
 
 export function defaultJobsDir(env: NodeJS.ProcessEnv = process.env): string {
   const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");

@@ -11,8 +11,8 @@ export type PreviousState =
   | { kind: "changed"; id: string }
   /** Acknowledged, but some of its regions were not stored: sent again under its id to post them. */
   | { kind: "annotate"; id: string }
-  /** The platform failed to process it: delete it and send it again under its id. */
-  | { kind: "reprocess"; id: string; failures: number }
+  /** The platform failed to process it: delete it (unless it is `gone` already) and send it again under its id. */
+  | { kind: "reprocess"; id: string; failures: number; gone?: true }
   /** It failed processing `failures` times, as many as allowed: reported, not sent again. */
   | { kind: "gave_up"; id: string; failures: number; description: string }
   /** Unchanged since the server held other content under its id: a real run asks again, as for a new input. */
@@ -36,6 +36,11 @@ export function previousState(record: InputRecord | undefined, fingerprint: stri
     // Sent again under its id: the server finds it present, and its regions are posted.
     if (record.annotationsPending) return { kind: "annotate", id: record.id };
     return { kind: "settled", status: record.status === "kept" ? "kept" : "present", id: record.id };
+  }
+  if (record.type === "missing") {
+    // `status` found it gone from the server: sent again, its processing failures still counted.
+    const failures = record.fingerprint === fingerprint ? (record.processingFailures ?? 0) : 0;
+    return failures > 0 ? { kind: "reprocess", id: record.id, failures, gone: true } : { kind: "new" };
   }
   if (record.type === "processing_failed") {
     if (record.fingerprint !== fingerprint) return { kind: "reprocess", id: record.id, failures: 0 };

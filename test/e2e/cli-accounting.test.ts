@@ -233,6 +233,36 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
     expect(inputLines((await runCli(command, env)).stdout).map((line) => line.status)).toEqual(["conflict"]);
   });
 
+  it("an input status found gone from the server is missing in every report, and the next run sends it again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-acc-gone-"));
+    for (const seed of [61, 62, 63]) writeFileSync(join(dir, `g${seed}.png`), makePng(6, 6, seed));
+    const command = ["folder", dir, "--json", "--id-prefix", "gone-", "--job", "went-missing", ...app.flags];
+    expect(summaryOf((await runCli(command, env)).stdout)).toMatchObject({ uploaded: 3 });
+    const lost = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("gone-g62"));
+    expect(lost).toHaveLength(1);
+    await app.client.call("deleteInputs", { ids: [lost[0]?.id ?? ""] });
+
+    const status = await runCli(["status", "went-missing", "--json", "--pat", "test-pat"], env);
+    expect(status.code).toBe(1);
+    expect(jsonLines(status.stdout)[0]).toMatchObject({ processed: 2, missing: 1 });
+    const show = await runCli(["log", "show", "went-missing", "--json"], env);
+    expect(show.code).toBe(1);
+    const shown = jsonLines(show.stdout)[0] as { missing: number; problems: Array<{ status: string; source: string }> };
+    expect(shown.missing).toBe(1);
+    expect(shown.problems.map((problem) => [problem.status, problem.source])).toEqual([["missing", join(dir, "g62.png")]]);
+
+    const dry = await runCli([...command, "--dry-run"], env);
+    expect(inputLines(dry.stdout).map((line) => line.status).sort()).toEqual(["present", "present", "would_upload"]);
+    const again = await runCli(command, env);
+    expect(again.code).toBe(0);
+    expect(inputLines(again.stdout).find((line) => String(line.source).endsWith("g62.png"))).toMatchObject({ status: "uploaded" });
+    expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 1, present: 2 });
+    expect(await storedBytes(app, lost[0]?.id ?? "")).toEqual(readFileSync(join(dir, "g62.png")));
+    const settled = await runCli(["status", "went-missing", "--json", "--pat", "test-pat"], env);
+    expect(settled.code).toBe(0);
+    expect(jsonLines(settled.stdout)[0]).toMatchObject({ missing: 0 });
+  });
+
   it("an input answered INPUT_FAILED inside MIXED_STATUS is retried, not recorded as failed", async () => {
     const flaky = await startTestApp({ faults: { inputFailed: 0.5, seed: 3 } });
     try {

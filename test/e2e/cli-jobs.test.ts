@@ -64,13 +64,15 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
       const lost = before[1];
       await app.client.call("deleteInputs", { ids: [lost?.id ?? ""] });
       const retried = await runCli(["status", job, "--retry", "--json", "--pat", "test-pat"], env);
-      const status = jsonLines(retried.stdout)[0] as { event: string; missing: number; failed: number };
+      const status = jsonLines(retried.stdout)[0] as { event: string; missing: number; failed: number; rejected: number; not_sent: number; conflicts: number };
       expect(status).toMatchObject({ event: "status", missing: 1 });
       // Only the lost one and any that failed processing (the manifest's URL cannot be
       // fetched offline) are read and sent; what the source said of the others is not said again.
       const resent = status.missing + status.failed;
       expect(summaryOf(retried.stdout)).toMatchObject({ discovered: resent, uploaded: resent, rejected: 0, failed: 0 });
-      expect(retried.code).toBe(0);
+      // What never got in (rows and entries the first run rejected) is not --retry's to send, and still fails the check.
+      expect(status.rejected).toBe(jsonLines(first.stdout).filter((line) => line.event === "input" && line.status === "rejected").length);
+      expect(retried.code).toBe(status.rejected + status.not_sent + status.conflicts > 0 ? 1 : 0);
 
       const after = (await listAllInputs(app.client)).filter((input) => ids.includes(input.id));
       expect(after.map((input) => input.id).sort()).toEqual([...ids].sort());
@@ -104,7 +106,9 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     const jobs = jsonLines(list.stdout);
     expect(jobs.map((job) => job.job)).toContain("waited");
     const show = await runCli(["log", "show", "waited"], env);
-    expect(show.code).toBe(0);
+    // The job has an input that failed processing: log show says so, as status does.
+    expect(show.stdout).toMatch(/! processing_failed/);
+    expect(show.code).toBe(1);
     expect(show.stdout).toContain("command    folder");
     expect(show.stdout).toMatch(/inputs +\d+ acknowledged/);
     const none = await runCli(["log", "show", "no-such-job"], env);

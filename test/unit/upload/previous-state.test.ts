@@ -48,4 +48,11 @@ describe("previousState", () => {
     // Unchanged: whatever id it would get now, the record is of it.
     expect(previousState(row, "1:1", 3, "fail", "newrow")).toEqual({ kind: "reprocess", id: "bad", failures: 2 });
   });
+
+  it("sends again an input status found gone from the server, still counting its processing failures", () => {
+    const missing = { type: "missing" as const, id: "a", source: "/a", fingerprint: "1:1", run: "r" };
+    expect(previousState(missing, "1:1", 3)).toEqual({ kind: "new" });
+    expect(previousState({ ...missing, processingFailures: 2 }, "1:1", 3)).toEqual({ kind: "reprocess", id: "a", failures: 2, gone: true });
+    expect(previousState({ ...missing, processingFailures: 2 }, "9:9", 3)).toEqual({ kind: "new" });
+  });
 });
