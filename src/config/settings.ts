@@ -43,12 +43,23 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     nonEmpty(flag) ?? nonEmpty(env[key]) ?? nonEmpty(file[key]);
   return {
     apiBase: pick(flags.api, "CLARIFAI_API_BASE") ?? DEFAULT_API_BASE,
-    pat: pick(flags.pat, "CLARIFAI_PAT"),
+    pat: checkedPat(pick(flags.pat, "CLARIFAI_PAT")),
     userId: pick(flags.user, "CLARIFAI_USER_ID"),
     appId: pick(flags.app, "CLARIFAI_APP_ID"),
     rootCertificatesPath: pick(undefined, "CLARIFAI_ROOT_CERTIFICATES_PATH"),
     insecure: flags.insecure ?? false,
   };
+}
+
+/**
+ * A token is printable ASCII: anything else (a control character or a letter pasted in
+ * from elsewhere) cannot go in a request header. Refused here, in words that never show it.
+ */
+function checkedPat(pat: string | undefined): string | undefined {
+  if (pat !== undefined && !/^[\x21-\x7e]+$/.test(pat)) {
+    throw new UsageError("the personal access token holds a character no token has (a control character, a space or a non-ASCII letter): check how it was pasted into --pat, CLARIFAI_PAT or the config file");
+  }
+  return pat;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

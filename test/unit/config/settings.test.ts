@@ -30,6 +30,20 @@ contexts:
     expect(resolveSettings({ configFile: file, pat: "flag-pat" }, env).pat).toBe("flag-pat");
   });
 
+  it("refuses a token with a character no token has, without showing it", () => {
+    for (const pat of ["SECRET\nPAT12345678", "SECRÉTPAT12345678", "SECRET PAT", "SECRET\u0001PAT"]) {
+      expect(() => resolveSettings({ configFile: file, pat }, {})).toThrow(/^the personal access token holds a character no token has/);
+      try {
+        resolveSettings({ configFile: file, pat }, {});
+      } catch (error) {
+        expect((error as Error).message).not.toContain("SECRET");
+      }
+    }
+    expect(() => resolveSettings({ configFile: file }, { CLARIFAI_PAT: "SECRET\u0001PAT" })).toThrow(/no token has/);
+    // Surrounding whitespace (a pasted newline) is trimmed, as before.
+    expect(resolveSettings({ configFile: file, pat: "  abc123\n" }, {}).pat).toBe("abc123");
+  });
+
   it("reads the current context, nested or flat", () => {
     expect(resolveSettings({ configFile: file }, {})).toMatchObject({ pat: "file-pat", userId: "file-user", appId: "file-app" });
     expect(resolveSettings({ configFile: file, context: "other" }, {})).toMatchObject({ pat: "other-pat", apiBase: "https://other.example:8443" });
