@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { accessSync, constants, createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { UsageError } from "../errors.js";
@@ -10,7 +10,6 @@ import { listUrls } from "../sources/urls.js";
 import type { CsvType } from "../sources/manifest.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { inGroups, type CandidateGroups } from "../sources/groups.js";
-import { createReadStream } from "node:fs";
 import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
 import { noSkips, warnWhenEmpty, warnWhenNothingMatched } from "./source-warnings.js";
@@ -147,15 +146,28 @@ async function* lazily<T>(load: () => Promise<AsyncIterable<T>>): AsyncGenerator
   yield* await load();
 }
 
+/** The file a command reads its inputs from, checked before any job is opened: a usage error names what is wrong. */
+function checkReadableFile(given: string, path: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+    if (isFile) accessSync(path, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === "ENOENT" ? `${given}: no such file` : `${given}: cannot read it (${code ?? (error as Error).message})`);
+  }
+  if (!isFile) throw new UsageError(`${given}: not a file`);
+}
+
 function zipSource(archive: string): UploadCommand {
   const path = resolve(archive);
-  if (!existsSync(path)) throw new UsageError(`${archive}: no such file`);
+  checkReadableFile(archive, path);
   return { name: "zip", args: [path], candidates: (report) => inGroups(lazily(async () => (await import("../sources/zip.js")).readZip(path, report))) };
 }
 
 function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
   const path = file === "-" ? "-" : resolve(file);
-  if (path !== "-" && !existsSync(path)) throw new UsageError(`${file}: no such file`);
+  if (path !== "-") checkReadableFile(file, path);
   return {
     name: "manifest",
     args: [path],
@@ -195,6 +207,7 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
 
 function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
   const from = file === undefined || file === "-" ? "-" : resolve(file);
+  if (from !== "-") checkReadableFile(file ?? from, from);
   return {
     name: "urls",
     args: [from],

@@ -41,6 +41,28 @@ describe("paths are checked before any work", { timeout: 60_000 }, () => {
     expect(readdirSync(folder)).toEqual([]);
   });
 
+  it("the list, manifest or archive a command reads: missing, a folder, unreadable", async () => {
+    const env = isolatedEnv();
+    const folder = mkdtempSync(join(tmpdir(), "cu-paths-"));
+    const unreadable = join(folder, "locked.txt");
+    writeFileSync(unreadable, "https://samples.example/a.jpg\n", { mode: 0o000 });
+    const cases: Array<[string[], RegExp]> = [
+      [["urls", "/no/such/urls.txt"], /^clarifai-upload: \/no\/such\/urls\.txt: no such file$/],
+      [["urls", folder], /: not a file$/],
+      [["manifest", folder], /: not a file$/],
+      [["zip", folder], /: not a file$/],
+    ];
+    // Root reads any file whatever its mode.
+    if (process.getuid?.() !== 0) cases.push([["urls", unreadable], /locked\.txt: cannot read it \(EACCES\)$/]);
+    for (const [args, message] of cases) {
+      const result = await runCli([...args, ...app.flags], env);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr.trim()).toMatch(message);
+    }
+    expect(filesUnder(String(env.XDG_STATE_HOME))).toEqual([]);
+  });
+
   it("--job-log onto a file that is not a job log, which is left as it was", async () => {
     const env = isolatedEnv();
     const dir = mkdtempSync(join(tmpdir(), "cu-paths-"));
