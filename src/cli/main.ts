@@ -5,6 +5,7 @@ import { RetriesExhausted } from "../api/caller.js";
 import { answerDetail, ApiError } from "../api/client.js";
 import { EXIT, exitCodeForError } from "../report/exit-codes.js";
 import { releaseTerminal } from "../report/terminal.js";
+import { stopRuns } from "../upload/signals.js";
 import { completionCommand } from "./completion.js";
 import { addGlobalOptions, addOutputOptions } from "./global-options.js";
 import { addHelpTexts } from "./help-text.js";
@@ -73,14 +74,33 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 }
 
 let exitCodeSoFar = 0;
+let stdoutGone = false;
+
+/**
+ * Standard output can take no more: its reader went away (`| head`) or its disk is full.
+ * An upload going on stops as on a first Ctrl-C (batches in flight finish, the job log
+ * is consistent, exit 130); any other command ends at once, a reader that went away
+ * being no error of its own.
+ */
+function stdoutFailed(error: NodeJS.ErrnoException): void {
+  if (stdoutGone) return;
+  stdoutGone = true;
+  const gone = error.code === "EPIPE";
+  const why = gone ? "the reader of standard output went away" : `cannot write to standard output (${error.code ?? error.message})`;
+  if (stopRuns()) {
+    process.stderr.write(`clarifai-upload: ${why}: stopping as on Ctrl-C; the job can be resumed\n`);
+    return;
+  }
+  if (!gone) process.stderr.write(`clarifai-upload: ${why}\n`);
+  process.exit(gone ? exitCodeSoFar : EXIT.someFailed);
+}
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  // `clarifai-upload ... | head`: a reader that went away is not an error.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(exitCodeSoFar);
-    throw error;
-  });
+  process.stdout.on("error", stdoutFailed);
+  // Lines for a person: if nobody can read them any more (the reader went away, a full
+  // disk), the work goes on without them.
+  process.stderr.on("error", () => undefined);
   // A crash's stack trace goes below the progress bars, with the cursor shown again.
   process.on("uncaughtExceptionMonitor", releaseTerminal);
   setVerbosity(argv);

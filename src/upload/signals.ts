@@ -16,12 +16,13 @@ export interface InterruptHandle {
 export function onInterrupt(onFirst: () => void, onSecond: () => void = () => undefined): InterruptHandle {
   const stop = new AbortController();
   const cancel = new AbortController();
+  const first = (): void => {
+    if (stop.signal.aborted) return;
+    stop.abort();
+    onFirst();
+  };
   const handler = (): void => {
-    if (!stop.signal.aborted) {
-      stop.abort();
-      onFirst();
-      return;
-    }
+    if (!stop.signal.aborted) return first();
     cancel.abort();
     remove();
     onSecond();
@@ -29,8 +30,22 @@ export function onInterrupt(onFirst: () => void, onSecond: () => void = () => un
   const remove = (): void => {
     process.off("SIGINT", handler);
     process.off("SIGTERM", handler);
+    firstStops.delete(first);
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
+  firstStops.add(first);
   return { signal: stop.signal, cancel: cancel.signal, remove };
+}
+
+/** The first stop of every run going on. */
+const firstStops = new Set<() => void>();
+
+/**
+ * Stops the runs going on as a first Ctrl-C does (the reader of their output went away);
+ * false when none is going on.
+ */
+export function stopRuns(): boolean {
+  for (const first of firstStops) first();
+  return firstStops.size > 0;
 }

@@ -194,6 +194,33 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       expect(new Set(inputs.map((input) => input.id)).size).toBe(400);
     });
 
+    it("stops as on Ctrl-C when the reader of its output goes away (| head), and goes on when stderr's does", async () => {
+      const corpus = makeCorpus(300);
+      const child = startCli(["folder", corpus, "--json", "--job", "piped", "--batch-size", "4", "--concurrency", "2", "--rps", "0", "--id-prefix", "pipe-", ...app.flags], env);
+      let stderr = "";
+      child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      await waitFor(() => ackCount(join(jobsDir, "piped.jsonl")) >= 20, 30_000);
+      child.stdout?.destroy();
+      const code = await new Promise((resolveCode) => child.on("close", resolveCode));
+      expect(code).toBe(130);
+      expect(stderr).toContain("clarifai-upload: the reader of standard output went away: stopping as on Ctrl-C; the job can be resumed");
+      expect(stderr).not.toMatch(/\n\s+at /);
+      // The run ended on its own path: an end record, the lock released, the log and the server agreeing.
+      expect(existsSync(join(jobsDir, "piped.jsonl.lock"))).toBe(false);
+      expect(jsonLines((await runCli(["log", "show", "piped", "--json"], env)).stdout)[0]).toMatchObject({ runs: [expect.objectContaining({ outcome: "interrupted" })] });
+      const acked = ackCount(join(jobsDir, "piped.jsonl"));
+      expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("pipe-"))).toHaveLength(acked);
+
+      // Without --json, its lines and summary go to stderr, whose reader is gone at once.
+      const unread = startCli(["resume", "piped", "--pat", "test-pat"], env);
+      unread.stderr?.destroy();
+      const resumed = await finished(unread);
+      expect(resumed.code).toBe(0);
+      const runs = (jsonLines((await runCli(["log", "show", "piped", "--json"], env)).stdout)[0] as { runs: Array<Record<string, unknown>> }).runs;
+      expect(runs.at(-1)).toMatchObject({ outcome: "done", discovered: 300, uploaded: 300 - acked, present: acked });
+      expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("pipe-"))).toHaveLength(300);
+    });
+
     it("drains on Ctrl-C, exits 130 with a resume hint, and resumes", async () => {
       const corpus = makeCorpus(300);
       const child = startCli(["folder", corpus, "--job", "interrupted", "--batch-size", "4", "--concurrency", "2", "--rps", "0", "--id-prefix", "int-", ...app.flags], env);
