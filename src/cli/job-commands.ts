@@ -12,6 +12,7 @@ import { callerFor } from "../upload/caller-for.js";
 import { checkJobStatus, type JobStatus } from "../jobs/job-status.js";
 import type { ResendSet } from "../jobs/resend-set.js";
 import { EXIT } from "../report/exit-codes.js";
+import { printable } from "../report/format.js";
 import { describeTarget } from "../report/summary.js";
 import { statSync } from "node:fs";
 import { connect } from "./connect.js";
@@ -41,7 +42,7 @@ function savedGlobals(header: JobHeader, now: GlobalOptions): GlobalOptions {
 const SHOWN_PROBLEMS = 50;
 
 function write(global: GlobalOptions, value: object, text: string): void {
-  process.stdout.write(global.json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+  process.stdout.write(global.json ? `${JSON.stringify(value)}\n` : `${printable(text)}\n`);
 }
 
 export function jobCommands(runner: CommandRunner): Command[] {
@@ -121,7 +122,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
           if (++shown === SHOWN_PROBLEMS) break;
         }
         if (problemCount > shown) lines.push(`  ... and ${problemCount - shown} more (see --json)`);
-        process.stdout.write(`${lines.join("\n")}\n`);
+        process.stdout.write(`${lines.map(printable).join("\n")}\n`);
         return problemCount > 0 ? EXIT.someFailed : EXIT.ok;
       });
     });

@@ -27,3 +27,14 @@ export function namesFile(message: string | undefined, source: string): string {
   if (message === undefined || message === "") return source;
   return message.includes(source) ? message : `${source}: ${message}`;
 }
+
+/** Control characters, C0 and C1, other than the colour codes the tool writes itself (`ESC[...m`). */
+const CONTROL = /\x1b\[[0-9;]*m|[\x00-\x1f\x7f-\x9f]/g;
+
+/**
+ * A line for a person at a terminal: a control character in a file name or a message
+ * (an escape that clears the screen, a newline that splits the line) is shown as `\xHH`.
+ */
+export function printable(line: string): string {
+  return line.replace(CONTROL, (found) => (found.length > 1 ? found : `\\x${found.charCodeAt(0).toString(16).padStart(2, "0")}`));
+}

@@ -1,5 +1,5 @@
 import type { EventListener, InputStatus, UploadEvent } from "../upload/events.js";
-import { colorAllowed, formatBytes, formatSeconds, namesFile } from "./format.js";
+import { colorAllowed, formatBytes, formatSeconds, namesFile, printable } from "./format.js";
 import { listProcessingFailures } from "./processing-failures.js";
 import { emptyProgress, PROBLEM_STATUSES, progressLine, progressLines, type Progress } from "./progress.js";
 import type { Summary } from "./summary.js";
@@ -82,8 +82,8 @@ export function createReporter(options: ReporterOptions): Reporter {
   /** Lines for the person at stderr (with --json only when it is a terminal). */
   const humanOnStderr = !json || drawBars;
   const say = (line: string): void => {
-    if (terminal) terminal.print(line);
-    else stderr.write(`${line}\n`);
+    if (terminal) terminal.print(printable(line));
+    else stderr.write(`${printable(line)}\n`);
   };
   let timer: NodeJS.Timeout | undefined;
   if (options.progress && !drawBars && options.mode === "lines") {

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAllInputs, startTestApp, type TestApp } from "../helpers/app.js";
@@ -143,5 +144,15 @@ describe("folder upload against serve", { timeout: 60_000 }, () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it("keeps a file's name from clearing the screen or splitting its problem line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-names-"));
+    writeFileSync(join(dir, "clear\x1b[2J\nme.txt"), "");
+    const result = await runCli(["folder", dir, "--dry-run"], isolatedEnv());
+    expect(result.code).toBe(1);
+    const problem = result.stderr.split("\n").find((line) => line.startsWith("! rejected"));
+    expect(problem).toBe(`! rejected [empty] ${dir}/clear\\x1b[2J\\x0ame.txt: the file is empty (0 bytes)`);
+    expect(result.stderr).not.toContain("\x1b[2J");
   });
 });
