@@ -70,7 +70,8 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     app: settings.appId ?? "",
     dataset: options.defaults.datasetId,
   };
-  const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, raw.shard);
+  const regionsFrom = { annotations: options.annotations && resolve(options.annotations), sidecars: options.sidecars };
+  const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, raw.shard, regionsFrom);
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
   checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });

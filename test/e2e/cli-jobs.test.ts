@@ -147,6 +147,16 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(show).toMatchObject({ acknowledged: 1, batches: 1 });
   });
 
+  it("another annotation file for the same images is another job, whose regions are posted", async () => {
+    const images = join(FIXTURES, "labels", "images");
+    const boxes = await runCli(["folder", images, "--annotations", join(FIXTURES, "labels", "coco", "annotations.json"), "--json", "--id-prefix", "regions-", ...app.flags], env);
+    expect(summaryOf(boxes.stdout)).toMatchObject({ uploaded: 2, annotations: 4 });
+    const masks = await runCli(["folder", images, "--annotations", join(FIXTURES, "labels", "coco-masks", "annotations.json"), "--json", "--id-prefix", "regions-", ...app.flags], env);
+    const summary = summaryOf(masks.stdout);
+    expect(summary.job).not.toBe(summaryOf(boxes.stdout).job);
+    expect(summary).toMatchObject({ uploaded: 0, present: 2, annotations: 3 });
+  });
+
   it("splits one folder over shards with no overlap and no gap", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cu-shard-"));
     for (let i = 0; i < 30; i++) {
