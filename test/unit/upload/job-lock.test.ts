@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,16 @@ describe("JobLock", () => {
     const log = join(mkdtempSync(join(tmpdir(), "cu-lock-")), "job.jsonl");
     writeFileSync(`${log}.lock`, "2147483646");
     const lock = JobLock.acquire(log, "job");
+    lock.release();
+  });
+
+  it("takes over a lock whose pid a process that started later has now", () => {
+    const log = join(mkdtempSync(join(tmpdir(), "cu-lock-")), "job.jsonl");
+    // This process's pid, recorded with another start time: a run before a pid namespace restarted.
+    writeFileSync(`${log}.lock`, `${process.pid} 1`);
+    const lock = JobLock.acquire(log, "job");
+    expect(readFileSync(`${log}.lock`, "utf8")).toMatch(new RegExp(`^${process.pid} \\d+$`));
+    expect(() => JobLock.acquire(log, "job")).toThrow(/already running/);
     lock.release();
   });
 });
