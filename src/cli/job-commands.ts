@@ -68,8 +68,18 @@ export function jobCommands(runner: CommandRunner): Command[] {
     .action(async (_flags: object, command: Command) => {
       await runner(async () => {
         const global = command.optsWithGlobals<GlobalOptions>();
+        let unreadable = 0;
         for (const listing of listJobs()) {
-          const state = await replayJobLog(listing.path);
+          let state: JobState;
+          try {
+            state = await replayJobLog(listing.path);
+          } catch (error) {
+            // One job that cannot be read does not hide the others.
+            if (!(error instanceof UsageError)) throw error;
+            unreadable++;
+            write(global, { event: "job", job: listing.job, path: listing.path, error: error.message }, `${listing.job}  ${error.message}`);
+            continue;
+          }
           const counts = countInputs(state);
           const header = state.header;
           write(
@@ -79,7 +89,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
           );
           state.latest.close();
         }
-        return EXIT.ok;
+        return unreadable > 0 ? EXIT.someFailed : EXIT.ok;
       });
     });
   log

@@ -2,6 +2,7 @@ import { closeSync, existsSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { InputIndex } from "./input-index.js";
+import { UsageError } from "../errors.js";
 
 export const JOB_LOG_VERSION = 1;
 
@@ -176,8 +177,17 @@ export interface JobState {
  * `create`, the index is made on disk even before the log exists (a run will write it).
  */
 export async function replayJobLog(path: string, options: { create?: boolean } = {}): Promise<JobState> {
-  const latest = InputIndex.open(path, options.create ?? false);
-  latest.catchUp();
+  let latest: InputIndex | undefined;
+  try {
+    latest = InputIndex.open(path, options.create ?? false);
+    latest.catchUp();
+  } catch (error) {
+    latest?.close();
+    // Not a file of its own (a folder by that name), one this user cannot read or write, a full disk.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined || !/^(E[A-Z]+|SQLITE_[A-Z_]+)$/.test(code)) throw error;
+    throw new UsageError(`${path}: cannot open the job log (${code})`);
+  }
   const state: JobState = { latest, runs: [], ends: [], batches: latest.batches, parts: new Map(), corruptLines: latest.corruptLines };
   for (const record of latest.others()) {
     switch (record.type) {
@@ -299,9 +309,11 @@ export function listJobs(jobsDir = defaultJobsDir()): JobListing[] {
   if (!existsSync(jobsDir)) return [];
   return readdirSync(jobsDir)
     .filter((name) => name.endsWith(".jsonl"))
-    .map((name) => {
+    .flatMap((name) => {
       const path = join(jobsDir, name);
-      return { job: basename(name, ".jsonl"), path, modified: statSync(path).mtime };
+      const stats = statSync(path, { throwIfNoEntry: false });
+      // Only files: a folder that happens to end in .jsonl is not a job.
+      return stats?.isFile() ? [{ job: basename(name, ".jsonl"), path, modified: stats.mtime }] : [];
     })
     .sort((a, b) => b.modified.getTime() - a.modified.getTime());
 }

@@ -115,6 +115,22 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(none.code).toBe(2);
   });
 
+  it("a folder where a job log should be is named in one line, and hides no other job", async () => {
+    const own = isolatedEnv();
+    const upload = await runCli(["folder", join(FIXTURES, "tree"), "--job", "beside", "--json", "--id-prefix", "beside-", ...app.flags], own);
+    expect(upload.code).toBe(0);
+    const jobs = join(String(own.XDG_STATE_HOME), "clarifai-upload", "jobs");
+    mkdirSync(join(jobs, "odd.jsonl"));
+    const list = await runCli(["log", "list"], own);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^beside /);
+    for (const args of [["log", "show", "odd"], ["status", "odd"], ["resume", join(jobs, "odd.jsonl")], ["folder", join(FIXTURES, "tree"), "--job", "odd", ...app.flags]]) {
+      const result = await runCli(args, own);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toBe(`clarifai-upload: ${join(jobs, "odd.jsonl")}: cannot open the job log (EISDIR)\n`);
+    }
+  });
+
   it("uploads URL lists with types from the extension or --type", async () => {
     const list = join(mkdtempSync(join(tmpdir(), "cu-urls-")), "urls.txt");
     writeFileSync(list, "# samples\nhttps://samples.example/metro-north.jpg\nhttps://samples.example/beer.mp4\nftp://nope.example/x.jpg\nhttps://samples.example/noext\n");
