@@ -54,8 +54,10 @@ export function checkFileInExistingFolder(path: string, what: string): void {
 /** A job log given by path is absent (a new job), empty, or starts with this tool's header record. */
 export function checkIsJobLog(path: string): void {
   const stats = statOf(path);
-  if (!stats || stats.size === 0) return;
+  if (!stats) return;
+  // A device or a pipe (/dev/full, /dev/null) is no place for a log it reads back.
   if (!stats.isFile()) throw new UsageError(`--job-log ${path}: not a regular file`);
+  if (stats.size === 0) return;
   const head = Buffer.alloc(Math.min(stats.size, 64 * 1024));
   const fd = openSync(path, "r");
   try {

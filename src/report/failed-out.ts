@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from "node:fs";
+import { UsageError } from "../errors.js";
 import type { Candidate } from "../sources/candidate.js";
 import { formatConceptList } from "../sources/concepts.js";
 import type { EventListener } from "../upload/events.js";
@@ -52,21 +53,36 @@ export class FailedOutWriter {
   private readonly fd: number;
   private written = 0;
   private closed = false;
+  /** Why rows stopped being written (a full disk): the file lists only those before. */
+  private failure: string | undefined;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, "w");
-    writeSync(this.fd, `${FAILED_OUT_COLUMNS.join(",")}\n`);
+    try {
+      this.fd = openSync(path, "w");
+      writeSync(this.fd, `${FAILED_OUT_COLUMNS.join(",")}\n`);
+    } catch (error) {
+      throw new UsageError(`--failed-out ${path}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
   }
 
   readonly listener: EventListener = (event) => {
-    if (this.closed || event.type !== "input" || (event.status !== "rejected" && event.status !== "failed" && event.status !== "conflict")) return;
+    if (this.closed || this.failure || event.type !== "input" || (event.status !== "rejected" && event.status !== "failed" && event.status !== "conflict")) return;
     const row = event.candidate ? rowOf(event.candidate) : rowOfSource(event.source);
     row.id = event.id ?? row.id;
     row.reason = event.reason ?? event.status;
     row.message = event.message ?? "";
-    writeSync(this.fd, `${FAILED_OUT_COLUMNS.map((column) => csvField(row[column])).join(",")}\n`);
-    this.written++;
+    try {
+      writeSync(this.fd, `${FAILED_OUT_COLUMNS.map((column) => csvField(row[column])).join(",")}\n`);
+      this.written++;
+    } catch (error) {
+      this.failure = `cannot write to it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}) after ${this.written} row(s); the job log still has every input`;
+    }
   };
+
+  /** Why it holds fewer rows than the run's problems, if it does. */
+  get incomplete(): string | undefined {
+    return this.failure;
+  }
 
   /** Rows written so far. */
   get rows(): number {

@@ -41,6 +41,14 @@ describe("paths are checked before any work", { timeout: 60_000 }, () => {
     expect(readdirSync(folder)).toEqual([]);
   });
 
+  it("--job-log or --failed-out on a device: not a regular file, or nothing can be written", async () => {
+    const env = isolatedEnv();
+    await expectRefused(["--job-log", "/dev/full"], env, /^clarifai-upload: --job-log \/dev\/full: not a regular file$/);
+    const failedOut = await runCli(["folder", media, "--failed-out", "/dev/full", ...app.flags], env);
+    expect(failedOut.code).toBe(2);
+    expect(failedOut.stderr).toBe("clarifai-upload: --failed-out /dev/full: cannot write it (ENOSPC)\n");
+  });
+
   it("the list, manifest or archive a command reads: missing, a folder, unreadable", async () => {
     const env = isolatedEnv();
     const folder = mkdtempSync(join(tmpdir(), "cu-paths-"));
