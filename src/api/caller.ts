@@ -17,6 +17,8 @@ export interface CallerOptions {
   onRetry?: (message: string, attempt: number, delayMs: number) => void;
   /** Aborted by the second Ctrl-C: waits end and calls in flight are cancelled. */
   cancel?: AbortSignal;
+  /** Aborted by the first Ctrl-C (or SIGTERM): calls in flight may finish, but none is tried again. */
+  stop?: AbortSignal;
   clock?: Clock;
 }
 
@@ -45,6 +47,8 @@ export class RetriesExhausted extends Error {
 export class Caller {
   readonly limiter: RateLimiter;
   private readonly clock: Clock;
+  /** What ends a backoff wait: either Ctrl-C. */
+  private readonly waitEnds: AbortSignal | undefined;
 
   constructor(
     readonly client: ClarifaiClient,
@@ -52,6 +56,8 @@ export class Caller {
   ) {
     this.clock = options.clock ?? realClock;
     this.limiter = new RateLimiter(options.rps, undefined, this.clock);
+    const ends = [options.cancel, options.stop].filter((signal) => signal !== undefined);
+    this.waitEnds = ends.length > 1 ? AbortSignal.any(ends) : ends[0];
     options.cancel?.addEventListener("abort", () => client.cancelAll(), { once: true });
   }
 
@@ -99,15 +105,22 @@ export class Caller {
       }
       if (throttled) this.limiter.slowDown();
       if (tryNumber >= retry.maxRetries) throw new RetriesExhausted(retry.maxRetries, why, lastError, wholeRequest);
+      this.throwIfStopped(why);
       const delay = backoffDelay(retry, tryNumber);
       this.options.onRetry?.(why, tryNumber + 1, delay);
       try {
-        await this.clock.sleep(delay, cancel);
+        await this.clock.sleep(delay, this.waitEnds);
       } catch (error) {
         this.throwIfCancelled(error);
+        this.throwIfStopped(why);
         throw error;
       }
     }
+  }
+
+  /** A stop after the first Ctrl-C: what would have been tried again is not. */
+  private throwIfStopped(why: string): void {
+    if (this.options.stop?.aborted) throw new UploadError("interrupted", `stopped; not tried again (${why})`);
   }
 
   private throwIfCancelled(error: unknown): void {

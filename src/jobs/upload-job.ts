@@ -89,7 +89,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     const run = new Date().toISOString();
     if (!dryRun) {
       connection = await io.connect();
-      caller = callerFor(connection.client, { rps: job.rps, maxRetries: job.maxRetries, bus, cancel: interrupt.cancel });
+      caller = callerFor(connection.client, { rps: job.rps, maxRetries: job.maxRetries, bus, cancel: interrupt.cancel, stop: interrupt.signal });
       if (connection.localAddress) io.note(`local server: ${connection.localAddress}, user ${job.header.target.user}, app ${job.header.target.app}`);
       const dataset = job.plan.defaults.datasetId;
       if (dataset && (await ensureDataset(caller, dataset)) === "created") io.note(`created dataset ${dataset}`);

@@ -111,4 +111,23 @@ describe("Caller", () => {
     expect(tries).toBe(2);
     expect(client.cancelled).toBe(1);
   });
+
+  it("after the first Ctrl-C lets the call in flight end, but tries nothing again", async () => {
+    const clock = fakeClock();
+    const stop = new AbortController();
+    const client = scriptedClient([transient(), transient(), {}]);
+    const caller = new Caller(client, { rps: 0, retry: policy, clock, stop: stop.signal });
+    const done = caller.retrying(async () => {
+      stop.abort();
+      return { done: await client.call("listInputs", {}) };
+    });
+    const failure = await done.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UploadError);
+    expect((failure as UploadError).message).toBe("stopped; not tried again (unavailable)");
+    expect(client.calls).toBe(1);
+    expect(clock.slept).toEqual([]);
+    // Nothing stopped: the same failures are tried again.
+    const steady = scriptedClient([transient(), transient(), { ok: true }]);
+    expect(await new Caller(steady, { rps: 0, retry: policy, clock: fakeClock(), stop: new AbortController().signal }).call("listInputs", {})).toEqual({ ok: true });
+  });
 });
