@@ -4,6 +4,7 @@ import { runUploadJob, type JobRun } from "../jobs/upload-job.js";
 import { FailedOutWriter } from "../report/failed-out.js";
 import { createReporter, uploadReporterOptions } from "../report/reporter.js";
 import type { Target } from "../report/summary.js";
+import { parseEndpoint } from "../api/endpoint.js";
 import { EventBus } from "../upload/events.js";
 import { INDEX_FILES } from "../upload/input-index.js";
 import { jobLogPath, replayJobLog } from "../upload/joblog.js";
@@ -74,6 +75,12 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, raw.shard, regionsFrom);
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
+  // Every mistake the command line can hold is found before anything is written.
+  if (localDir === undefined && !options.dryRun) parseEndpoint(settings.apiBase, settings.insecure);
+  const transform = options.transform ? await loadTransform(options.transform) : undefined;
+  const labels = options.annotations || options.sidecars
+    ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
+    : undefined;
   checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
   command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root) };
   const state = await replayJobLog(logPath, { create: !options.dryRun });
@@ -84,10 +91,6 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     );
   }
 
-  const transform = options.transform ? await loadTransform(options.transform) : undefined;
-  const labels = options.annotations || options.sidecars
-    ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
-    : undefined;
   const jobRef = options.jobLog ? logPath : job;
   const reporter = createReporter(uploadReporterOptions(global, { statusCommand: hintCommand("status", jobRef, global, options.local), target, readsTerminal: command.readsTerminal, dryRun: options.dryRun }));
   const bus = new EventBus();

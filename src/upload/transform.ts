@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "../errors.js";
@@ -44,6 +45,7 @@ export type Transformed = { kind: "keep"; candidate: Candidate; id: string } | {
 /** Loads `--transform MODULE`: its default export, or an export named `transform`. */
 export async function loadTransform(path: string): Promise<TransformFunction> {
   let module: Record<string, unknown>;
+  if (!existsSync(resolve(path))) throw new UsageError(`--transform ${path}: no such file`);
   try {
     module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
   } catch (error) {

@@ -41,6 +41,20 @@ describe("paths are checked before any work", { timeout: 60_000 }, () => {
     expect(readdirSync(folder)).toEqual([]);
   });
 
+  it("a mistake in --api, --transform or --annotations is found before anything is written", async () => {
+    const env = isolatedEnv();
+    for (const [args, message] of [
+      [["--api", "127.0.0.1:1"], /say which protocol/],
+      [["--transform", "./no-such-transform.mjs"], /^clarifai-upload: --transform \.\/no-such-transform\.mjs: no such file$/],
+      [["--annotations", "./no-such-labels.json"], /--annotations \.\/no-such-labels\.json: no such file or folder/],
+    ] as Array<[string[], RegExp]>) {
+      const result = await runCli(["folder", media, ...app.flags, ...args], env);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim()).toMatch(message);
+      expect(filesUnder(String(env.XDG_STATE_HOME))).toEqual([]);
+    }
+  });
+
   it("--job-log or --failed-out on a device: not a regular file, or nothing can be written", async () => {
     const env = isolatedEnv();
     await expectRefused(["--job-log", "/dev/full"], env, /^clarifai-upload: --job-log \/dev\/full: not a regular file$/);
