@@ -76,7 +76,10 @@ export function readConfigContext(path: string, contextName: string | undefined)
   let text: string;
   try {
     text = readFileSync(path, "utf8");
-  } catch {
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A config file that is there but cannot be read would otherwise pass for no PAT at all.
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw new UsageError(`${path}: cannot read the config file (${code ?? (error as Error).message})`);
     if (contextName) throw new UsageError(`--context ${contextName}: no config file at ${path}`);
     return {};
   }

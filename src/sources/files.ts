@@ -31,7 +31,8 @@ export async function* listFiles(
       size = stats.size;
       mtimeMs = stats.mtimeMs;
     } catch (error) {
-      onUnreadable({ source: absolute, message: `${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      const code = (error as NodeJS.ErrnoException).code;
+      onUnreadable({ source: absolute, message: `${path}: ${code === "ENOENT" ? "no such file" : `cannot read it (${code ?? (error as Error).message})`}` });
       continue;
     }
     const rel = relative(cwd, absolute);

@@ -44,6 +44,12 @@ contexts:
     expect(resolveSettings({ configFile: file, pat: "  abc123\n" }, {}).pat).toBe("abc123");
   });
 
+  it("says so when the config file is there but cannot be read, instead of finding no PAT", () => {
+    const folder = mkdtempSync(join(tmpdir(), "cu-config-"));
+    expect(() => resolveSettings({ configFile: folder }, {})).toThrow(`${folder}: cannot read the config file (EISDIR)`);
+    expect(resolveSettings({ configFile: join(folder, "absent") }, {}).pat).toBeUndefined();
+  });
+
   it("reads the current context, nested or flat", () => {
     expect(resolveSettings({ configFile: file }, {})).toMatchObject({ pat: "file-pat", userId: "file-user", appId: "file-app" });
     expect(resolveSettings({ configFile: file, context: "other" }, {})).toMatchObject({ pat: "other-pat", apiBase: "https://other.example:8443" });
