@@ -10,7 +10,7 @@ import { jobLogRecorder } from "../upload/job-log-recorder.js";
 import { JOB_LOG_VERSION, JobLogWriter, type JobHeader, type JobState } from "../upload/joblog.js";
 import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.js";
 import { RunStats, type RunTotals } from "../upload/run-stats.js";
-import { onInterrupt } from "../upload/signals.js";
+import { onInterrupt, stopRuns } from "../upload/signals.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { summarize, type Summary } from "../report/summary.js";
 import { ProcessingWait, type WaitEnd } from "./wait.js";
@@ -93,7 +93,12 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       if (connection.localAddress) io.note(`local server: ${connection.localAddress}, user ${job.header.target.user}, app ${job.header.target.app}`);
       const dataset = job.plan.defaults.datasetId;
       if (dataset && (await ensureDataset(caller, dataset)) === "created") io.note(`created dataset ${dataset}`);
-      writer = new JobLogWriter(job.logPath, job.state.latest);
+      // A log that cannot be written (a full disk) stops the run as a first Ctrl-C does:
+      // what is sent from then on could not be recorded.
+      writer = new JobLogWriter(job.logPath, job.state.latest, (why) => {
+        io.note(`${why}: stopping as on Ctrl-C`);
+        stopRuns();
+      });
       if (!job.state.header) writer.append({ type: "header", version: JOB_LOG_VERSION, created: new Date().toISOString(), ...job.header });
       bus.on(jobLogRecorder(writer, run));
     }
@@ -107,6 +112,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       if (waitEnd.ended === "unreachable") result.message = `could not follow processing: ${waitEnd.message}`;
     }
 
+    if (writer?.failed) result.message = `${writer.failed}; inputs sent since its last record are found present by the next run, once there is room`;
     const counted = { ...result, totals: stats.totals };
     const summary = summarize(job.name, counted, (performance.now() - started) / 1000, dryRun);
     const ended: JobRun = { ...counted, summary, exitCode: exitCodeFor(counted) };

@@ -233,11 +233,18 @@ export class JobLogWriter {
   private pause: NodeJS.Timeout | undefined;
   /** Bytes in the log: where the next write lands. */
   private size: number;
+  /** Why the log could not be written (a full disk): nothing more is, and the run is told once. */
+  private failure: string | undefined;
 
-  /** `index`: the job's index, which folds each write as it is made. */
+  /**
+   * `index`: the job's index, which folds each write as it is made. `onFailure`: the log
+   * (or its index) could not be written; what was written stands, a torn last line included,
+   * which replay ignores.
+   */
   constructor(
     readonly path: string,
     private readonly index?: InputIndex,
+    private readonly onFailure?: (why: string) => void,
   ) {
     mkdirSync(dirname(path), { recursive: true });
     const torn = existsSync(path) && endsWithoutNewline(path);
@@ -251,15 +258,26 @@ export class JobLogWriter {
   }
 
   sync(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.failure) return;
     const records = this.pending;
     this.pending = [];
     const text = records.map((record) => JSON.stringify(record)).join("\n") + "\n";
     const before = this.size;
-    this.size += writeSync(this.fd, text);
-    this.index?.written(records, before, this.size);
+    try {
+      this.size += writeSync(this.fd, text);
+      this.index?.written(records, before, this.size);
+    } catch (error) {
+      this.failure = `cannot write the job log ${this.path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+      this.onFailure?.(this.failure);
+      return;
+    }
     this.dirty = true;
     this.flushInBackground();
+  }
+
+  /** Why the log stopped being written, if it did. */
+  get failed(): string | undefined {
+    return this.failure;
   }
 
   private flushInBackground(): void {
@@ -281,8 +299,11 @@ export class JobLogWriter {
     this.sync();
     this.closed = true;
     clearTimeout(this.pause);
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    try {
+      if (!this.failure) fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }
 

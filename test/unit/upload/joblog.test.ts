@@ -50,4 +50,16 @@ describe("job log", () => {
     ]);
     expect(latest.get("/x/a.jpg")).toMatchObject({ status: "present", fingerprint: "11:21" });
   });
+
+  it("a log that cannot be written (a full disk) says why once, and takes no more", () => {
+    const told: string[] = [];
+    const writer = new JobLogWriter("/dev/full", undefined, (why) => told.push(why));
+    writer.append({ type: "batch", seq: 1, inputs: 1, bytes: 1, addJob: "j", run: "r" });
+    writer.sync();
+    writer.append({ type: "batch", seq: 2, inputs: 1, bytes: 1, addJob: "j", run: "r" });
+    writer.sync();
+    writer.close();
+    expect(told).toEqual(["cannot write the job log /dev/full (ENOSPC)"]);
+    expect(writer.failed).toBe("cannot write the job log /dev/full (ENOSPC)");
+  });
 });
