@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import {
+  connectivityState,
   credentials as grpcCredentials,
   Metadata,
   status as GrpcCode,
@@ -165,6 +166,11 @@ export class ClarifaiClient {
       }
       const verdict = classifyGrpcError(error.code);
       const failed = (): ApiError => new ApiError(this.redact(`${rpc}: ${cleanTransportMessage(error.details || error.message)}`), verdict, undefined, error.code);
+      // A whole deadline without ever connecting: something took the TCP connection but
+      // does not speak gRPC (HTTP/2) at all. Trying again would only wait as long again.
+      if (error.code === GrpcCode.DEADLINE_EXCEEDED && !this.everAnswered && this.stub.getChannel().getConnectivityState(false) !== connectivityState.READY) {
+        return reject(new UploadError("unreachable", `cannot reach the API: ${this.endpoint.address} took the connection but did not answer as a gRPC server (HTTP/2) before the call's deadline: check the host and port of --api`));
+      }
       if (error.code !== GrpcCode.UNAVAILABLE) return reject(failed());
       // An address that cannot work as configured is not retried: the run ends with one
       // line. It is an UploadError, which no retry loop takes for a transient failure.

@@ -2,6 +2,8 @@ import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { checkConnection, cleanTransportMessage } from "../../../src/api/connection-check.js";
 import { parseEndpoint } from "../../../src/api/endpoint.js";
+import { ClarifaiClient } from "../../../src/api/client.js";
+import { UploadError } from "../../../src/errors.js";
 
 describe("transport messages", () => {
   it("lose what only grpc-js and OpenSSL authors can read", () => {
@@ -34,5 +36,23 @@ describe("checkConnection", () => {
     const problem = await checkConnection(parseEndpoint(`http://127.0.0.1:${port}`), { graceMs: 600 });
     expect(problem).toBe(`nothing is listening at 127.0.0.1:${port} (connection refused): check the host and port of --api (or CLARIFAI_API_BASE), and that the server is running`);
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+  });
+});
+
+describe("a server that takes the connection and never answers", () => {
+  it("ends the first call at its deadline as unreachable, not as a failure to try again", async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    const client = new ClarifaiClient({ settings: { apiBase: `http://127.0.0.1:${port}`, pat: "p", userId: "u", appId: "a", insecure: false }, deadlineMs: 300 });
+    try {
+      const failure = await client.call("listInputs", { page: 1, perPage: 1, ids: [] }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(UploadError);
+      expect((failure as UploadError).code).toBe("unreachable");
+      expect((failure as UploadError).message).toBe(`cannot reach the API: 127.0.0.1:${port} took the connection but did not answer as a gRPC server (HTTP/2) before the call's deadline: check the host and port of --api`);
+    } finally {
+      client.close();
+      silent.close();
+    }
   });
 });
