@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import type { Candidate } from "../sources/candidate.js";
+import type { Candidate, RefusedRow } from "../sources/candidate.js";
 import { formatConceptList } from "../sources/concepts.js";
 import type { EventListener } from "../upload/events.js";
 
@@ -18,6 +18,13 @@ function rowOfSource(source: string): Row {
   const row = emptyRow();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) row.url = source;
   else row.file = source;
+  return row;
+}
+
+/** A manifest row refused as it was read: its own fields, to be fixed and sent again. */
+function rowOfRefused(refused: RefusedRow): Row {
+  const row = emptyRow();
+  for (const column of FAILED_OUT_COLUMNS) row[column] = refused[column] ?? "";
   return row;
 }
 
@@ -67,7 +74,7 @@ export class FailedOutWriter {
 
   readonly listener: EventListener = (event) => {
     if (this.closed || this.failure || event.type !== "input" || (event.status !== "rejected" && event.status !== "failed" && event.status !== "conflict")) return;
-    const row = event.candidate ? rowOf(event.candidate) : rowOfSource(event.source);
+    const row = event.candidate ? rowOf(event.candidate) : event.row ? rowOfRefused(event.row) : rowOfSource(event.source);
     row.id = event.id ?? row.id;
     row.reason = event.reason ?? event.status;
     row.message = event.message ?? "";

@@ -57,10 +57,16 @@ export interface Candidate {
 /** Why a walk leaves a file out without reading it. */
 export type LeftOutReason = "hidden" | "symlink" | "not_a_file";
 
+/**
+ * A manifest row the reader refused, as it was, by the simple dialect's column names
+ * (`file` made absolute), so that `--failed-out` can write it back for the user to fix.
+ */
+export type RefusedRow = Readonly<Record<string, string>>;
+
 /** What a source tells besides its candidates: entries it could not use, and oddities. */
 export interface SourceReport {
-  /** Something that is not sent, with a stable reason code and a message naming it. */
-  rejected(source: string, reason: ReasonCode, message: string): void;
+  /** Something that is not sent, with a stable reason code and a message naming it (and a refused manifest row's fields). */
+  rejected(source: string, reason: ReasonCode, message: string, row?: RefusedRow): void;
   warning(source: string, message: string): void;
   /** A file the walk found that is an annotation file (a label file, a sidecar): not an input. */
   annotationFile?(source: string): void;

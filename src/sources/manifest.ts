@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { UsageError } from "../errors.js";
 import { isValidInputId } from "../plan/ids.js";
 import type { InputKind } from "../validate/limits.js";
-import type { Candidate, Content, SourceReport } from "./candidate.js";
+import type { Candidate, Content, RefusedRow, SourceReport } from "./candidate.js";
 import { fileByteSource, fileFingerprint } from "./file-bytes.js";
 import { type CsvRecord, CsvSyntaxError, readCsvRecords } from "./manifest-csv.js";
 import { type DetectedDialect, detectDialect } from "./manifest-dialect.js";
@@ -113,7 +113,7 @@ async function* manifestCandidates(settings: Settings, report: SourceReport): As
     if (!(error instanceof CsvSyntaxError)) throw error;
     const source = `${path}:${error.line}`;
     if (!rows.hasHeader) throw new UsageError(`${source}: the manifest's header is not valid CSV (${error.message})`);
-    report.rejected(source, "bad_csv", `${source}: not valid CSV (${error.message}); the rest of the manifest is not read`);
+    report.rejected(source, "bad_csv", `${source}: not valid CSV (${error.message}); the rest of the manifest is not read`, {});
   }
   if (!rows.hasHeader) report.warning(path, `${path}: the manifest is empty`);
 }
@@ -135,6 +135,7 @@ function isBlank(cells: readonly string[]): boolean {
 /** The state of one manifest read: its dialect once the header is seen, and the ids used so far. */
 class RowContext {
   private dialect: DetectedDialect | undefined;
+  private header: readonly string[] = [];
   private width = 0;
   private readonly idLines = new Map<string, number>();
 
@@ -151,6 +152,7 @@ class RowContext {
   async take(record: CsvRecord): Promise<Candidate | undefined> {
     if (!this.dialect) {
       this.dialect = detectHeader(this.settings, record);
+      this.header = record.cells.map((name) => name.trim().toLowerCase());
       this.width = record.cells.length;
       for (const column of this.dialect.ignored) {
         this.report.warning(this.settings.path, `${this.settings.path}: column ${JSON.stringify(column)} is not a manifest column; it is ignored`);
@@ -162,7 +164,8 @@ class RowContext {
       return await this.candidate(this.dialect.reader, record, source);
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
-      this.report.rejected(source, error.reason, `${source}: ${error.message}`);
+      // A row with too many fields cannot be told apart into columns: written back with none.
+      this.report.rejected(source, error.reason, `${source}: ${error.message}`, error.reason === "bad_row" ? {} : this.refusedRow(record.cells));
       return undefined;
     }
   }
@@ -185,6 +188,19 @@ class RowContext {
       datasetIds: spec.datasetIds,
       prompt: spec.prompt,
     };
+  }
+
+  /**
+   * A refused row of the simple dialect as it was, `file` made absolute (the failed-out
+   * file may be elsewhere). The other dialects' columns are not the failed-out file's:
+   * their rows are written with no fields, named by their line in the message.
+   */
+  private refusedRow(cells: readonly string[]): RefusedRow {
+    const row: Record<string, string> = {};
+    if (this.dialect?.reader.dialect !== "simple") return row;
+    this.header.forEach((name, i) => (row[name] = cells[i] ?? ""));
+    if (row.file) row.file = resolve(this.settings.baseDir, row.file);
+    return row;
   }
 
   /** More cells than the header has columns (beyond empty trailing ones) is usually an unquoted comma. */

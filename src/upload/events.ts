@@ -1,5 +1,5 @@
 import type { Reason } from "../reasons.js";
-import type { Candidate, LeftOutReason } from "../sources/candidate.js";
+import type { Candidate, LeftOutReason, RefusedRow } from "../sources/candidate.js";
 
 /**
  * Where one input ended up in a run (the states of README's "Input states"):
@@ -32,6 +32,8 @@ export interface InputEvent {
   annotationsPending?: true;
   /** `--wait` found that the platform failed to process this input, uploaded earlier in this run. */
   processing?: { code: number; description: string; attempts: number };
+  /** A manifest row refused before it became a candidate, as it was (see RefusedRow). */
+  row?: RefusedRow;
 }
 
 /**

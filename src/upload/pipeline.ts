@@ -43,9 +43,9 @@ export async function runUpload(plan: UploadPlan, services: UploadServices): Pro
   const halt = new AbortController();
   const stopped = (): boolean => services.stop.aborted || halt.signal.aborted;
   const report: SourceReport = {
-    rejected(source, reason, message) {
+    rejected(source, reason, message, row) {
       bus.emit({ type: "discovered", source });
-      bus.emit({ type: "input", source, status: "rejected", reason, message, bytes: 0 });
+      bus.emit({ type: "input", source, status: "rejected", reason, message, bytes: 0, ...(row && { row }) });
     },
     warning: (source, message) => bus.emit({ type: "warning", source, message }),
     annotationFile: (source) => bus.emit({ type: "annotation_file", source }),

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,6 +101,16 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
     for (const reason of ["unknown_type", "bad_metadata", "bad_geo", "bad_id", "duplicate_id", "missing_file", "no_content"]) expect(reasons.has(reason), reason).toBe(true);
     for (const e of rejected) expect(String(e.source)).toMatch(/bad-rows\.csv:\d+$/);
     expect(summaryOf(bad.stdout).uploaded).toBeGreaterThan(0);
+    // A row the manifest reader refused is written back as it was, its file made absolute,
+    // so that fed back it is refused for the same reason until it is fixed; a row too wide
+    // to tell into columns is written with no fields.
+    const readBackRows = jsonLines((await runCli(["manifest", failedOut, "--dry-run", "--json"], env)).stdout).filter((line) => line.event === "input");
+    const saying = (text: string) => readBackRows.find((line) => String(line.message).includes(text));
+    expect(saying('type "picture"')).toMatchObject({ status: "rejected", reason: "unknown_type" });
+    expect(saying("latitude 95")).toMatchObject({ status: "rejected", reason: "bad_geo" });
+    expect(saying("does-not-exist.jpg")).toMatchObject({ status: "rejected", reason: "missing_file" });
+    expect(readFileSync(failedOut, "utf8")).toContain(`odd-type,picture,${join(FIXTURES, "media", "image.png")},`);
+    expect(readBackRows.filter((line) => line.status !== "rejected").map((line) => line.id)).toEqual(["good-1"]);
 
     // A row the validator refuses keeps its id, concepts and metadata in the failed-out file.
     const dir = mkdtempSync(join(tmpdir(), "cu-fo-"));
