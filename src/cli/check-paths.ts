@@ -25,7 +25,13 @@ export function checkRunPaths(paths: RunPaths): void {
   } else {
     ensureFolder(dirname(jobLog.path), "state folder", "set XDG_STATE_HOME to a writable folder, or pass --job-log FILE");
   }
-  if (paths.failedOut) checkFileInExistingFolder(paths.failedOut, "--failed-out");
+  if (paths.failedOut) {
+    checkFileInExistingFolder(paths.failedOut, "--failed-out");
+    // It is written over from its first line: never a job's log, this one's or another's.
+    if (resolve(paths.failedOut) === resolve(jobLog.path) || startsLikeJobLog(paths.failedOut)) {
+      throw new UsageError(`--failed-out ${paths.failedOut}: this is a job log; name another file (nothing was written to it)`);
+    }
+  }
   if (paths.localDir) ensureFolder(paths.localDir, "--local");
 }
 
@@ -58,6 +64,15 @@ export function checkIsJobLog(path: string): void {
   // A device or a pipe (/dev/full, /dev/null) is no place for a log it reads back.
   if (!stats.isFile()) throw new UsageError(`--job-log ${path}: not a regular file`);
   if (stats.size === 0) return;
+  if (!startsLikeJobLog(path)) {
+    throw new UsageError(`--job-log ${path}: this file exists and is not a job log of clarifai-upload; name a new file (nothing was written to it)`);
+  }
+}
+
+/** A regular file whose first line is this tool's job log header. */
+function startsLikeJobLog(path: string): boolean {
+  const stats = statOf(path);
+  if (!stats?.isFile() || stats.size === 0) return false;
   const head = Buffer.alloc(Math.min(stats.size, 64 * 1024));
   const fd = openSync(path, "r");
   try {
@@ -73,9 +88,7 @@ export function checkIsJobLog(path: string): void {
     header = undefined;
   }
   const record = header as { type?: unknown; job?: unknown } | undefined;
-  if (record?.type !== "header" || typeof record.job !== "string") {
-    throw new UsageError(`--job-log ${path}: this file exists and is not a job log of clarifai-upload; name a new file (nothing was written to it)`);
-  }
+  return record?.type === "header" && typeof record.job === "string";
 }
 
 /**

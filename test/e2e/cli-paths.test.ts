@@ -63,6 +63,21 @@ describe("paths are checked before any work", { timeout: 60_000 }, () => {
     expect(failedOut.stderr).toBe("clarifai-upload: --failed-out /dev/full: cannot write it (ENOSPC)\n");
   });
 
+  it("--failed-out onto a job log, this job's or another's, which is left as it was", async () => {
+    const env = isolatedEnv();
+    // Its own embedded server: the other tests here expect the shared app empty.
+    const local = ["--local", mkdtempSync(join(tmpdir(), "cu-paths-local-"))];
+    expect((await runCli(["folder", join(FIXTURES, "tree"), "--job", "kept-log", ...local], env)).code).toBe(0);
+    const log = join(String(env.XDG_STATE_HOME), "clarifai-upload", "jobs", "kept-log.jsonl");
+    const before = readFileSync(log, "utf8");
+    for (const job of ["kept-log", "another-job"]) {
+      const result = await runCli(["folder", join(FIXTURES, "tree"), "--job", job, "--failed-out", log, ...local], env);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`clarifai-upload: --failed-out ${log}: this is a job log; name another file (nothing was written to it)\n`);
+    }
+    expect(readFileSync(log, "utf8")).toBe(before);
+  });
+
   it("the list, manifest or archive a command reads: missing, a folder, unreadable", async () => {
     const env = isolatedEnv();
     const folder = mkdtempSync(join(tmpdir(), "cu-paths-"));
