@@ -35,7 +35,13 @@ async function openJob(nameOrPath: string): Promise<{ path: string; state: JobSt
 /** The header's saved options, with the global ones given now taking precedence. */
 function savedGlobals(header: JobHeader, now: GlobalOptions): GlobalOptions {
   const saved = header.options as GlobalOptions;
-  return { ...now, api: now.api ?? saved.api, user: now.user ?? saved.user, app: now.app ?? saved.app, context: now.context ?? saved.context, insecure: now.insecure ?? saved.insecure };
+  // The job's log speaks for the user and app it sent to: another is refused, and when
+  // none is given it is that one, not whatever the environment names now.
+  const { user, app } = header.target;
+  if ((now.user !== undefined && user && now.user !== user) || (now.app !== undefined && app && now.app !== app)) {
+    throw new UsageError(`job ${header.job} sent its inputs to app ${app} (user ${user}); its log knows nothing of app ${now.app ?? app} (user ${now.user ?? user})`);
+  }
+  return { ...now, api: now.api ?? saved.api, user: now.user ?? (user || saved.user), app: now.app ?? (app || saved.app), context: now.context ?? saved.context, insecure: now.insecure ?? saved.insecure };
 }
 
 /** Problems `log show` lists without --json; it counts the rest. */

@@ -238,5 +238,14 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     }
     const again = await runCli(["folder", join(FIXTURES, "tree"), "--job", "one-place", "--local", first, "--json"], env);
     expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, present: 5 });
+
+    // status of the job looks at its own app, whatever the environment names now, and refuses another.
+    const elsewhere = await runCli(["status", "one-place", "--app", "another"], env);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/^clarifai-upload: job one-place sent its inputs to app \S+ \(user \S+\); its log knows nothing of app another/);
+    const own = await runCli(["status", "one-place", "--json"], { ...env, CLARIFAI_APP_ID: "another" });
+    expect(own.code).toBe(0);
+    expect(jsonLines(own.stdout)[0]).toMatchObject({ processed: 5, missing: 0 });
+    expect(jsonLines((await runCli(["log", "show", "one-place", "--json"], env)).stdout)[0]).toMatchObject({ missing: 0 });
   });
 });
