@@ -212,11 +212,18 @@ function resendCommand(header: JobHeader, records: ResendSet): UploadCommand {
     if (!(error instanceof UsageError)) throw error;
     return { name: header.command, args: header.args, candidates: () => inGroups(recordedSources(records)), resend: true };
   }
-  return { ...original, candidates: (report) => onlyThese(records, original.candidates, report), resend: true };
+  // A manifest's sources are its lines: a line whose row changed holds another input now.
+  const byPlace = header.command === "manifest";
+  return { ...original, candidates: (report) => onlyThese(records, original.candidates, report, byPlace), resend: true };
 }
 
-/** The candidates of `records` among those `source` makes; a record whose source is gone is rejected, not lost. */
-async function* onlyThese(wanted: ResendSet, source: UploadCommand["candidates"], report: SourceReport): CandidateGroups {
+/**
+ * The candidates of `records` among those `source` makes; a record whose source is gone
+ * is rejected, not lost. With `byPlace` (a manifest's lines), a source whose content
+ * changed since it was sent is gone too: sending what it holds now under the old id
+ * would put another row's content there.
+ */
+async function* onlyThese(wanted: ResendSet, source: UploadCommand["candidates"], report: SourceReport, byPlace = false): CandidateGroups {
   // What the source says of the inputs not being re-sent was said by the runs that sent them.
   const quiet: SourceReport = {
     rejected(from, reason, message) {
@@ -229,7 +236,12 @@ async function* onlyThese(wanted: ResendSet, source: UploadCommand["candidates"]
   };
   yield* keepEach(source(quiet), (candidate) => {
     const record = wanted.take(candidate.source);
-    return record === undefined ? undefined : { ...candidate, id: record.id };
+    if (record === undefined) return undefined;
+    if (byPlace && candidate.fingerprint !== record.fingerprint) {
+      report.rejected(candidate.source, "source_gone", `${candidate.source}: holds another row (or the row's file changed) since input ${record.id} was sent from it; it is not sent again under that id: run the manifest again`);
+      return undefined;
+    }
+    return { ...candidate, id: record.id };
   });
   for (const { source: gone } of wanted.remaining()) report.rejected(gone, "source_gone", `${gone}: no longer found in the job's source; it cannot be sent again`);
 }

@@ -83,6 +83,22 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     }
   });
 
+  it("status --retry does not send a manifest line that holds another row since under the old row's id", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-retry-rows-"));
+    for (const name of ["image.jpg", "image.png", "image.gif"]) copyFileSync(join(FIXTURES, "media", name), join(dir, name));
+    const manifest = join(dir, "m.csv");
+    writeFileSync(manifest, "id,file\nrows-a,image.jpg\nrows-b,image.png\n");
+    expect(summaryOf((await runCli(["manifest", manifest, "--json", "--job", "moved-rows", ...app.flags], env)).stdout)).toMatchObject({ uploaded: 2 });
+    await app.client.call("deleteInputs", { ids: ["rows-b"] });
+    // A row inserted at the top: line 3, where rows-b was, holds rows-a now.
+    writeFileSync(manifest, "id,file\nrows-c,image.gif\nrows-a,image.jpg\nrows-b,image.png\n");
+    const retried = await runCli(["status", "moved-rows", "--retry", "--json", "--pat", "test-pat"], env);
+    expect(retried.code).toBe(1);
+    expect(jsonLines(retried.stdout).find((line) => line.event === "input" && line.status === "rejected")).toMatchObject({ reason: "source_gone", source: `${manifest}:3` });
+    const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("rows-"));
+    expect(stored.map((input) => input.id)).toEqual(["rows-a"]);
+  });
+
   it("status --retry reports an input whose file is gone, and sends the rest", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cu-gone-"));
     copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "kept.jpg"));
