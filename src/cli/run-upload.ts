@@ -139,9 +139,9 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     failedOut?.close();
     reporter.close();
   }
-  if (ended.message) reporter.note(`stopped: ${ended.message}`);
+  if (ended.message) reporter.problem(`stopped: ${ended.message}`);
   if (failedOut && failedOut.rows > 0) reporter.note(`${failedOut.rows} rejected or failed input(s) written to ${failedOut.path}`);
-  if (failedOut?.incomplete) reporter.note(`--failed-out ${failedOut.path}: ${failedOut.incomplete}`);
+  if (failedOut?.incomplete) reporter.problem(`--failed-out ${failedOut.path}: ${failedOut.incomplete}`);
   if (ended.hint) reporter.note(ended.hint);
   // The summary is always the last thing written (the last line of --json).
   reporter.finish(ended.summary, options.dryRun);

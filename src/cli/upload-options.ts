@@ -118,7 +118,7 @@ export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
   if (maxProcessingAttempts < 1) throw new UsageError("--max-processing-attempts must be at least 1");
   const idConflict = (raw.idConflict ?? "fail") as IdConflictPolicy;
   if (!ID_CONFLICT_POLICIES.includes(idConflict)) throw new UsageError(`--id-conflict ${raw.idConflict}: expected one of ${ID_CONFLICT_POLICIES.join(", ")}`);
-  if (raw.dataset !== undefined && !/^[A-Za-z0-9_-]+$/.test(raw.dataset)) throw new UsageError(`--dataset ${raw.dataset}: dataset ids use only letters, digits, _ and -`);
+  if (raw.dataset !== undefined && !/^[A-Za-z0-9_-]{1,48}$/.test(raw.dataset)) throw new UsageError(`--dataset ${raw.dataset}: dataset ids are 1 to 48 letters, digits, _ and -`);
   return {
     defaults: {
       datasetId: raw.dataset,

@@ -12,6 +12,8 @@ export interface Reporter {
   readonly listener: EventListener;
   /** A message for the user (not an input outcome): resume hints, notices. */
   note(text: string): void;
+  /** Why the run stopped short, or what it could not do: said even with --quiet. */
+  problem(text: string): void;
   /** The first Ctrl-C: the walk stops where it is (the progress line says so; the caller says why). */
   interrupted(): void;
   finish(summary: Summary, dryRun: boolean): void;
@@ -176,6 +178,10 @@ export function createReporter(options: ReporterOptions): Reporter {
     note(text: string): void {
       if (json) emit({ event: "note", message: text });
       if (humanOnStderr && options.mode !== "quiet") say(text);
+    },
+    problem(text: string): void {
+      if (json) emit({ event: "note", message: text });
+      if (humanOnStderr) say(text);
     },
     interrupted(): void {
       if (progress.walk === "walking") progress.walk = "stopped";

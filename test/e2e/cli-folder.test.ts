@@ -125,6 +125,11 @@ describe("folder upload against serve", { timeout: 60_000 }, () => {
       const wrong = await runCli(["folder", MEDIA, "--json", ...guarded.flags.slice(0, 2), "--pat", "wrong-pat-456", "--user", "u", "--app", "a"], env);
       expect(wrong.code).toBe(3);
       expect(wrong.stdout + wrong.stderr).not.toContain("wrong-pat-456");
+      // --quiet leaves out progress, never why the run stopped.
+      const quiet = await runCli(["folder", MEDIA, "-q", ...guarded.flags.slice(0, 2), "--pat", "wrong-pat-456", "--user", "u", "--app", "a"], env);
+      expect(quiet.code).toBe(3);
+      expect(quiet.stderr).toMatch(/^stopped: .*CONN_KEY_INVALID/m);
+      expect(quiet.stderr).not.toContain("wrong-pat-456");
     } finally {
       await guarded.close();
     }
