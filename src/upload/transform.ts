@@ -6,6 +6,7 @@ import { isValidInputId } from "../plan/ids.js";
 import type { ByteSource, Candidate, GeoPoint } from "../sources/candidate.js";
 import { ConceptError, conceptOf, mergeConcepts, type Concept } from "../sources/concepts.js";
 import type { InputKind } from "../validate/limits.js";
+import { isInputKind } from "../sources/manifest-fields.js";
 import type { Accepted } from "../validate/validate.js";
 import { conceptsFor, metadataFor, type InputDefaults } from "./request.js";
 
@@ -81,6 +82,9 @@ export async function applyTransform(fn: TransformFunction, accepted: Accepted, 
     return { kind: "error", message: `${candidate.source}: transform failed: ${error instanceof Error ? error.message : String(error)}` };
   }
   if (output === null || output === undefined) return { kind: "skip" };
+  const wrong = shapeProblem(output);
+  if (wrong !== undefined) return { kind: "error", message: `${candidate.source}: the transform returned ${wrong}` };
+  if (output.bytes !== undefined && !Buffer.isBuffer(output.bytes)) output = { ...output, bytes: Buffer.from(output.bytes) };
   if (!isValidInputId(output.id)) return { kind: "error", message: `${candidate.source}: transform returned the id "${output.id}", which the platform refuses` };
   let concepts: Concept[];
   try {
@@ -90,6 +94,49 @@ export async function applyTransform(fn: TransformFunction, accepted: Accepted, 
     return { kind: "error", message: `${candidate.source}: the transform returned a bad concept: ${error.message}` };
   }
   return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts, metadata: output.metadata, geo: output.geo, finalData: true } };
+}
+
+/**
+ * What is wrong with what a transform returned, in words, if anything: it is the user's
+ * code, and what it hands back goes into a request as it is.
+ */
+function shapeProblem(output: unknown): string | undefined {
+  if (typeof output !== "object" || Array.isArray(output)) return `${describe(output)}, not an input object (or null to leave it out)`;
+  const { id, type, bytes, text, url, metadata, geo } = output as Record<string, unknown>;
+  if (typeof id !== "string") return `an id that is ${describe(id)}, not a string`;
+  if (type !== undefined && (typeof type !== "string" || !isInputKind(type))) return `the type ${describe(type)}, not one of image, video, audio, text`;
+  if (bytes !== undefined && !(bytes instanceof Uint8Array)) return `bytes that are ${describe(bytes)}, not a Buffer or Uint8Array`;
+  if (text !== undefined && typeof text !== "string") return `a text that is ${describe(text)}, not a string`;
+  if (url !== undefined && typeof url !== "string") return `a url that is ${describe(url)}, not a string`;
+  if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))) return `metadata that is ${describe(metadata)}, not an object`;
+  if (metadata !== undefined && !isJsonValue(metadata, new Set())) return "metadata that JSON cannot hold (a function, a BigInt, a number that is not finite, a cycle)";
+  if (geo !== undefined && !isGeoPoint(geo)) return `the geo point ${describe(geo)}, not {longitude: -180..180, latitude: -90..90}`;
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (value instanceof Uint8Array) return "bytes";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function isJsonValue(value: unknown, seen: Set<object>): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || seen.has(value)) return false;
+  seen.add(value);
+  const fine = Array.isArray(value) ? value.every((item) => isJsonValue(item, seen)) : Object.values(value).every((item) => isJsonValue(item, seen));
+  seen.delete(value);
+  return fine;
+}
+
+function isGeoPoint(geo: unknown): boolean {
+  if (typeof geo !== "object" || geo === null) return false;
+  const { longitude, latitude } = geo as { longitude?: unknown; latitude?: unknown };
+  return typeof longitude === "number" && typeof latitude === "number" && Math.abs(longitude) <= 180 && Math.abs(latitude) <= 90;
 }
 
 /** What a transform returned as concepts: names (value 1) or `{name, id?, value?}`. */

@@ -28,4 +28,31 @@ describe("applyTransform and concepts", () => {
     const outcome = await applyTransform((input) => ({ ...input, concepts: [{ name: "cat", value: 2 }] }), accepted, "t-2", defaults);
     expect(outcome).toEqual({ kind: "error", message: 'list.csv:2: the transform returned a bad concept: concept "cat" has value 2; a concept\'s value must be a number from 0 to 1 (0: a negative concept)' });
   });
+
+  it("rejects the input, naming what is wrong, when the transform returns something no input can be", async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const returns: Array<[string, (input: TransformInput) => unknown]> = [
+      ["number 42, not an input object (or null to leave it out)", () => 42],
+      ['"str", not an input object (or null to leave it out)', () => "str"],
+      ["an id that is undefined undefined, not a string", (input) => ({ ...input, id: undefined })],
+      ["the type \"picture\", not one of image, video, audio, text", (input) => ({ ...input, type: "picture" })],
+      ["a text that is number 7, not a string", (input) => ({ ...input, text: 7 })],
+      ['metadata that is "oops", not an object', (input) => ({ ...input, metadata: "oops" })],
+      ["metadata that JSON cannot hold (a function, a BigInt, a number that is not finite, a cycle)", (input) => ({ ...input, metadata: { big: 10n } })],
+      ["metadata that JSON cannot hold (a function, a BigInt, a number that is not finite, a cycle)", (input) => ({ ...input, metadata: { run: () => 1 } })],
+      ["metadata that JSON cannot hold (a function, a BigInt, a number that is not finite, a cycle)", (input) => ({ ...input, metadata: cyclic })],
+      ["the geo point an object, not {longitude: -180..180, latitude: -90..90}", (input) => ({ ...input, geo: { longitude: 0, latitude: 999 } })],
+      ["bytes that are \"not bytes\", not a Buffer or Uint8Array", (input) => ({ ...input, bytes: "not bytes" })],
+    ];
+    for (const [problem, transform] of returns) {
+      const outcome = await applyTransform(transform as never, accepted, "t-3", defaults);
+      expect(outcome).toEqual({ kind: "error", message: `list.csv:2: the transform returned ${problem}` });
+    }
+    // A Uint8Array is taken as bytes; the same metadata seen twice (not a cycle) is fine.
+    const shared = { k: 1 };
+    const fine = await applyTransform((input) => ({ ...input, type: "image", text: undefined, bytes: new Uint8Array([1, 2]) as Buffer, metadata: { a: shared, b: shared } }), accepted, "t-4", defaults);
+    expect(fine.kind).toBe("keep");
+    if (fine.kind === "keep" && fine.candidate.content.kind === "bytes") expect(Buffer.isBuffer(await fine.candidate.content.bytes.all())).toBe(true);
+  });
 });
