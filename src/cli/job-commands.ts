@@ -60,7 +60,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
       await runner(async () => {
         const { header, path } = await openJob(job);
         const saved = header.options as unknown as RawUploadOptions;
-        const options = { ...saved, wait: flags.wait || saved.wait, job: header.job, jobLog: path };
+        const options = { ...saved, wait: flags.wait || saved.wait, job: header.job, jobLog: ownLogPath(header, path) };
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
         if (header.command === SERVER_EXTRACT_COMMAND) return runServerExtract(header.args[0], options as ServerExtractFlags, global);
         return runUploadCommand(uploadCommandFor(header.command, header.args, header.options), options, global);
@@ -175,7 +175,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         // re-run's to send (or the user's to fix), and still makes the check fail.
         const { toResend } = checked;
         try {
-          const resent = toResend.size === 0 ? EXIT.ok : await runUploadCommand(resendCommand(header, toResend), { ...saved, job: header.job, jobLog: path }, global);
+          const resent = toResend.size === 0 ? EXIT.ok : await runUploadCommand(resendCommand(header, toResend), { ...saved, job: header.job, jobLog: ownLogPath(header, path) }, global);
           return resent !== EXIT.ok ? resent : neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
         } finally {
           toResend.close();
@@ -264,6 +264,11 @@ async function* recordedSources(records: ResendSet): AsyncGenerator<Candidate> {
     }
     yield { source: record.source, relPath: record.source, id: record.id, content: { kind: "bytes", bytes: fileByteSource(record.source, size) }, fingerprint: fileFingerprint(size, mtimeMs) };
   }
+}
+
+/** The log's path when it is not where the job's name puts it (hints then name the path, not the job). */
+function ownLogPath(header: JobHeader, path: string): string | undefined {
+  return path === jobLogPath(header.job) ? undefined : path;
 }
 
 /** Inputs a job's log names as not settled: failed processing, found missing, failed, rejected, in conflict. */

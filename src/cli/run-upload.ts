@@ -72,7 +72,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     dataset: options.defaults.datasetId,
   };
   const regionsFrom = { annotations: options.annotations && resolve(options.annotations), sidecars: options.sidecars };
-  const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, raw.shard, regionsFrom);
+  const job = options.job ?? deriveJobName(command.name, command.args, target, { from: options.idFrom, prefix: options.idPrefix }, options.shard && `${options.shard.index}/${options.shard.count}`, regionsFrom);
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
   // Every mistake the command line can hold is found before anything is written.

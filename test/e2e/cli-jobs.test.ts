@@ -203,6 +203,9 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     }
     expect(counts.reduce((a, b) => a + b)).toBe(30);
     expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("shard-"))).toHaveLength(30);
+    // However the shard is spelled, it is the same job: nothing to send again.
+    const respelled = await runCli(["folder", dir, "--shard", "00/03", "--id-prefix", "shard-", "--json", ...app.flags], env);
+    expect(summaryOf(respelled.stdout)).toMatchObject({ uploaded: 0, present: counts[0], batches: 0 });
   });
 
   it("makes ids that collide within a run unique, and says so", async () => {

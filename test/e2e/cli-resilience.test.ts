@@ -239,6 +239,8 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       const resumed = await runCli(["resume", "interrupted", "--json", "--pat", "test-pat"], env);
       expect(resumed.code).toBe(0);
       expect(summaryOf(resumed.stdout)).toMatchObject({ discovered: 300, uploaded: 300 - acked, present: acked });
+      // Its hint names the job, not the path of its log.
+      expect(resumed.stdout).toContain("check with: clarifai-upload status interrupted");
       expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("int-"))).toHaveLength(300);
     });
     it("cancels the calls in flight on a second Ctrl-C, exits 130 with a resume hint, and resumes sending nothing twice", async () => {
