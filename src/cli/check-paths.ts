@@ -70,7 +70,7 @@ export function checkIsJobLog(path: string): void {
 }
 
 /** A regular file whose first line is this tool's job log header. */
-function startsLikeJobLog(path: string): boolean {
+export function startsLikeJobLog(path: string): boolean {
   const stats = statOf(path);
   if (!stats?.isFile() || stats.size === 0) return false;
   const head = Buffer.alloc(Math.min(stats.size, 64 * 1024));

@@ -15,6 +15,7 @@ import { EXIT } from "../report/exit-codes.js";
 import { printable } from "../report/format.js";
 import { describeTarget } from "../report/summary.js";
 import { statSync } from "node:fs";
+import { startsLikeJobLog } from "./check-paths.js";
 import { connect } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
@@ -27,6 +28,8 @@ async function openJob(nameOrPath: string): Promise<{ path: string; state: JobSt
   // Job names have no "/": anything with one (or an existing *.jsonl) is a path.
   const path = nameOrPath.includes("/") || (existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl")) ? resolve(nameOrPath) : jobLogPath(nameOrPath);
   if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);
+  // Read only what is a job log: opening one writes its index beside it.
+  if (isOtherFile(path)) throw new UsageError(`${path}: not a job log of this tool`);
   const state = await replayJobLog(path);
   if (!state.header) throw new UsageError(`${path}: no header record; not a job log of this tool`);
   return { path, state, header: state.header };
@@ -76,6 +79,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const global = command.optsWithGlobals<GlobalOptions>();
         let unreadable = 0;
         for (const listing of listJobs()) {
+          if (isOtherFile(listing.path)) continue;
           let state: JobState;
           try {
             state = await replayJobLog(listing.path);
@@ -264,6 +268,12 @@ async function* recordedSources(records: ResendSet): AsyncGenerator<Candidate> {
     }
     yield { source: record.source, relPath: record.source, id: record.id, content: { kind: "bytes", bytes: fileByteSource(record.source, size) }, fingerprint: fileFingerprint(size, mtimeMs) };
   }
+}
+
+/** A file with something in it that is not a job log (a job's log is never empty once its first run wrote). */
+function isOtherFile(path: string): boolean {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats !== undefined && stats.isFile() && stats.size > 0 && !startsLikeJobLog(path);
 }
 
 /** The log's path when it is not where the job's name puts it (hints then name the path, not the job). */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -137,9 +137,15 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(upload.code).toBe(0);
     const jobs = join(String(own.XDG_STATE_HOME), "clarifai-upload", "jobs");
     mkdirSync(join(jobs, "odd.jsonl"));
+    writeFileSync(join(jobs, "notes.jsonl"), '{"mine": true}\n');
     const list = await runCli(["log", "list"], own);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^beside /);
+    expect(list.stdout).not.toContain("notes");
+    const notes = await runCli(["log", "show", "notes"], own);
+    expect(notes.code).toBe(2);
+    expect(notes.stderr).toBe(`clarifai-upload: ${join(jobs, "notes.jsonl")}: not a job log of this tool\n`);
+    expect(readdirSync(jobs).filter((name) => name.startsWith("notes"))).toEqual(["notes.jsonl"]);
     for (const args of [["log", "show", "odd"], ["status", "odd"], ["resume", join(jobs, "odd.jsonl")], ["folder", join(FIXTURES, "tree"), "--job", "odd", ...app.flags]]) {
       const result = await runCli(args, own);
       expect(result.code, args.join(" ")).toBe(2);
