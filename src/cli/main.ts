@@ -88,7 +88,7 @@ function stdoutFailed(error: NodeJS.ErrnoException): void {
   const gone = error.code === "EPIPE";
   const why = gone ? "the reader of standard output went away" : `cannot write to standard output (${error.code ?? error.message})`;
   if (stopRuns()) {
-    process.stderr.write(`clarifai-upload: ${why}: stopping as on Ctrl-C; the job can be resumed\n`);
+    process.stderr.write(`clarifai-upload: ${why}: stopping as on Ctrl-C; the same command goes on from there\n`);
     return;
   }
   if (!gone) process.stderr.write(`clarifai-upload: ${why}\n`);

@@ -203,7 +203,7 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       child.stdout?.destroy();
       const code = await new Promise((resolveCode) => child.on("close", resolveCode));
       expect(code).toBe(130);
-      expect(stderr).toContain("clarifai-upload: the reader of standard output went away: stopping as on Ctrl-C; the job can be resumed");
+      expect(stderr).toContain("clarifai-upload: the reader of standard output went away: stopping as on Ctrl-C; the same command goes on from there");
       expect(stderr).not.toMatch(/\n\s+at /);
       // The run ended on its own path: an end record, the lock released, the log and the server agreeing.
       expect(existsSync(join(jobsDir, "piped.jsonl.lock"))).toBe(false);
