@@ -71,8 +71,13 @@ export function checkIsJobLog(path: string): void {
 
 /** A regular file whose first line is this tool's job log header. */
 export function startsLikeJobLog(path: string): boolean {
+  return jobLogHeader(path) !== undefined;
+}
+
+/** The header record a job log starts with, if the file is one. */
+export function jobLogHeader(path: string): { job: string; target?: { api: string; user: string; app: string; dataset?: string } } | undefined {
   const stats = statOf(path);
-  if (!stats?.isFile() || stats.size === 0) return false;
+  if (!stats?.isFile() || stats.size === 0) return undefined;
   const head = Buffer.alloc(Math.min(stats.size, 64 * 1024));
   const fd = openSync(path, "r");
   try {
@@ -87,8 +92,9 @@ export function startsLikeJobLog(path: string): boolean {
   } catch {
     header = undefined;
   }
-  const record = header as { type?: unknown; job?: unknown } | undefined;
-  return record?.type === "header" && typeof record.job === "string";
+  const record = header as { type?: unknown; job?: unknown; target?: unknown } | undefined;
+  if (record?.type !== "header" || typeof record.job !== "string") return undefined;
+  return record as { job: string; target?: { api: string; user: string; app: string; dataset?: string } };
 }
 
 /**

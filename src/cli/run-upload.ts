@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { runUploadJob, type JobRun } from "../jobs/upload-job.js";
@@ -11,7 +12,7 @@ import { jobLogPath, replayJobLog } from "../upload/joblog.js";
 import type { UploadPlan } from "../upload/pipeline.js";
 import { loadTransform } from "../upload/transform.js";
 import { MiB } from "../validate/limits.js";
-import { checkRunPaths, skipOwnFiles } from "./check-paths.js";
+import { checkRunPaths, jobLogHeader, skipOwnFiles } from "./check-paths.js";
 import { defaultLocalDataDir, jobConnector, settingsFor } from "./connect.js";
 import { hintCommand } from "./hints.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -81,15 +82,16 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   const labels = options.annotations || options.sidecars
     ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
     : undefined;
-  checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
-  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root) };
-  const state = await replayJobLog(logPath, { create: !options.dryRun });
-  const recorded = state.header?.target;
+  // A job's log speaks for one place: read from its first line before anything is made.
+  const recorded = existsSync(logPath) ? jobLogHeader(logPath)?.target : undefined;
   if (recorded && !sameTarget(recorded, target)) {
     throw new UsageError(
       `job ${job} sent its inputs to ${placeOf(recorded)}; this run is for ${placeOf(target)}, of which the job's log knows nothing. Give this run its own --job (or --job-log), or remove ${logPath} to start the job over`,
     );
   }
+  checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
+  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root) };
+  const state = await replayJobLog(logPath, { create: !options.dryRun });
 
   const jobRef = options.jobLog ? logPath : job;
   const reporter = createReporter(uploadReporterOptions(global, { statusCommand: hintCommand("status", jobRef, global, options.local), target, readsTerminal: command.readsTerminal, dryRun: options.dryRun }));

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -255,12 +255,15 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     const second = mkdtempSync(join(tmpdir(), "cu-local-"));
     const upload = await runCli(["folder", join(FIXTURES, "tree"), "--job", "one-place", "--local", first, "--json"], env);
     expect(summaryOf(upload.stdout)).toMatchObject({ uploaded: 5 });
-    for (const elsewhere of [["--local", second], ["--local", first, "--dataset", "other"], ["--local", first, "--app", "another"]]) {
+    const never = join(second, "never-made");
+    for (const elsewhere of [["--local", second], ["--local", never], ["--local", first, "--dataset", "other"], ["--local", first, "--app", "another"]]) {
       const moved = await runCli(["folder", join(FIXTURES, "tree"), "--job", "one-place", "--json", ...elsewhere], env);
       expect(moved.code).toBe(2);
       expect(moved.stdout).toBe("");
       expect(moved.stderr).toMatch(/^clarifai-upload: job one-place sent its inputs to app \S+ \(user \S+\) at local:.*; this run is for .* of which the job's log knows nothing/);
     }
+    // Refused before anything was made: not even the other --local folder.
+    expect(existsSync(never)).toBe(false);
     const again = await runCli(["folder", join(FIXTURES, "tree"), "--job", "one-place", "--local", first, "--json"], env);
     expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, present: 5 });
 
