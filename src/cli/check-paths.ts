@@ -136,13 +136,15 @@ export function ensureFolder(path: string, what: string, hint?: string): void {
 }
 
 /**
- * The run's own files (job log, its lock, --failed-out) are never inputs, even inside the
- * walked folder. A source confined to a folder (`within`) that holds none of them is
- * passed on as it is.
+ * The run's own files (job log, its lock, --failed-out) and folders (the embedded
+ * server's data with --local) are never inputs, even inside the walked folder. A source
+ * confined to a folder (`within`) that holds none of them is passed on as it is.
  */
-export function skipOwnFiles(source: CandidateSource, paths: ReadonlyArray<string | undefined>, within?: string): CandidateSource {
+export function skipOwnFiles(source: CandidateSource, paths: ReadonlyArray<string | undefined>, within?: string, folders: ReadonlyArray<string | undefined> = []): CandidateSource {
   const inside = within === undefined ? undefined : within.endsWith(sep) ? within : `${within}${sep}`;
-  const own = new Set(paths.filter((path): path is string => path !== undefined).map((path) => resolve(path)).filter((path) => inside === undefined || path.startsWith(inside)));
-  if (own.size === 0) return source;
-  return (report) => keepEach(source(report), (candidate) => (own.has(candidate.source) ? undefined : candidate));
+  const mine = (path: string): boolean => inside === undefined || path.startsWith(inside);
+  const own = new Set(paths.filter((path): path is string => path !== undefined).map((path) => resolve(path)).filter(mine));
+  const ownFolders = folders.filter((folder): folder is string => folder !== undefined).map((folder) => `${resolve(folder)}${sep}`).filter(mine);
+  if (own.size === 0 && ownFolders.length === 0) return source;
+  return (report) => keepEach(source(report), (candidate) => (own.has(candidate.source) || ownFolders.some((folder) => candidate.source.startsWith(folder)) ? undefined : candidate));
 }

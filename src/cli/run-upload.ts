@@ -90,7 +90,8 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
     );
   }
   checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
-  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root) };
+  const localData = options.local === true ? defaultLocalDataDir() : options.local;
+  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root, [localData]) };
   const state = await replayJobLog(logPath, { create: !options.dryRun });
 
   const jobRef = options.jobLog ? logPath : job;

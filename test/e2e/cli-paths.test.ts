@@ -144,5 +144,13 @@ describe("paths are checked before any work", { timeout: 60_000 }, () => {
       const sources = jsonLines(result.stdout).filter((line) => line.event === "input").map((line) => String(line.source));
       expect(sources.some((source) => /job\.jsonl|\.lock|failed\.csv/.test(source))).toBe(false);
     }
+    // Nor the embedded server's data, with --local inside the folder.
+    const other = mkdtempSync(join(tmpdir(), "cu-paths-"));
+    copyFileSync(join(media, "image.jpg"), join(other, "a.jpg"));
+    const local = ["folder", other, "--json", "--local", join(other, "data")];
+    for (let run = 0; run < 2; run++) {
+      const result = await runCli(local, env);
+      expect(summaryOf(result.stdout)).toMatchObject({ discovered: 1, rejected: 0, ...(run === 0 ? { uploaded: 1 } : { present: 1 }) });
+    }
   });
 });
