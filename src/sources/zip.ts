@@ -103,6 +103,7 @@ async function* listEntries(archivePath: string, report: SourceReport, settings:
     reportUnopenable(archivePath, report, error);
     return;
   }
+  if (lister.declared === 0) report.warning(archivePath, `${archivePath}: the archive holds no entries`);
   try {
     const seen = new Set<string>();
     for (;;) {

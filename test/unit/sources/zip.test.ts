@@ -167,6 +167,16 @@ describe("readZip: a mixed archive", () => {
   });
 });
 
+describe("readZip: an empty archive", () => {
+  it("says it holds no entries", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "cu-zip-")), "empty.zip");
+    // Only the end-of-central-directory record: signature, then zeros.
+    writeFileSync(path, Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]));
+    const listing = await list(path);
+    expect(listing).toMatchObject({ candidates: [], rejections: [], warnings: [`${path}: the archive holds no entries`] });
+  });
+});
+
 describe("readZip: hostile archives", () => {
   it("rejects a zip bomb and an absurd declared size without ever reading them", async () => {
     const opened: string[] = [];
