@@ -23,8 +23,9 @@ export interface CallerOptions {
 }
 
 /**
- * Every retry of an operation failed transiently. `lastError` is the last failure of the
- * call itself, if it was one; `wholeRequest` says the last answer refused the whole
+ * Every retry of an operation failed transiently, or (`stopped`) the run was stopped by
+ * a first Ctrl-C and what failed was not tried again. `lastError` is the last failure of
+ * the call itself, if it was one; `wholeRequest` says the last answer refused the whole
  * request (throttled, a server-side code) rather than some of its inputs.
  */
 export class RetriesExhausted extends Error {
@@ -33,8 +34,9 @@ export class RetriesExhausted extends Error {
     why: string,
     readonly lastError?: ApiError,
     readonly wholeRequest = lastError !== undefined,
+    readonly stopped = false,
   ) {
-    super(`gave up after ${retries} retries (${why})`);
+    super(stopped ? `not tried again: the run was stopped (${why})` : `gave up after ${retries} retries (${why})`);
     this.name = "RetriesExhausted";
   }
 }
@@ -105,22 +107,22 @@ export class Caller {
       }
       if (throttled) this.limiter.slowDown();
       if (tryNumber >= retry.maxRetries) throw new RetriesExhausted(retry.maxRetries, why, lastError, wholeRequest);
-      this.throwIfStopped(why);
+      this.throwIfStopped(tryNumber, why, lastError, wholeRequest);
       const delay = backoffDelay(retry, tryNumber);
       this.options.onRetry?.(why, tryNumber + 1, delay);
       try {
         await this.clock.sleep(delay, this.waitEnds);
       } catch (error) {
         this.throwIfCancelled(error);
-        this.throwIfStopped(why);
+        this.throwIfStopped(tryNumber, why, lastError, wholeRequest);
         throw error;
       }
     }
   }
 
   /** A stop after the first Ctrl-C: what would have been tried again is not. */
-  private throwIfStopped(why: string): void {
-    if (this.options.stop?.aborted) throw new UploadError("interrupted", `stopped; not tried again (${why})`);
+  private throwIfStopped(tries: number, why: string, lastError: ApiError | undefined, wholeRequest: boolean): void {
+    if (this.options.stop?.aborted) throw new RetriesExhausted(tries, why, lastError, wholeRequest, true);
   }
 
   private throwIfCancelled(error: unknown): void {

@@ -106,7 +106,10 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     if (result.addJobId) writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
     let waitEnd: WaitEnd = { ended: "done" };
     if (wait && caller && result.addJobId && result.outcome === "done" && wait.uploaded > 0) {
-      waitEnd = await wait.follow(caller, result.addJobId, interrupt.signal);
+      // Following processing reads what is known even after a first Ctrl-C: its calls are
+      // tried again as usual (a second Ctrl-C cancels them).
+      const following = callerFor(caller.client, { rps: job.rps, maxRetries: job.maxRetries, bus, cancel: interrupt.cancel });
+      waitEnd = await wait.follow(following, result.addJobId, interrupt.signal);
       // Everything was sent; only the watching stopped: the run is cut short, the job is not.
       if (waitEnd.ended !== "done") result.outcome = waitEnd.ended;
       if (waitEnd.ended === "unreachable") result.message = `could not follow processing: ${waitEnd.message}`;

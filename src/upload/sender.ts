@@ -80,6 +80,15 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
     // connection check found nothing to talk to. What was answered stands; the run stops.
     // Never reached at all (a wrong address): nothing to record, the run ends with that one line.
     if (error instanceof UploadError && error.code === "unreachable" && !caller.client.everAnswered) throw error;
+    // Stopped by a first Ctrl-C: what was answered stands, and what would have been tried
+    // again is reported failed, for the next run to send.
+    if (error instanceof RetriesExhausted && error.stopped) {
+      for (const entry of pending) {
+        const own = ownProblems.get(entry);
+        outcomes.push(failed(entry, "retries_exhausted", `${entry.input.accepted.candidate.source}: ${own === undefined ? error.message : `not tried again: the run was stopped (${own})`}`));
+      }
+      return outcomes;
+    }
     const outOfReach = error instanceof UploadError && error.code === "unreachable" ? error.message : error instanceof RetriesExhausted && error.wholeRequest ? (error.lastError?.message ?? error.message) : undefined;
     if (outOfReach !== undefined) {
       const unknown = (entry: { input: PlannedInput; digest?: string }): Delivered => ({ ...entry, status: "failed", reason: "unreachable", message: `${entry.input.accepted.candidate.source}: ${outOfReach}` });

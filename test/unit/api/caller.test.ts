@@ -122,8 +122,9 @@ describe("Caller", () => {
       return { done: await client.call("listInputs", {}) };
     });
     const failure = await done.catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(UploadError);
-    expect((failure as UploadError).message).toBe("stopped; not tried again (unavailable)");
+    expect(failure).toBeInstanceOf(RetriesExhausted);
+    expect((failure as RetriesExhausted).stopped).toBe(true);
+    expect((failure as RetriesExhausted).message).toBe("not tried again: the run was stopped (unavailable)");
     expect(client.calls).toBe(1);
     expect(clock.slept).toEqual([]);
     // Nothing stopped: the same failures are tried again.

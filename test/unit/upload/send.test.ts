@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Caller } from "../../../src/api/caller.js";
 import { ApiError } from "../../../src/api/client.js";
 import { UploadError } from "../../../src/errors.js";
 import { Region } from "../../../src/gen/clarifai/api/resources.js";
@@ -104,6 +105,22 @@ describe("send", () => {
       ["a", "retries_exhausted", expect.stringMatching(/: gave up after 0 retries \(PostInputs: input a: INPUT_CONNECTION_FAILED/)],
       ["c", "retries_exhausted", expect.stringMatching(/: gave up after 0 retries \(PostInputs: input c: INPUT_CONNECTION_FAILED/)],
     ]);
+  });
+
+  it("after a first Ctrl-C keeps what the answer accepted, and reports what it would have tried again as failed", async () => {
+    const [a, b] = [plannedText("a"), plannedText("b")];
+    const { bus, events } = recordingBus();
+    const client = fakeClient({ post: (ids) => postAnswer(ids, { b: StatusCode.INPUT_CONNECTION_FAILED }) });
+    const stopped = new AbortController();
+    stopped.abort();
+    const caller = new Caller(client, { rps: 0, retry: { maxRetries: 5, baseDelayMs: 0, maxDelayMs: 0 }, stop: stopped.signal });
+    await send(testPlan(), fromArray(batchesOf([a, b])), { ...services(bus), caller, addJobId: "job-1" });
+    const inputs = events.flatMap((event) => (event.type === "input" ? [[event.id, event.status, event.reason, event.message]] : []));
+    expect(inputs).toEqual([
+      ["a", "uploaded", undefined, undefined],
+      ["b", "failed", "retries_exhausted", expect.stringMatching(/: not tried again: the run was stopped \(PostInputs: input b: INPUT_CONNECTION_FAILED/)],
+    ]);
+    expect(client.calls).toHaveLength(1);
   });
 
   /** How a worker's PostInputs fails: the answer each way of stopping gets. */
