@@ -44,7 +44,20 @@ function savedGlobals(header: JobHeader, now: GlobalOptions): GlobalOptions {
   if ((now.user !== undefined && user && now.user !== user) || (now.app !== undefined && app && now.app !== app)) {
     throw new UsageError(`job ${header.job} sent its inputs to app ${app} (user ${user}); its log knows nothing of app ${now.app ?? app} (user ${now.user ?? user})`);
   }
-  return { ...now, api: now.api ?? saved.api, user: now.user ?? (user || saved.user), app: now.app ?? (app || saved.app), context: now.context ?? saved.context, insecure: now.insecure ?? saved.insecure };
+  // Likewise the API the job sent to (an embedded server's is its data folder: see savedLocal).
+  const api = header.target.api.startsWith("local:") ? saved.api : header.target.api || saved.api;
+  return { ...now, api: now.api ?? api, user: now.user ?? (user || saved.user), app: now.app ?? (app || saved.app), context: now.context ?? saved.context, insecure: now.insecure ?? saved.insecure };
+}
+
+/**
+ * The embedded server a `--local` job sent to, as its target recorded it (the folder made
+ * absolute): a relative `--local ./data` means another folder from another working directory.
+ */
+function savedLocal(header: JobHeader): string | true | undefined {
+  const api = header.target.api;
+  if (!api.startsWith("local:")) return undefined;
+  const folder = api.slice("local:".length);
+  return folder === "default" ? true : folder;
 }
 
 /** Problems `log show` lists without --json; it counts the rest. */
@@ -63,7 +76,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
       await runner(async () => {
         const { header, path } = await openJob(job);
         const saved = header.options as unknown as RawUploadOptions;
-        const options = { ...saved, wait: flags.wait || saved.wait, job: header.job, jobLog: ownLogPath(header, path) };
+        const options = { ...saved, local: savedLocal(header), wait: flags.wait || saved.wait, job: header.job, jobLog: ownLogPath(header, path) };
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
         if (header.command === SERVER_EXTRACT_COMMAND) return runServerExtract(header.args[0], options as ServerExtractFlags, global);
         return runUploadCommand(uploadCommandFor(header.command, header.args, header.options), options, global);
@@ -156,7 +169,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const { header, state, path } = await openJob(job);
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
         const saved = header.options as unknown as RawUploadOptions;
-        const connection = await connect(global, saved.local === undefined || saved.local === false ? undefined : saved.local === true ? true : saved.local);
+        const connection = await connect(global, savedLocal(header));
         let checked: JobStatus;
         try {
           // As fast as the job was allowed to send.
@@ -179,7 +192,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         // re-run's to send (or the user's to fix), and still makes the check fail.
         const { toResend } = checked;
         try {
-          const resent = toResend.size === 0 ? EXIT.ok : await runUploadCommand(resendCommand(header, toResend), { ...saved, job: header.job, jobLog: ownLogPath(header, path) }, global);
+          const resent = toResend.size === 0 ? EXIT.ok : await runUploadCommand(resendCommand(header, toResend), { ...saved, local: savedLocal(header), job: header.job, jobLog: ownLogPath(header, path) }, global);
           return resent !== EXIT.ok ? resent : neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
         } finally {
           toResend.close();

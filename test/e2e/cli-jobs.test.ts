@@ -250,6 +250,24 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     const again = await runCli(["folder", join(FIXTURES, "tree"), "--dataset", "train", "--labels-from-folder", "--local", data, "--json"], env);
     expect(summaryOf(again.stdout)).toMatchObject({ uploaded: 0, present: 5, batches: 0 });
   });
+  it("resume and status find the job's server as it was given: by the environment, or a relative --local folder", async () => {
+    const own = isolatedEnv();
+    const viaEnv = { ...own, CLARIFAI_API_BASE: String(app.flags[1]), CLARIFAI_PAT: "test-pat", CLARIFAI_USER_ID: app.user, CLARIFAI_APP_ID: app.app };
+    expect(summaryOf((await runCli(["folder", join(FIXTURES, "tree"), "--job", "from-env", "--id-prefix", "env-", "--json"], viaEnv)).stdout)).toMatchObject({ uploaded: 5 });
+    const resumed = await runCli(["resume", "from-env", "--json"], { ...own, CLARIFAI_PAT: "test-pat" });
+    expect(resumed.code).toBe(0);
+    expect(summaryOf(resumed.stdout)).toMatchObject({ present: 5, target: { api: String(app.flags[1]), user: app.user, app: app.app } });
+
+    const here = mkdtempSync(join(tmpdir(), "cu-cwd-"));
+    const elsewhere = mkdtempSync(join(tmpdir(), "cu-cwd-"));
+    expect((await runCli(["folder", join(FIXTURES, "tree"), "--job", "relative-local", "--local", "./data"], own, undefined, here)).code).toBe(0);
+    const status = await runCli(["status", "relative-local", "--json"], own, undefined, elsewhere);
+    expect(status.code).toBe(0);
+    expect(jsonLines(status.stdout)[0]).toMatchObject({ processed: 5, missing: 0 });
+    expect(existsSync(join(elsewhere, "data"))).toBe(false);
+    expect(summaryOf((await runCli(["resume", "relative-local", "--json"], own, undefined, elsewhere)).stdout)).toMatchObject({ present: 5 });
+  });
+
   it("refuses to run a job against another app or server than the one its log speaks for", async () => {
     const first = mkdtempSync(join(tmpdir(), "cu-local-"));
     const second = mkdtempSync(join(tmpdir(), "cu-local-"));
