@@ -64,14 +64,18 @@ export function checkIsJobLog(path: string): void {
   // A device or a pipe (/dev/full, /dev/null) is no place for a log it reads back.
   if (!stats.isFile()) throw new UsageError(`--job-log ${path}: not a regular file`);
   if (stats.size === 0) return;
-  if (!startsLikeJobLog(path)) {
+  if (jobLogHeader(path) === undefined) {
     throw new UsageError(`--job-log ${path}: this file exists and is not a job log of clarifai-upload; name a new file (nothing was written to it)`);
   }
 }
 
-/** A regular file whose first line is this tool's job log header. */
+/** A regular file whose first line is this tool's job log header (one that cannot be read is not known to be). */
 export function startsLikeJobLog(path: string): boolean {
-  return jobLogHeader(path) !== undefined;
+  try {
+    return jobLogHeader(path) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** The header record a job log starts with, if the file is one. */
@@ -79,7 +83,12 @@ export function jobLogHeader(path: string): { job: string; target?: { api: strin
   const stats = statOf(path);
   if (!stats?.isFile() || stats.size === 0) return undefined;
   const head = Buffer.alloc(Math.min(stats.size, 64 * 1024));
-  const fd = openSync(path, "r");
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw new UsageError(`${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
   try {
     readSync(fd, head, 0, head.length, 0);
   } finally {

@@ -15,7 +15,7 @@ import { EXIT } from "../report/exit-codes.js";
 import { printable } from "../report/format.js";
 import { describeTarget } from "../report/summary.js";
 import { statSync } from "node:fs";
-import { startsLikeJobLog } from "./check-paths.js";
+import { jobLogHeader } from "./check-paths.js";
 import { connect } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
@@ -92,9 +92,9 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const global = command.optsWithGlobals<GlobalOptions>();
         let unreadable = 0;
         for (const listing of listJobs()) {
-          if (isOtherFile(listing.path)) continue;
           let state: JobState;
           try {
+            if (isOtherFile(listing.path)) continue;
             state = await replayJobLog(listing.path);
           } catch (error) {
             // One job that cannot be read does not hide the others.
@@ -283,10 +283,10 @@ async function* recordedSources(records: ResendSet): AsyncGenerator<Candidate> {
   }
 }
 
-/** A file with something in it that is not a job log (a job's log is never empty once its first run wrote). */
+/** A file with something in it that is not a job log (a job's log is never empty once its first run wrote); one that cannot be read is a UsageError. */
 function isOtherFile(path: string): boolean {
   const stats = statSync(path, { throwIfNoEntry: false });
-  return stats !== undefined && stats.isFile() && stats.size > 0 && !startsLikeJobLog(path);
+  return stats !== undefined && stats.isFile() && stats.size > 0 && jobLogHeader(path) === undefined;
 }
 
 /** The log's path when it is not where the job's name puts it (hints then name the path, not the job). */
