@@ -93,7 +93,7 @@ export async function applyTransform(fn: TransformFunction, accepted: Accepted, 
     if (!(error instanceof ConceptError)) throw error;
     return { kind: "error", message: `${candidate.source}: the transform returned a bad concept: ${error.message}` };
   }
-  return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts, metadata: output.metadata, geo: output.geo, finalData: true } };
+  return { kind: "keep", id: output.id, candidate: { ...candidate, content: contentOf(output, candidate), concepts, metadata: output.metadata, geo: output.geo ?? undefined, finalData: true } };
 }
 
 /**
@@ -110,7 +110,7 @@ function shapeProblem(output: unknown): string | undefined {
   if (url !== undefined && typeof url !== "string") return `a url that is ${describe(url)}, not a string`;
   if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))) return `metadata that is ${describe(metadata)}, not an object`;
   if (metadata !== undefined && !isJsonValue(metadata, new Set())) return "metadata that JSON cannot hold (a function, a BigInt, a number that is not finite, a cycle)";
-  if (geo !== undefined && !isGeoPoint(geo)) return `the geo point ${describe(geo)}, not {longitude: -180..180, latitude: -90..90}`;
+  if (geo !== undefined && geo !== null && !isGeoPoint(geo)) return `the geo point ${describe(geo)}, not {longitude: -180..180, latitude: -90..90}`;
   return undefined;
 }
 
@@ -128,7 +128,8 @@ function isJsonValue(value: unknown, seen: Set<object>): boolean {
   if (typeof value === "number") return Number.isFinite(value);
   if (typeof value !== "object" || seen.has(value)) return false;
   seen.add(value);
-  const fine = Array.isArray(value) ? value.every((item) => isJsonValue(item, seen)) : Object.values(value).every((item) => isJsonValue(item, seen));
+  // A field left undefined is left out, as JSON leaves it out.
+  const fine = Array.isArray(value) ? value.every((item) => isJsonValue(item, seen)) : Object.values(value).every((item) => item === undefined || isJsonValue(item, seen));
   seen.delete(value);
   return fine;
 }

@@ -49,10 +49,12 @@ describe("applyTransform and concepts", () => {
       const outcome = await applyTransform(transform as never, accepted, "t-3", defaults);
       expect(outcome).toEqual({ kind: "error", message: `list.csv:2: the transform returned ${problem}` });
     }
-    // A Uint8Array is taken as bytes; the same metadata seen twice (not a cycle) is fine.
+    // A Uint8Array is taken as bytes; the same metadata seen twice (not a cycle) is fine,
+    // a field left undefined is left out, and a null geo point is none.
     const shared = { k: 1 };
-    const fine = await applyTransform((input) => ({ ...input, type: "image", text: undefined, bytes: new Uint8Array([1, 2]) as Buffer, metadata: { a: shared, b: shared } }), accepted, "t-4", defaults);
+    const fine = await applyTransform((input) => ({ ...input, type: "image", text: undefined, bytes: new Uint8Array([1, 2]) as Buffer, metadata: { a: shared, b: shared, caption: undefined }, geo: null as never }), accepted, "t-4", defaults);
     expect(fine.kind).toBe("keep");
+    if (fine.kind === "keep") expect(fine.candidate.geo).toBeUndefined();
     if (fine.kind === "keep" && fine.candidate.content.kind === "bytes") expect(Buffer.isBuffer(await fine.candidate.content.bytes.all())).toBe(true);
   });
 });
