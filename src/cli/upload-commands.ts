@@ -200,7 +200,9 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
         }
         if (named === 0) report.warning("-", "no file paths given: name files as arguments, or pipe a list into `clarifai-upload files -`");
       }
-      return inGroups(onceEach(listFiles(names(), ({ source, message }) => report.rejected(source, "unreadable", message)), (source) => report.warning(source, listedAgain(source))));
+      // Repeats are dropped by path, before a path is looked at: one that cannot be read is reported once.
+      const once = onceEach(names(), (path) => resolve(path), (path) => report.warning(path, listedAgain(path)));
+      return inGroups(listFiles(once, ({ source, message }) => report.rejected(source, "unreadable", message)));
     },
   };
 }
@@ -213,7 +215,7 @@ function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
     args: [from],
     readsTerminal: from === "-" && stdinIsTerminal(),
     candidates: (report) => {
-      const urls = onceEach(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type), (url) => report.warning(url, listedAgain(url)));
+      const urls = onceEach(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type), (candidate) => candidate.source, (url) => report.warning(url, listedAgain(url)));
       return warnWhenEmpty(inGroups(urls), () => report.warning(from, `${from === "-" ? "stdin" : file}: no URLs found`));
     },
   };

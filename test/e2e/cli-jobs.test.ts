@@ -177,6 +177,9 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(files.code).toBe(0);
     expect(jsonLines(files.stdout).filter((line) => line.event === "warning").map((line) => line.message)).toEqual([`${png}: listed more than once; it is one input, sent once`, `${png}: listed more than once; it is one input, sent once`]);
     expect(summaryOf(files.stdout)).toMatchObject({ discovered: 1, uploaded: 1 });
+    const missing = join(dir, "missing.png");
+    const gone = await runCli(["files", "-", "--json", "--id-prefix", "twice-gone-", ...app.flags], env, `${missing}\n${missing}\n`);
+    expect(summaryOf(gone.stdout)).toMatchObject({ discovered: 1, rejected: 1 });
     const urls = await runCli(["urls", "-", "--json", "--id-prefix", "twice-url-", ...app.flags], env, "https://samples.example/a.jpg\nhttps://samples.example/a.jpg\n");
     expect(summaryOf(urls.stdout)).toMatchObject({ discovered: 1, uploaded: 1 });
     const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("twice-"));
