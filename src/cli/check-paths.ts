@@ -15,6 +15,8 @@ export interface RunPaths {
   failedOut?: string;
   /** `--local DIR`. */
   localDir?: string;
+  /** What the command reads its inputs from (a manifest, a list, an archive). */
+  reads?: readonly string[];
 }
 
 export function checkRunPaths(paths: RunPaths): void {
@@ -30,6 +32,9 @@ export function checkRunPaths(paths: RunPaths): void {
     // It is written over from its first line: never a job's log, this one's or another's.
     if (resolve(paths.failedOut) === resolve(jobLog.path) || startsLikeJobLog(paths.failedOut)) {
       throw new UsageError(`--failed-out ${paths.failedOut}: this is a job log; name another file (nothing was written to it)`);
+    }
+    if (paths.reads?.some((read) => resolve(read) === resolve(paths.failedOut ?? ""))) {
+      throw new UsageError(`--failed-out ${paths.failedOut}: this is what the command reads its inputs from; name another file (nothing was written to it)`);
     }
   }
   if (paths.localDir) ensureFolder(paths.localDir, "--local");

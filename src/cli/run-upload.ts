@@ -89,7 +89,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
       `job ${job} sent its inputs to ${placeOf(recorded)}; this run is for ${placeOf(target)}, of which the job's log knows nothing. Give this run its own --job (or --job-log), or remove ${logPath} to start the job over`,
     );
   }
-  checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local });
+  checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local, reads: command.args });
   const localData = options.local === true ? defaultLocalDataDir() : options.local;
   command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root, [localData]) };
   const state = await replayJobLog(logPath, { create: !options.dryRun });

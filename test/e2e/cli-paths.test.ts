@@ -76,6 +76,13 @@ describe("paths are checked before any work", { timeout: 60_000 }, () => {
       expect(result.stderr).toBe(`clarifai-upload: --failed-out ${log}: this is a job log; name another file (nothing was written to it)\n`);
     }
     expect(readFileSync(log, "utf8")).toBe(before);
+    // Nor onto the manifest the command reads.
+    const manifest = join(mkdtempSync(join(tmpdir(), "cu-paths-")), "rows.csv");
+    writeFileSync(manifest, "id,text\nrow-1,hello\n");
+    const itself = await runCli(["manifest", manifest, "--dry-run", "--failed-out", manifest], env);
+    expect(itself.code).toBe(2);
+    expect(itself.stderr).toBe(`clarifai-upload: --failed-out ${manifest}: this is what the command reads its inputs from; name another file (nothing was written to it)\n`);
+    expect(readFileSync(manifest, "utf8")).toBe("id,text\nrow-1,hello\n");
   });
 
   it("the list, manifest or archive a command reads: missing, a folder, unreadable", async () => {
