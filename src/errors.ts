@@ -19,3 +19,14 @@ export class UsageError extends UploadError {
     this.name = "UsageError";
   }
 }
+
+/** A system error's code (ENOENT, EACCES, ...), or the message of any other error. */
+export function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+/** Why a file could not be read, in words: "no such file", or "cannot read it (EACCES)". */
+export function readProblem(error: unknown): string {
+  const code = codeOf(error);
+  return code === "ENOENT" ? "no such file" : `cannot read it (${code})`;
+}

@@ -1,7 +1,8 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { dirname, join, parse, resolve, sep } from "node:path";
-import { UsageError } from "../errors.js";
+import { codeOf, UsageError } from "../errors.js";
 import { keepEach } from "../sources/groups.js";
+import type { JobHeader } from "../upload/joblog.js";
 import type { CandidateSource } from "./run-upload.js";
 
 /**
@@ -83,8 +84,11 @@ export function startsLikeJobLog(path: string): boolean {
   }
 }
 
+/** What a job log's first line says of the job, as far as it was checked. */
+type LoggedHeader = Pick<JobHeader, "job"> & Partial<Pick<JobHeader, "target">>;
+
 /** The header record a job log starts with, if the file is one. */
-export function jobLogHeader(path: string): { job: string; target?: { api: string; user: string; app: string; dataset?: string } } | undefined {
+export function jobLogHeader(path: string): LoggedHeader | undefined {
   const stats = statOf(path);
   if (!stats?.isFile() || stats.size === 0) return undefined;
   const head = Buffer.alloc(Math.min(stats.size, 64 * 1024));
@@ -92,7 +96,7 @@ export function jobLogHeader(path: string): { job: string; target?: { api: strin
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    throw new UsageError(`${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(`${path}: cannot read it (${codeOf(error)})`);
   }
   try {
     readSync(fd, head, 0, head.length, 0);
@@ -108,7 +112,7 @@ export function jobLogHeader(path: string): { job: string; target?: { api: strin
   }
   const record = header as { type?: unknown; job?: unknown; target?: unknown } | undefined;
   if (record?.type !== "header" || typeof record.job !== "string") return undefined;
-  return record as { job: string; target?: { api: string; user: string; app: string; dataset?: string } };
+  return record as LoggedHeader;
 }
 
 /**
@@ -137,7 +141,7 @@ export function ensureFolder(path: string, what: string, hint?: string): void {
     try {
       mkdirSync(folder);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const code = codeOf(error);
       if (code === "EEXIST" && statOf(folder)?.isDirectory()) continue;
       fail(`cannot create folder ${folder} (${code})`);
     }

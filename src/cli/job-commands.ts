@@ -18,7 +18,7 @@ import { statSync } from "node:fs";
 import { jobLogHeader } from "./check-paths.js";
 import { connect } from "./connect.js";
 import type { GlobalOptions } from "./global-options.js";
-import { runUploadCommand, type UploadCommand } from "./run-upload.js";
+import { localFolderOf, runUploadCommand, type UploadCommand } from "./run-upload.js";
 import { uploadCommandFor, type CommandRunner } from "./upload-commands.js";
 import type { RawUploadOptions } from "./upload-options.js";
 import { runServerExtract, SERVER_EXTRACT_COMMAND, type ServerExtractFlags } from "./server-extract.js";
@@ -45,7 +45,7 @@ function savedGlobals(header: JobHeader, now: GlobalOptions): GlobalOptions {
     throw new UsageError(`job ${header.job} sent its inputs to app ${app} (user ${user}); its log knows nothing of app ${now.app ?? app} (user ${now.user ?? user})`);
   }
   // Likewise the API the job sent to (an embedded server's is its data folder: see savedLocal).
-  const api = header.target.api.startsWith("local:") ? saved.api : header.target.api || saved.api;
+  const api = localFolderOf(header.target.api) !== undefined ? saved.api : header.target.api || saved.api;
   return { ...now, api: now.api ?? api, user: now.user ?? (user || saved.user), app: now.app ?? (app || saved.app), context: now.context ?? saved.context, insecure: now.insecure ?? saved.insecure };
 }
 
@@ -54,10 +54,7 @@ function savedGlobals(header: JobHeader, now: GlobalOptions): GlobalOptions {
  * absolute): a relative `--local ./data` means another folder from another working directory.
  */
 function savedLocal(header: JobHeader): string | true | undefined {
-  const api = header.target.api;
-  if (!api.startsWith("local:")) return undefined;
-  const folder = api.slice("local:".length);
-  return folder === "default" ? true : folder;
+  return localFolderOf(header.target.api);
 }
 
 /** Problems `log show` lists without --json; it counts the rest. */

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { runUploadJob, type JobRun } from "../jobs/upload-job.js";
@@ -52,7 +51,7 @@ const MEMORY_BUDGET_BYTES = 48 * MiB;
  * an embedded server's data folder is its identity.
  */
 function sameTarget(a: Target, b: Target): boolean {
-  const local = (target: Target): boolean => target.api.startsWith("local:");
+  const local = (target: Target): boolean => localFolderOf(target.api) !== undefined;
   const sameServer = local(a) || local(b) ? a.api === b.api : true;
   return sameServer && a.user === b.user && a.app === b.app && (a.dataset ?? "") === (b.dataset ?? "");
 }
@@ -61,13 +60,24 @@ function placeOf(target: Target): string {
   return `${target.dataset ? `dataset ${target.dataset} of ` : ""}app ${target.app || "?"} (user ${target.user || "?"}) at ${target.api}`;
 }
 
+/** A target's API, for the embedded server of `--local`: its data folder, made absolute. */
+function localApi(local: string | true): string {
+  return `local:${local === true ? "default" : resolve(local)}`;
+}
+
+/** The `--local` a target's API names (`true` for the default folder), if it names one. */
+export function localFolderOf(api: string): string | true | undefined {
+  if (!api.startsWith("local:")) return undefined;
+  const folder = api.slice("local:".length);
+  return folder === "default" ? true : folder;
+}
+
 /** Runs an upload command from start to summary and returns its exit code. */
 export async function runUploadCommand(command: UploadCommand, raw: RawUploadOptions, global: GlobalOptions): Promise<number> {
   const options = parseUploadOptions(raw);
   const settings = settingsFor(global, options.local);
-  const localDir = options.local === true ? "default" : options.local;
   const target = {
-    api: localDir !== undefined ? `local:${localDir === "default" ? localDir : resolve(localDir)}` : settings.apiBase,
+    api: options.local !== undefined ? localApi(options.local) : settings.apiBase,
     user: settings.userId ?? "",
     app: settings.appId ?? "",
     dataset: options.defaults.datasetId,
@@ -77,20 +87,20 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   if (!/^[A-Za-z0-9_.-]+$/.test(job)) throw new UsageError(`--job ${job}: use letters, digits, '.', '_' and '-'`);
   const logPath = options.jobLog ? resolve(options.jobLog) : jobLogPath(job);
   // Every mistake the command line can hold is found before anything is written.
-  if (localDir === undefined && !options.dryRun) parseEndpoint(settings.apiBase, settings.insecure);
+  if (options.local === undefined && !options.dryRun) parseEndpoint(settings.apiBase, settings.insecure);
   const transform = options.transform ? await loadTransform(options.transform) : undefined;
   const labels = options.annotations || options.sidecars
     ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
     : undefined;
   // A job's log speaks for one place: read from its first line before anything is made.
-  const recorded = existsSync(logPath) ? jobLogHeader(logPath)?.target : undefined;
+  const recorded = jobLogHeader(logPath)?.target;
   if (recorded && !sameTarget(recorded, target)) {
     throw new UsageError(
       `job ${job} sent its inputs to ${placeOf(recorded)}; this run is for ${placeOf(target)}, of which the job's log knows nothing. Give this run its own --job (or --job-log), or remove ${logPath} to start the job over`,
     );
   }
-  checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: options.local === true ? defaultLocalDataDir() : options.local, reads: command.args });
   const localData = options.local === true ? defaultLocalDataDir() : options.local;
+  checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: localData, reads: command.args });
   command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root, [localData]) };
   const state = await replayJobLog(logPath, { create: !options.dryRun });
 

@@ -1,7 +1,7 @@
 import { accessSync, constants, createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { UsageError } from "../errors.js";
+import { readProblem, UsageError } from "../errors.js";
 import { listFiles } from "../sources/files.js";
 import { walkFolder, type FolderOptions } from "../sources/folder.js";
 import { readRecords } from "../sources/lines.js";
@@ -153,8 +153,7 @@ function checkReadableFile(given: string, path: string): void {
     isFile = statSync(path).isFile();
     if (isFile) accessSync(path, constants.R_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === "ENOENT" ? `${given}: no such file` : `${given}: cannot read it (${code ?? (error as Error).message})`);
+    throw new UsageError(`${given}: ${readProblem(error)}`);
   }
   if (!isFile) throw new UsageError(`${given}: not a file`);
 }

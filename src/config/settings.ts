@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { UsageError } from "../errors.js";
+import { codeOf, UsageError } from "../errors.js";
 
 /** Where to send requests and as whom. Resolved once: flags > environment > config file > defaults. */
 export interface Settings {
@@ -77,9 +77,9 @@ export function readConfigContext(path: string, contextName: string | undefined)
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = codeOf(error);
     // A config file that is there but cannot be read would otherwise pass for no PAT at all.
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw new UsageError(`${path}: cannot read the config file (${code ?? (error as Error).message})`);
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw new UsageError(`${path}: cannot read the config file (${code})`);
     if (contextName) throw new UsageError(`--context ${contextName}: no config file at ${path}`);
     return {};
   }

@@ -10,7 +10,7 @@ import { jobLogRecorder } from "../upload/job-log-recorder.js";
 import { JOB_LOG_VERSION, JobLogWriter, type JobHeader, type JobState } from "../upload/joblog.js";
 import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.js";
 import { RunStats, type RunTotals } from "../upload/run-stats.js";
-import { onInterrupt, stopRuns } from "../upload/signals.js";
+import { onInterrupt } from "../upload/signals.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { summarize, type Summary } from "../report/summary.js";
 import { ProcessingWait, type WaitEnd } from "./wait.js";
@@ -97,7 +97,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       // what is sent from then on could not be recorded.
       writer = new JobLogWriter(job.logPath, job.state.latest, (why) => {
         io.note(`${why}: stopping as on Ctrl-C`);
-        stopRuns();
+        interrupt.stop();
       });
       if (!job.state.header) writer.append({ type: "header", version: JOB_LOG_VERSION, created: new Date().toISOString(), ...job.header });
       bus.on(jobLogRecorder(writer, run));

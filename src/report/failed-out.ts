@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-import { UsageError } from "../errors.js";
+import { codeOf, UsageError } from "../errors.js";
 import type { Candidate, RefusedRow } from "../sources/candidate.js";
 import { formatConceptList } from "../sources/concepts.js";
 import type { EventListener } from "../upload/events.js";
@@ -68,7 +68,7 @@ export class FailedOutWriter {
       this.fd = openSync(path, "w");
       writeSync(this.fd, `${FAILED_OUT_COLUMNS.join(",")}\n`);
     } catch (error) {
-      throw new UsageError(`--failed-out ${path}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new UsageError(`--failed-out ${path}: cannot write it (${codeOf(error)})`);
     }
   }
 
@@ -82,7 +82,7 @@ export class FailedOutWriter {
       writeSync(this.fd, `${FAILED_OUT_COLUMNS.map((column) => csvField(row[column])).join(",")}\n`);
       this.written++;
     } catch (error) {
-      this.failure = `cannot write to it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}) after ${this.written} row(s); the job log still has every input`;
+      this.failure = `cannot write to it (${codeOf(error)}) after ${this.written} row(s); the job log still has every input`;
     }
   };
 

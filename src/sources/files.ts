@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { relative, resolve, sep } from "node:path";
+import { readProblem } from "../errors.js";
 import type { Candidate } from "./candidate.js";
 import { fileByteSource, fileFingerprint } from "./file-bytes.js";
 
@@ -31,8 +32,7 @@ export async function* listFiles(
       size = stats.size;
       mtimeMs = stats.mtimeMs;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      onUnreadable({ source: absolute, message: `${path}: ${code === "ENOENT" ? "no such file" : `cannot read it (${code ?? (error as Error).message})`}` });
+      onUnreadable({ source: absolute, message: `${path}: ${readProblem(error)}` });
       continue;
     }
     const rel = relative(cwd, absolute);

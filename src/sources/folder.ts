@@ -3,6 +3,7 @@ import type { Dirent, Stats } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import type { Entry, FileSystemAdapter } from "fast-glob";
+import { codeOf } from "../errors.js";
 import type { Candidate } from "./candidate.js";
 import { fileByteSource, fileFingerprint, unstatedFile } from "./file-bytes.js";
 import { byPath, MergedListing, type FolderEntry } from "./folder-listing.js";
@@ -144,10 +145,6 @@ function joinerFor(base: string): (relPath: string) => string {
   if (sep !== "/") return (relPath) => join(base, relPath);
   const prefix = base.endsWith("/") ? base : `${base}/`;
   return (relPath) => `${prefix}${relPath}`;
-}
-
-function codeOf(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
+import { codeOf } from "../errors.js";
 import { RowProblem } from "./manifest-fields.js";
 
 /** A folder a row's relative file path may be relative to, and how to name it in messages. */
@@ -27,7 +28,7 @@ export async function locateRowFile(file: string, bases: readonly PathBase[]): P
     try {
       stats = await stat(absolute);
     } catch (error) {
-      missing.push(`${absolute}${base.what ? ` (${base.what})` : ""}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      missing.push(`${absolute}${base.what ? ` (${base.what})` : ""}: ${codeOf(error)}`);
       continue;
     }
     if (!stats.isFile()) missing.push(`${absolute}${base.what ? ` (${base.what})` : ""}: not a regular file`);

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
-import { UsageError } from "../errors.js";
+import { codeOf, UsageError } from "../errors.js";
 import { isValidInputId } from "../plan/ids.js";
 import type { InputKind } from "../validate/limits.js";
 import type { Candidate, Content, RefusedRow, SourceReport } from "./candidate.js";
@@ -93,7 +93,7 @@ async function checkReadable(path: string): Promise<void> {
   try {
     isFile = (await stat(path)).isFile();
   } catch (error) {
-    throw new UsageError(`manifest ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`manifest ${path}: ${codeOf(error)}`);
   }
   if (!isFile) throw new UsageError(`manifest ${path}: not a regular file`);
 }

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { InputIndex } from "./input-index.js";
-import { UsageError } from "../errors.js";
+import { codeOf, UsageError } from "../errors.js";
 
 export const JOB_LOG_VERSION = 1;
 
@@ -267,7 +267,7 @@ export class JobLogWriter {
       this.size += writeSync(this.fd, text);
       this.index?.written(records, before, this.size);
     } catch (error) {
-      this.failure = `cannot write the job log ${this.path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+      this.failure = `cannot write the job log ${this.path} (${codeOf(error)})`;
       this.onFailure?.(this.failure);
       return;
     }

@@ -3,6 +3,8 @@ export interface InterruptHandle {
   readonly signal: AbortSignal;
   /** Aborted by the second: calls in flight are cancelled and waits end. */
   readonly cancel: AbortSignal;
+  /** Stops the run as a first Ctrl-C does (the run itself cannot go on: its log cannot be written). */
+  stop(): void;
   remove(): void;
 }
 
@@ -35,7 +37,7 @@ export function onInterrupt(onFirst: () => void, onSecond: () => void = () => un
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
   firstStops.add(first);
-  return { signal: stop.signal, cancel: cancel.signal, remove };
+  return { signal: stop.signal, cancel: cancel.signal, stop: first, remove };
 }
 
 /** The first stop of every run going on. */
