@@ -1,4 +1,5 @@
 import type { EventListener, InputStatus, UploadEvent } from "../upload/events.js";
+import { bufferedLines } from "./buffered-lines.js";
 import { colorAllowed, formatBytes, formatSeconds, namesFile, printable } from "./format.js";
 import { listProcessingFailures } from "./processing-failures.js";
 import { emptyProgress, PROBLEM_STATUSES, progressLine, progressLines, type Progress } from "./progress.js";
@@ -217,25 +218,4 @@ const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** A string as JSON.stringify writes it: most need only their quotes, at a third of the cost. */
 function jsonString(text: string): string {
   return JSON_ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
-}
-
-/**
- * Lines for stdout, written together once per turn of the event loop: one line per input
- * would otherwise be one write (a system call on a pipe) per input.
- */
-function bufferedLines(stream: NodeJS.WritableStream): { write(text: string): void; flush(): void } {
-  let pending: string[] = [];
-  const flush = (): void => {
-    if (pending.length === 0) return;
-    const text = pending.join("");
-    pending = [];
-    stream.write(text);
-  };
-  return {
-    write(text: string): void {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push(text);
-    },
-    flush,
-  };
 }
