@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { codeOf, UsageError } from "../errors.js";
-import { isValidInputId } from "../plan/ids.js";
+import { isValidInputId, shortHash } from "../plan/ids.js";
 import type { InputKind } from "../validate/limits.js";
 import type { Candidate, Content, RefusedRow, SourceReport } from "./candidate.js";
 import { fileByteSource, fileFingerprint } from "./file-bytes.js";
@@ -174,7 +174,7 @@ class RowContext {
     this.checkWidth(record.cells);
     const id = this.claimId(reader.readId(record.cells), record.line);
     const spec = reader.read(record.cells, (message) => this.report.warning(source, `${source}: ${message}`));
-    const made = await this.content(spec, record.line, reader.dialect);
+    const made = await this.content(spec, reader.dialect);
     const rowHash = createHash("sha256").update(JSON.stringify([id, spec, made.absolute])).digest("hex").slice(0, 16);
     return {
       source,
@@ -219,11 +219,15 @@ class RowContext {
     return id;
   }
 
-  private async content(spec: RowSpec, line: number, dialect: ManifestDialect): Promise<MadeContent> {
+  /**
+   * What a row holds, and the name its id comes from when it has none: what the row holds,
+   * not where it stands, so a row inserted above or the manifest sorted leaves every other
+   * row its id. A URL row is named by its URL, as in `urls`; a text row by its text's hash.
+   */
+  private async content(spec: RowSpec, dialect: ManifestDialect): Promise<MadeContent> {
     const part = spec.content;
-    const rowPath = `${this.settings.path === "-" ? "stdin" : basename(this.settings.path)}/${line}`;
-    if (part.via === "text") return { content: { kind: "text", text: part.value }, relPath: rowPath };
-    if (part.via === "url") return { content: { kind: "url", url: part.value, declaredKind: part.kind }, relPath: rowPath };
+    if (part.via === "text") return { content: { kind: "text", text: part.value }, relPath: `text-${shortHash(part.value, 16)}` };
+    if (part.via === "url") return { content: { kind: "url", url: part.value, declaredKind: part.kind }, relPath: part.value };
     return this.fileContent(part.value, part.kind, dialect);
   }
 

@@ -219,6 +219,32 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
     expect(await storedBytes(app, "row-bad")).toEqual(readFileSync(join(dir, "broken.jpg")));
   });
 
+  it("manifest rows without an id keep their ids when a row is inserted above or the manifest is sorted: nothing is stored twice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-acc-ids-"));
+    const manifest = join(dir, "notes.csv");
+    const rows = ["type,text,url", "text,first note,", "text,second note,", "image,,https://samples.example/moved.jpg"];
+    writeFileSync(manifest, `${rows.join("\n")}\n`);
+    const command = ["manifest", manifest, "--json", "--id-prefix", "rows-", "--job", "moving-rows", ...app.flags];
+    const first = await runCli(command, env);
+    expect(summaryOf(first.stdout)).toMatchObject({ uploaded: 3 });
+    const idOf = (stdout: string) => Object.fromEntries(inputLines(stdout).map((line) => [String(line.source).split(":").pop(), line.id]));
+    const before = idOf(first.stdout);
+    // A row inserted at the top, the rest in reverse order: every old row is on another line now.
+    writeFileSync(manifest, `${[rows[0], "text,new note,", rows[3], rows[2], rows[1]].join("\n")}\n`);
+    const second = await runCli(command, env);
+    expect(second.code).toBe(0);
+    // The texts are present under their ids. The URL row is sent again under its id: the
+    // local server cannot fetch it, so its processing failed, and such an input is resent.
+    expect(summaryOf(second.stdout)).toMatchObject({ uploaded: 2, present: 2, conflicts: 0 });
+    const after = idOf(second.stdout);
+    expect([after[3], after[4], after[5]]).toEqual([before[4], before[3], before[2]]);
+    const stored = await listAllInputs(app.client);
+    const mine = stored.filter((input) => input.id.startsWith("rows-"));
+    expect(mine).toHaveLength(4);
+    const digests = ["first note", "second note", "new note", "https://samples.example/moved.jpg"].map((text) => sha256(Buffer.from(text)));
+    expect(mine.map((input) => input.data?.metadata?.content_sha256).sort()).toEqual(digests.sort());
+  });
+
   it("a dry run after a run that met other content under an id says conflict, as the real run will", async () => {
     const x = folderWithPic(41);
     const y = folderWithPic(42);

@@ -5,6 +5,7 @@ import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
+import { shortHash } from "../../../src/plan/ids.js";
 import { FAILED_OUT_COLUMNS, FailedOutWriter } from "../../../src/report/failed-out.js";
 import type { Candidate, SourceReport } from "../../../src/sources/candidate.js";
 import { conceptOf } from "../../../src/sources/concepts.js";
@@ -92,13 +93,13 @@ describe("readManifest, simple dialect", () => {
 
     const remote = byId(candidates, "remote-1");
     expect(remote.content).toEqual({ kind: "url", url: "https://samples.example/x.jpg", declaredKind: "image" });
-    expect(remote.relPath).toBe("simple.csv/5");
+    expect(remote.relPath).toBe("https://samples.example/x.jpg"); // named by what it holds, as in `urls`
     expect(remote.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(candidates[4]?.content).toEqual({ kind: "url", url: "https://samples.example/y.png", declaredKind: undefined });
 
     const note = byId(candidates, "note-1");
     expect(note.content).toEqual({ kind: "text", text: "A short note, with a comma" });
-    expect(note.relPath).toBe("simple.csv/7");
+    expect(note.relPath).toBe(`text-${shortHash("A short note, with a comma", 16)}`);
     expect(note.metadata).toEqual({ lang: "en" });
   });
 
@@ -218,7 +219,7 @@ describe("readManifest, the Python SDK's CSV", () => {
     expect(candidates[0]).toMatchObject({
       id: "txt1",
       source: `${path}:2`,
-      relPath: "sdk-raw.csv/2",
+      relPath: `text-${shortHash("The sky is clear and blue", 16)}`,
       content: { kind: "text", text: "The sky is clear and blue" },
       concepts: [concept("weather")],
       metadata: { lang: "en" },
@@ -317,7 +318,7 @@ describe("readManifest, the platform's dotted field paths", () => {
     expect(rejected).toEqual([]);
     expect(byId(candidates, "web-1")).toMatchObject({
       source: `${path}:2`,
-      relPath: "dotted.csv/2",
+      relPath: "https://samples.example/x.jpg",
       content: { kind: "url", url: "https://samples.example/x.jpg", declaredKind: "image" },
       concepts: [concept("cat"), concept("dog", 0)],
       metadata: { split: "train", source: { name: "crawler" } },
@@ -403,7 +404,7 @@ describe("readManifest, header and options", () => {
     const { candidates, rejected } = await read("-", { stdin });
     expect(rejected).toEqual([]);
     expect(candidates.map((candidate) => candidate.source)).toEqual(["-:2", "-:3"]);
-    expect(candidates[1]?.relPath).toBe("stdin/3");
+    expect(candidates[1]?.relPath).toBe("https://samples.example/s.jpg");
     expect(candidates[0]?.content.kind).toBe("bytes");
   });
 
