@@ -90,7 +90,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   if (options.local === undefined && !options.dryRun) parseEndpoint(settings.apiBase, settings.insecure);
   const transform = options.transform ? await loadTransform(options.transform) : undefined;
   const labels = options.annotations || options.sidecars
-    ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd() })
+    ? await (await import("../upload/label-source.js")).loadLabels({ annotations: options.annotations, format: options.annotationsFormat, sidecars: options.sidecars, sourceRoot: command.root ?? process.cwd(), wholeSource: !command.resend })
     : undefined;
   // A job's log speaks for one place: read from its first line before anything is made.
   const recorded = jobLogHeader(logPath)?.target;

@@ -17,7 +17,15 @@ export interface LabelOptions {
   sidecars: boolean;
   /** The folder image paths in the annotation files are relative to. */
   sourceRoot: string;
+  /**
+   * The walk reads the whole source, so an image the annotation files name that it never
+   * meets is not there, and is named. False for `status --retry`, which reads a few inputs.
+   */
+  wholeSource: boolean;
 }
+
+/** Annotated images not found named one by one at most; the rest are counted. */
+const LISTED_NOT_FOUND = 20;
 
 export interface Labels {
   /** What the pipeline asks for each accepted input's regions. */
@@ -51,7 +59,8 @@ export async function loadLabels(options: LabelOptions): Promise<Labels> {
     },
     wrap(candidates, report) {
       for (const warning of index?.warnings ?? []) report.warning(warning.origin, `${warning.origin}: ${warning.message}`);
-      const inputs = withoutAnnotationFiles(candidates, index?.files ?? new Set(), report);
+      let inputs = withoutAnnotationFiles(candidates, index?.files ?? new Set(), report);
+      if (index && options.annotations && options.wholeSource) inputs = namingImagesNotFound(inputs, index, options.annotations, report);
       return options.sidecars ? withSidecars(inputs, report, sidecarRegions) : inputs;
     },
   };
@@ -65,6 +74,27 @@ function withoutAnnotationFiles(candidates: CandidateGroups, files: ReadonlySet<
     report.annotationFile?.(candidate.source);
     return undefined;
   });
+}
+
+/**
+ * The candidates, each marked found in the index; once the walk has read them all, the
+ * images the annotation files give regions for that it never met are named: their
+ * annotations are not posted (the image is elsewhere, named otherwise, or gone).
+ */
+async function* namingImagesNotFound(candidates: CandidateGroups, index: AnnotationIndex, annotations: string, report: SourceReport): CandidateGroups {
+  for await (const group of candidates) {
+    for (const candidate of group) index.found(candidate.relPath);
+    yield group;
+  }
+  let count = 0;
+  for (const { path, regions } of index.notFound()) {
+    if (++count <= LISTED_NOT_FOUND) {
+      report.warning(annotations, `${annotations}: ${regions} region${regions === 1 ? "" : "s"} for ${JSON.stringify(path)}, which is not among the files read: not posted`);
+    }
+  }
+  if (count > LISTED_NOT_FOUND) {
+    report.warning(annotations, `${annotations}: and ${count - LISTED_NOT_FOUND} more images with regions not among the files read: their regions are not posted`);
+  }
 }
 
 function withSidecars(candidates: CandidateGroups, report: SourceReport, regionsBySource: Map<string, PixelRegion[]>): CandidateGroups {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,6 +162,38 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
       const result = await runCli(["folder", dir, "--id-prefix", prefix, "--annotations", annotations, "--json", ...app.flags], env);
       expect(Number(summaryOf(result.stdout).annotations), `${annotations}: ${result.stdout}${result.stderr}`).toBeGreaterThan(0);
     }
+  });
+
+  it("clips a COCO box past the image's edge as Clarifai's loaders do, and names the images the file annotates that the walk did not find", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-coco-missing-"));
+    copyFileSync(join(FIXTURES, "labels", "images", "cat.jpg"), join(dir, "cat.jpg")); // 32 x 24
+    const annotations = join(mkdtempSync(join(tmpdir(), "cu-coco-file-")), "instances.json");
+    writeFileSync(
+      annotations,
+      JSON.stringify({
+        images: [
+          { id: 1, file_name: "cat.jpg", width: 32, height: 24 },
+          { id: 2, file_name: "gone.jpg", width: 32, height: 24 },
+        ],
+        annotations: [
+          { id: 1, image_id: 1, category_id: 1, bbox: [-8, 6, 16, 12] },
+          { id: 2, image_id: 2, category_id: 1, bbox: [0, 0, 4, 4] },
+          { id: 3, image_id: 2, category_id: 1, bbox: [4, 4, 4, 4] },
+        ],
+        categories: [{ id: 1, name: "Cat" }],
+      }),
+    );
+    const result = await runCli(["folder", dir, "--id-prefix", "clip-", "--annotations", annotations, "--json", ...app.flags], env);
+    expect(result.code).toBe(0);
+    expect(summaryOf(result.stdout)).toMatchObject({ uploaded: 1, annotations: 1, annotations_failed: 0 });
+    const warnings = jsonLines(result.stdout).filter((line) => line.event === "warning");
+    expect(warnings.map((line) => line.message)).toEqual([`${annotations}: 2 regions for "gone.jpg", which is not among the files read: not posted`]);
+    const cat = (await listAllInputs(app.client)).find((input) => input.id.startsWith("clip-cat_jpg"));
+    const listed = await app.client.call("listAnnotations", { inputIds: [cat?.id ?? ""], ids: [], listAllAnnotations: true, page: 1, perPage: 100 });
+    const [region] = listed.annotations.flatMap((a) => a.data?.regions ?? []);
+    expect(region?.data?.concepts[0]).toMatchObject({ id: "cat", name: "Cat" });
+    expect(region?.regionInfo?.boundingBox).toMatchObject({ leftCol: 0, rightCol: 0.25 });
+    expect(region?.regionInfo?.boundingBox?.topRow).toBeCloseTo(0.25, 5);
   });
 
   it("reads sidecars: concepts, metadata, geo and regions of each file", async () => {

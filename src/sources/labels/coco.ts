@@ -18,6 +18,7 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../errors.js";
 import { readRle } from "./coco-rle.js";
+import { conceptId } from "./concept-id.js";
 import { isFiniteNumber, isRecord, show, type JsonRecord } from "./json-shapes.js";
 import { extensionOf } from "./list-files.js";
 import { RegionIndex } from "./region-index.js";
@@ -35,6 +36,9 @@ export async function loadCoco(given: string): Promise<RegionIndex> {
   const index = new RegionIndex();
   index.file(path);
   const images = readImages(path, doc, index);
+  if (!Array.isArray(doc.categories) && isCaptions(doc.annotations)) {
+    throw new UsageError(`${path}: a COCO captions file (its annotations hold captions, and it has no categories): captions are not regions; give an instances file (boxes, polygons, masks)`);
+  }
   const categories = readCategories(path, doc, index);
   for (const [position, entry] of arrayField(path, doc, "annotations").entries()) {
     readAnnotation(path, position, entry, images, categories, index);
@@ -70,6 +74,11 @@ async function readJson(path: string): Promise<JsonRecord> {
   }
   if (!isRecord(doc)) throw new UsageError(`${path}: not a COCO annotation file (the top level is not a JSON object)`);
   return doc;
+}
+
+/** Annotations that hold captions (`caption`), as COCO's captions files do, and no category. */
+function isCaptions(annotations: unknown): boolean {
+  return Array.isArray(annotations) && annotations.length > 0 && annotations.every((entry) => isRecord(entry) && typeof entry.caption === "string" && entry.category_id === undefined);
 }
 
 function arrayField(path: string, doc: JsonRecord, field: string): unknown[] {
@@ -140,7 +149,8 @@ function readAnnotation(
   const segmentation = entry.segmentation;
   const box = entry.bbox === undefined ? undefined : readBox(entry.bbox);
   if (box === null) index.problem(origin, `bbox ${show(entry.bbox)} is not [x, y, width, height]`);
-  const base = { concept, ...(image.size ? { imageSize: image.size } : {}) };
+  // The concept id as Clarifai's COCO loaders make it: the category name lower-cased.
+  const base = { concept, conceptId: conceptId(concept.toLowerCase()), ...(image.size ? { imageSize: image.size } : {}) };
   if (isRecord(segmentation)) {
     const mask = readRle(segmentation);
     if (typeof mask === "string") return index.problem(origin, mask);

@@ -1,31 +1,31 @@
 /**
  * Turns regions as annotation files give them (pixels, or fractions for YOLO) into the
- * platform's `Region`s: coordinates as fractions of the image's real width and height,
+ * platform's `Region`s: coordinates as fractions of the image's width and height,
  * `bounding_box` {top_row, left_col, bottom_row, right_col} and `polygon.points`
  * [{row, col}], and masks as `mask.image` (a PNG the size of the image, `mask-png.ts`),
  * each region labelled with one concept (its value, 1 unless given). A mask must be
  * exactly the image's size and not empty.
  *
- * Shapes may overshoot the image by up to `TOLERANCE_PX` (annotation tools round, and
- * Pascal VOC counts pixels from 1): those are clamped to the image. Anything further
- * out, and degenerate shapes (zero or negative width or height, a polygon of fewer
- * than 3 points or of zero area), is left out and named in `problems` with the
- * region's origin and the reason. A region with both a box and a polygon (or a mask)
- * keeps whichever of them is sound. Pixel regions whose file declares an image size other
- * than the real one are left out too: their coordinates belong to another image.
- * Concept ids come from the labels by `conceptId()`; the label is the concept's name.
+ * A shape that runs past the image's edge is clipped to it, as Clarifai's own dataset
+ * loaders clip (`max(0, ...)`, `min(1, ...)`, `np.clip`): augmented and tiled datasets
+ * have boxes cut by the edge. A shape left with no area inside the image, and degenerate
+ * shapes (zero or negative width or height, a polygon of fewer than 3 points or of zero
+ * area), are left out and named in `problems` with the region's origin and the reason. A
+ * region with both a box and a polygon (or a mask) keeps whichever of them is sound.
+ *
+ * Pixel coordinates are fractions of the size the annotation file declares for the image
+ * (COCO `images[].width/height`, VOC `<size>`), as those loaders take them, or of the
+ * image's real size when it declares none. A declared size that is not the real one
+ * scaled (an aspect ratio off by more than a pixel, as a rotation by EXIF gives) leaves
+ * the image's regions out: their coordinates belong to another picture.
+ * Concept ids come from the labels by `conceptId()` unless the reader gives one; the
+ * label is the concept's name.
  */
 import { Region, type BoundingBox, type DeepPartial, type Point, type RegionInfo } from "../../gen/clarifai/api/resources.js";
 import { type RleMask, rleBounds } from "./coco-rle.js";
 import { conceptId } from "./concept-id.js";
 import { maskPng } from "./mask-png.js";
 import type { PixelBox, PixelPoint, PixelRegion } from "./types.js";
-
-/** How far (in pixels of the real image) a shape may overshoot the image and be clamped rather than rejected. */
-export const TOLERANCE_PX = 1;
-
-/** Slack for floating-point sums (YOLO's centre minus half the width) at the very edge of the tolerance. */
-const ROUNDING = 1e-9;
 
 /** Twice the area (in square pixels) under which a polygon counts as flat. */
 const MIN_POLYGON_AREA_PX2 = 1e-6;
@@ -73,23 +73,28 @@ function normalizeRegion(region: PixelRegion, frame: Frame, reasons: string[]): 
     reasons.push("no shape (neither a box, a polygon nor a mask)");
     return undefined;
   }
+  let coordinates: Frame = frame;
   if (!region.normalized && region.imageSize && !sameSize(region.imageSize, frame)) {
     const declared = region.imageSize;
-    const rotated = declared.width === frame.height && declared.height === frame.width;
-    reasons.push(
-      `the annotation file gives the image as ${declared.width} x ${declared.height} px but it is ${frame.width} x ${frame.height} px` +
-        (rotated ? " (rotated: an EXIF orientation?)" : "") +
-        ", so its pixel coordinates cannot be trusted",
-    );
-    return undefined;
+    if (!scaledAlike(declared, frame)) {
+      const rotated = declared.width === frame.height && declared.height === frame.width;
+      reasons.push(
+        `the annotation file gives the image as ${declared.width} x ${declared.height} px but it is ${frame.width} x ${frame.height} px` +
+          (rotated ? " (rotated: an EXIF orientation?)" : " (not the same picture scaled)") +
+          ", so its pixel coordinates cannot be trusted",
+      );
+      return undefined;
+    }
+    // The image was scaled since it was annotated: its shapes are where they were, in fractions.
+    coordinates = declared;
   }
   const info: DeepPartial<RegionInfo> = {};
   if (region.box) {
-    const box = normalizeBox(region.box, region.normalized === true, frame, reasons);
+    const box = normalizeBox(region.box, region.normalized === true, coordinates, reasons);
     if (box) info.boundingBox = box;
   }
   if (region.polygon) {
-    const points = normalizePolygon(region.polygon, region.normalized === true, frame, reasons);
+    const points = normalizePolygon(region.polygon, region.normalized === true, coordinates, reasons);
     if (points) info.polygon = { points };
   }
   if (region.mask) {
@@ -99,7 +104,7 @@ function normalizeRegion(region: PixelRegion, frame: Frame, reasons: string[]): 
   if (!info.boundingBox && !info.polygon && !info.mask) return undefined;
   return Region.fromPartial({
     regionInfo: info,
-    data: { concepts: [{ id: conceptId(label), name: label, value: region.value ?? 1 }] },
+    data: { concepts: [{ id: region.conceptId ?? conceptId(label), name: label, value: region.value ?? 1 }] },
   });
 }
 
@@ -116,11 +121,16 @@ function maskImage(mask: RleMask, frame: Frame, reasons: string[]): Buffer | und
   return maskPng(mask);
 }
 
-function sameSize(declared: { width: number; height: number }, frame: Frame): boolean {
+function sameSize(declared: Frame, frame: Frame): boolean {
   return declared.width === frame.width && declared.height === frame.height;
 }
 
-/** Where a coordinate lies, as a fraction of the image, and whether it overshoots beyond tolerance. */
+/** The real image is the declared one scaled (rounded to whole pixels): their aspect ratios agree within a pixel. */
+function scaledAlike(declared: Frame, frame: Frame): boolean {
+  return Math.abs((declared.height * frame.width) / declared.width - frame.height) <= 1;
+}
+
+/** Where a coordinate lies, as a fraction of the image, clipped to it. */
 class Axis {
   constructor(
     private readonly size: number,
@@ -128,17 +138,7 @@ class Axis {
   ) {}
 
   fraction(value: number): number {
-    return this.normalized ? value : value / this.size;
-  }
-
-  /** Beyond the image by more than the tolerance. */
-  outside(fraction: number): boolean {
-    const tolerance = TOLERANCE_PX / this.size + ROUNDING;
-    return fraction < -tolerance || fraction > 1 + tolerance;
-  }
-
-  clamp(fraction: number): number {
-    return Math.min(1, Math.max(0, fraction));
+    return Math.min(1, Math.max(0, this.normalized ? value : value / this.size));
   }
 }
 
@@ -158,27 +158,12 @@ function normalizeBox(box: PixelBox, normalized: boolean, frame: Frame, reasons:
   }
   const cols = new Axis(frame.width, normalized);
   const rows = new Axis(frame.height, normalized);
-  const left = cols.fraction(box.x);
-  const right = cols.fraction(box.x + box.width);
-  const top = rows.fraction(box.y);
-  const bottom = rows.fraction(box.y + box.height);
-  // Name each side an edge overshoots (a box wholly past the right also has its left edge there).
-  const sides = [
-    cols.outside(left) && left < 0 ? "left" : undefined,
-    rows.outside(top) && top < 0 ? "top" : undefined,
-    cols.outside(right) && right > 0 ? "right" : undefined,
-    rows.outside(bottom) && bottom > 0 ? "bottom" : undefined,
-  ].filter((side) => side !== undefined);
-  if (sides.length > 0) {
-    reasons.push(`${what} lies beyond the ${sides.join(" and ")} edge of the ${frame.width} x ${frame.height} px image by more than ${TOLERANCE_PX} px`);
-    return undefined;
-  }
-  const clamped = { leftCol: cols.clamp(left), rightCol: cols.clamp(right), topRow: rows.clamp(top), bottomRow: rows.clamp(bottom) };
-  if (clamped.rightCol <= clamped.leftCol || clamped.bottomRow <= clamped.topRow) {
+  const clipped = { leftCol: cols.fraction(box.x), rightCol: cols.fraction(box.x + box.width), topRow: rows.fraction(box.y), bottomRow: rows.fraction(box.y + box.height) };
+  if (clipped.rightCol <= clipped.leftCol || clipped.bottomRow <= clipped.topRow) {
     reasons.push(`${what} lies outside the ${frame.width} x ${frame.height} px image`);
     return undefined;
   }
-  return clamped;
+  return clipped;
 }
 
 function normalizePolygon(polygon: readonly PixelPoint[], normalized: boolean, frame: Frame, reasons: string[]): Point[] | undefined {
@@ -193,23 +178,18 @@ function normalizePolygon(polygon: readonly PixelPoint[], normalized: boolean, f
   }
   const cols = new Axis(frame.width, normalized);
   const rows = new Axis(frame.height, normalized);
-  const points: Point[] = [];
-  for (const [index, point] of polygon.entries()) {
-    const col = cols.fraction(point.x);
-    const row = rows.fraction(point.y);
-    if (cols.outside(col) || rows.outside(row)) {
-      reasons.push(
-        `polygon${unit}: point ${index + 1} (x ${point.x}, y ${point.y}) lies beyond the ${frame.width} x ${frame.height} px image by more than ${TOLERANCE_PX} px`,
-      );
-      return undefined;
-    }
-    points.push({ row: rows.clamp(row), col: cols.clamp(col), z: 0 });
-  }
+  const points = polygon.map((point) => ({ row: rows.fraction(point.y), col: cols.fraction(point.x), z: 0 }));
   if (Math.abs(doubleArea(points, frame)) < MIN_POLYGON_AREA_PX2) {
-    reasons.push(`degenerate polygon${unit}: zero area (its ${points.length} points lie on one line)`);
+    const inside = polygon.every((point) => isWithin(point, frame, normalized));
+    reasons.push(inside ? `degenerate polygon${unit}: zero area (its ${points.length} points lie on one line)` : `polygon${unit} lies outside the ${frame.width} x ${frame.height} px image`);
     return undefined;
   }
   return points;
+}
+
+function isWithin(point: PixelPoint, frame: Frame, normalized: boolean): boolean {
+  const [width, height] = normalized ? [1, 1] : [frame.width, frame.height];
+  return point.x >= 0 && point.x <= width && point.y >= 0 && point.y <= height;
 }
 
 /** Twice the signed area in square pixels (the shoelace formula). */

@@ -14,12 +14,14 @@ export class RegionIndex implements AnnotationIndex {
   private readonly byPath = new Map<string, PixelRegion[]>();
   /** File name -> the one path that has it, or null when several paths share it. */
   private readonly byName = new Map<string, string | null>();
-  private readonly found: LabelProblem[] = [];
+  private readonly problemsFound: LabelProblem[] = [];
   private readonly noted: LabelProblem[] = [];
   private readonly read = new Set<string>();
+  /** Keys whose image a walk has met (`found`). */
+  private readonly met = new Set<string>();
 
   get problems(): readonly LabelProblem[] {
-    return this.found;
+    return this.problemsFound;
   }
 
   get warnings(): readonly LabelProblem[] {
@@ -52,7 +54,7 @@ export class RegionIndex implements AnnotationIndex {
   }
 
   problem(origin: string, message: string): void {
-    this.found.push({ origin, message });
+    this.problemsFound.push({ origin, message });
   }
 
   warning(origin: string, message: string): void {
@@ -60,13 +62,33 @@ export class RegionIndex implements AnnotationIndex {
   }
 
   regionsFor(relPath: string): readonly PixelRegion[] | undefined {
-    const key = indexKey(relPath);
-    const exact = this.byPath.get(key);
-    if (exact) return exact;
-    const only = this.byName.get(posix.basename(key));
-    return only ? this.byPath.get(only) : undefined;
+    const key = this.keyOf(relPath);
+    return key === undefined ? undefined : this.byPath.get(key);
   }
 
+  found(relPath: string): void {
+    const key = this.keyOf(relPath);
+    if (key !== undefined) this.met.add(key);
+  }
+
+  *notFound(): IterableIterator<{ path: string; regions: number }> {
+    for (const [path, regions] of this.byPath) if (!this.met.has(path)) yield { path, regions: regions.length };
+  }
+
+  /**
+   * The key an image's regions are under: its exact path; else the one key with its file
+   * name; else the one key with its name without the extension (a VOC `<filename>`
+   * written without one names `a.jpg` as `a`).
+   */
+  private keyOf(relPath: string): string | undefined {
+    const key = indexKey(relPath);
+    if (this.byPath.has(key)) return key;
+    const name = posix.basename(key);
+    const only = this.byName.has(name) ? this.byName.get(name) : this.byName.get(name.replace(/\.[^.]*$/, ""));
+    return only ?? undefined;
+  }
+
+  /** The image paths that have regions, as the annotation files name them. */
   paths(): IterableIterator<string> {
     return this.byPath.keys();
   }

@@ -24,8 +24,10 @@ export interface PixelPoint {
 }
 
 export interface PixelRegion {
-  /** The label as the annotation file writes it (a class or category name); `conceptId()` makes the concept id from it. */
+  /** The label as the annotation file writes it (a class or category name): the concept's name. */
   concept: string;
+  /** The concept's id, when the reader makes it its own way (lower-cased, for COCO and VOC); else `conceptId(concept)`. */
+  conceptId?: string;
   /** The concept's value: 1 (present) unless the file gives one; 0 is a negative concept. */
   value?: number;
   box?: PixelBox;
@@ -41,8 +43,9 @@ export interface PixelRegion {
   normalized?: boolean;
   /**
    * The image size the annotation file declares (COCO `images[].width/height`, VOC
-   * `<size>`), when it declares one. Pixel coordinates refer to that size, so an image
-   * whose real size differs has its regions rejected rather than misplaced.
+   * `<size>`), when it declares one. Pixel coordinates are fractions of that size; an
+   * image whose real size is not that size scaled has its regions rejected rather than
+   * misplaced.
    */
   imageSize?: { width: number; height: number };
   /** Where it came from, for messages: "annotations.json: annotation 17". */
@@ -63,8 +66,10 @@ export interface AnnotationIndex {
    * index. Undefined when the index has no regions for it.
    */
   regionsFor(relPath: string): readonly PixelRegion[] | undefined;
-  /** The image paths that have regions, as the annotation files name them: to report annotations whose image never turned up. */
-  paths(): IterableIterator<string>;
+  /** A file a walk met: the regions of its image, if any, have found their image. */
+  found(relPath: string): void;
+  /** The images the annotation files give regions for that no walk met (`found`), as the files name them. */
+  notFound(): IterableIterator<{ path: string; regions: number }>;
   /** Entries that could not be read (reported by the caller as warnings or rejections). */
   readonly problems: readonly LabelProblem[];
   /** Oddities that cost no region worth having (keypoints left out): said once per file. */

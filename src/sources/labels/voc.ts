@@ -3,15 +3,17 @@
  * folder given), read recursively:
  *   <annotation><filename>a.jpg</filename><size><width>W</width><height>H</height></size>
  *     <object><name>cat</name><bndbox><xmin/><ymin/><xmax/><ymax/></bndbox></object>...
- * Coordinates are pixels, read as written: VOC's 1-based pixel indices shift a box by
- * at most one pixel, within the normalizer's tolerance. Each image is keyed by its
- * `<filename>`, under the subfolder its XML file sits in (relative to the annotation
- * folder); `<folder>` and `<path>` are ignored, as they usually name the annotator's disk.
+ * Coordinates are VOC's 1-based pixel indices, made 0-based as Clarifai's VOC loader
+ * makes them (`float(xmin) - 1`, and so for every edge), and concept ids are the names
+ * lower-cased, as it makes them. Each image is keyed by its `<filename>`, under the
+ * subfolder its XML file sits in (relative to the annotation folder); `<folder>` and
+ * `<path>` are ignored, as they usually name the annotator's disk.
  */
 import { readFile, readdir, stat } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { UsageError } from "../../errors.js";
+import { conceptId } from "./concept-id.js";
 import { isRecord } from "./json-shapes.js";
 import { extensionOf, listFiles } from "./list-files.js";
 import { RegionIndex } from "./region-index.js";
@@ -79,7 +81,7 @@ function readVocFile(xml: string, file: string, subdir: string, parser: XMLParse
       index.problem(origin, box);
       continue;
     }
-    index.add(imagePath, { concept: name ?? "", box, ...(imageSize ? { imageSize } : {}), origin });
+    index.add(imagePath, { concept: name ?? "", ...(name ? { conceptId: conceptId(name.toLowerCase()) } : {}), box, ...(imageSize ? { imageSize } : {}), origin });
   }
 }
 
@@ -102,5 +104,5 @@ function readBox(bndbox: unknown): PixelBox | string {
     values.push(value);
   }
   const [xmin, ymin, xmax, ymax] = values as [number, number, number, number];
-  return { x: xmin, y: ymin, width: xmax - xmin, height: ymax - ymin };
+  return { x: xmin - 1, y: ymin - 1, width: xmax - xmin, height: ymax - ymin };
 }

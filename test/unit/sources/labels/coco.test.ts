@@ -18,6 +18,7 @@ describe("COCO", () => {
     expect(cat.map((region) => region.origin)).toEqual([1, 2, 10, 11].map((id) => `${FILE}: annotation ${id}`));
     expect(cat[0]).toEqual({
       concept: "cat",
+      conceptId: "cat",
       box: { x: 8, y: 6, width: 16, height: 12 },
       polygon: [{ x: 8, y: 6 }, { x: 24, y: 6 }, { x: 24, y: 18 }, { x: 8, y: 18 }],
       imageSize: { width: 32, height: 24 },
@@ -50,11 +51,11 @@ describe("COCO", () => {
         points: [[0.25, 0.25], [0.25, 0.75], [0.75, 0.75], [0.75, 0.25]],
         concepts: ["cat/cat/1"],
       },
-      // x -0.5 is within a pixel of the left edge: clamped to 0
+      // x -0.5 is past the left edge: clipped to it
       { box: [0, 0, 0.25, 0.109375], concepts: ["traffic-light/traffic light/1"] },
     ]);
     expect(cat.problems).toHaveLength(2);
-    expect(cat.problems[0]).toMatch(new RegExp(`^${FILE}: annotation 10: .*beyond the right edge`));
+    expect(cat.problems[0]).toMatch(new RegExp(`^${FILE}: annotation 10: box .* lies outside the 32 x 24 px image`));
     expect(cat.problems[1]).toMatch(new RegExp(`^${FILE}: annotation 11: degenerate box`));
 
     const dog = normalizeRegions(index.regionsFor("dog.png")!, 32, 24);
@@ -132,7 +133,7 @@ describe("COCO", () => {
       "annotation at index 3 | not a JSON object",
     ]);
     // The declared size is unknown: no size check
-    expect(index.regionsFor("a/b.jpg")).toEqual([{ concept: "x", box: { x: 1, y: 2, width: 3, height: 4 }, origin: `${file}: annotation 5` }]);
+    expect(index.regionsFor("a/b.jpg")).toEqual([{ concept: "x", conceptId: "x", box: { x: 1, y: 2, width: 3, height: 4 }, origin: `${file}: annotation 5` }]);
   });
 
   it("a file that is not COCO at all is a usage error", async () => {
@@ -143,5 +144,30 @@ describe("COCO", () => {
     await expect(loadCoco(join(dir, "other.json"))).rejects.toThrow(/other\.json: not a COCO annotation file \(no "categories" array\)/);
     await expect(loadCoco(dir)).rejects.toThrow(/2 \.json files \(bad\.json, other\.json\)/);
     await expect(loadCoco(join(dir, "missing.json"))).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it("says a captions file is one, rather than that it lacks categories", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-coco-"));
+    const captions = join(dir, "captions_val2017.json");
+    writeFileSync(captions, JSON.stringify({ images: [{ id: 1, file_name: "a.jpg", width: 4, height: 4 }], annotations: [{ id: 1, image_id: 1, caption: "A cat on a mat." }] }));
+    await expect(loadCoco(captions)).rejects.toThrow(/captions_val2017\.json: a COCO captions file .*captions are not regions/);
+  });
+
+  it("makes concept ids as Clarifai's COCO loaders do: the category name lower-cased, the name kept", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-coco-"));
+    const file = join(dir, "instances.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        images: [{ id: 1, file_name: "a.jpg", width: 10, height: 10 }],
+        annotations: [
+          { id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 5, 5] },
+          { id: 2, image_id: 1, category_id: 2, bbox: [0, 0, 5, 5] },
+        ],
+        categories: [{ id: 1, name: "Person" }, { id: 2, name: "Traffic Light" }],
+      }),
+    );
+    const regions = normalizeRegions((await loadCoco(file)).regionsFor("a.jpg")!, 10, 10).regions;
+    expect(regions.map((region) => shapeOf(region).concepts)).toEqual([["person/Person/1"], ["traffic-light/Traffic Light/1"]]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeRegions, TOLERANCE_PX } from "../../../../src/sources/labels/normalize.js";
+import { normalizeRegions } from "../../../../src/sources/labels/normalize.js";
 import type { PixelRegion } from "../../../../src/sources/labels/types.js";
 import { shapeOf } from "./helpers.js";
 
@@ -32,36 +32,33 @@ describe("normalizeRegions", () => {
     expect(shapeOf(regions[0]!)).toEqual({ box: [0.25, 0.125, 0.75, 0.625], points: [[0, 0.5], [1, 1], [1, 0]], concepts: ["cat/cat/1"] });
   });
 
-  it("clamps a shape that overshoots by up to one pixel, in pixels or in fractions", () => {
-    expect(TOLERANCE_PX).toBe(1);
+  it("clips a shape that runs past the image's edge to it, as Clarifai's loaders do, in pixels or in fractions", () => {
     const boxes = one({ box: { x: -1, y: -0.5, width: W + 2, height: H + 1.5 } });
     expect(boxes.problems).toEqual([]);
     expect(shapeOf(boxes.regions[0]!).box).toEqual([0, 0, 1, 1]);
-    // 1 px of 200 is 0.005; of 100, 0.01
-    const fractions = one({ box: { x: -0.005, y: 0.5, width: 1.01, height: 0.51 }, normalized: true });
+    // Half of this box is left of the image: what is inside stays.
+    const half = one({ box: { x: -50, y: 10, width: 100, height: 40 } });
+    expect(half.problems).toEqual([]);
+    expect(shapeOf(half.regions[0]!).box).toEqual([0.1, 0, 0.5, 0.25]);
+    const fractions = one({ box: { x: 0.9, y: -0.2, width: 0.3, height: 0.5 }, normalized: true });
     expect(fractions.problems).toEqual([]);
-    expect(shapeOf(fractions.regions[0]!).box).toEqual([0.5, 0, 1, 1]);
-    const polygon = one({ polygon: [{ x: -1, y: -1 }, { x: 201, y: 0 }, { x: 100, y: 101 }] });
+    expect(shapeOf(fractions.regions[0]!).box).toEqual([0, 0.9, 0.3, 1]);
+    const polygon = one({ polygon: [{ x: -10, y: -1 }, { x: 250, y: 0 }, { x: 100, y: 130 }] });
     expect(polygon.problems).toEqual([]);
     expect(shapeOf(polygon.regions[0]!).points).toEqual([[0, 0], [0, 1], [1, 0.5]]);
   });
 
-  it("rejects a shape beyond the tolerance, naming the origin and the edge", () => {
-    expect(one({ box: { x: -1.5, y: 0, width: 10, height: 10 } }).problems).toEqual([
-      "a.json: annotation 1: box (x -1.5, y 0, width 10, height 10 px) lies beyond the left edge of the 200 x 100 px image by more than 1 px",
-    ]);
-    expect(one({ box: { x: 150, y: 95, width: 60, height: 10 } }).problems).toEqual([
-      "a.json: annotation 1: box (x 150, y 95, width 60, height 10 px) lies beyond the right and bottom edge of the 200 x 100 px image by more than 1 px",
-    ]);
-    expect(one({ box: { x: 0.5, y: -0.02, width: 0.1, height: 0.1 }, normalized: true }).problems).toEqual([
-      "a.json: annotation 1: box (x 0.5, y -0.02, width 0.1, height 0.1, as fractions of the image) lies beyond the top edge of the 200 x 100 px image by more than 1 px",
-    ]);
-    expect(one({ polygon: [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 102 }] }).problems).toEqual([
-      "a.json: annotation 1: polygon: point 3 (x 10, y 102) lies beyond the 200 x 100 px image by more than 1 px",
-    ]);
+  it("rejects a shape with nothing inside the image, naming the origin", () => {
     expect(one({ box: { x: 200.5, y: 0, width: 0.4, height: 10 } }).problems).toEqual([
       "a.json: annotation 1: box (x 200.5, y 0, width 0.4, height 10 px) lies outside the 200 x 100 px image",
     ]);
+    expect(one({ box: { x: 10, y: -30, width: 10, height: 20 } }).problems).toEqual([
+      "a.json: annotation 1: box (x 10, y -30, width 10, height 20 px) lies outside the 200 x 100 px image",
+    ]);
+    expect(one({ box: { x: 1.2, y: 0.5, width: 0.1, height: 0.1 }, normalized: true }).problems).toEqual([
+      "a.json: annotation 1: box (x 1.2, y 0.5, width 0.1, height 0.1, as fractions of the image) lies outside the 200 x 100 px image",
+    ]);
+    expect(one({ polygon: [{ x: 210, y: 0 }, { x: 220, y: 0 }, { x: 215, y: 50 }] }).problems).toEqual(["a.json: annotation 1: polygon lies outside the 200 x 100 px image"]);
   });
 
   it("rejects degenerate shapes", () => {
@@ -88,11 +85,23 @@ describe("normalizeRegions", () => {
     expect(problems).toHaveLength(1);
   });
 
-  it("rejects pixel regions whose file declares another image size, and notes a rotation", () => {
-    const declared = one({ box: { x: 0, y: 0, width: 10, height: 10 }, imageSize: { width: 100, height: 200 } });
-    expect(declared.regions).toEqual([]);
-    expect(declared.problems).toEqual([
+  it("places pixel regions by the image size the file declares when the image was scaled since", () => {
+    // Annotated at 400 x 200, the image is 200 x 100 now: the same fractions.
+    const scaled = one({ box: { x: 100, y: 20, width: 200, height: 80 }, polygon: [{ x: 0, y: 0 }, { x: 400, y: 50 }, { x: 100, y: 200 }], imageSize: { width: 400, height: 200 } });
+    expect(scaled.problems).toEqual([]);
+    expect(shapeOf(scaled.regions[0]!)).toEqual({ box: [0.1, 0.25, 0.5, 0.75], points: [[0, 0], [0.25, 1], [1, 0.25]], concepts: ["cat/cat/1"] });
+    // Rounded to whole pixels when it was scaled: 401 x 201 to 200 x 100.
+    expect(one({ box: { x: 0, y: 0, width: 10, height: 10 }, imageSize: { width: 401, height: 201 } }).problems).toEqual([]);
+  });
+
+  it("rejects pixel regions whose file declares an image that is not this one scaled, and notes a rotation", () => {
+    const rotated = one({ box: { x: 0, y: 0, width: 10, height: 10 }, imageSize: { width: 100, height: 200 } });
+    expect(rotated.regions).toEqual([]);
+    expect(rotated.problems).toEqual([
       "a.json: annotation 1: the annotation file gives the image as 100 x 200 px but it is 200 x 100 px (rotated: an EXIF orientation?), so its pixel coordinates cannot be trusted",
+    ]);
+    expect(one({ box: { x: 0, y: 0, width: 10, height: 10 }, imageSize: { width: 200, height: 150 } }).problems).toEqual([
+      "a.json: annotation 1: the annotation file gives the image as 200 x 150 px but it is 200 x 100 px (not the same picture scaled), so its pixel coordinates cannot be trusted",
     ]);
     expect(one({ box: { x: 0, y: 0, width: 10, height: 10 }, imageSize: { width: W, height: H } }).regions).toHaveLength(1);
   });
@@ -103,8 +112,10 @@ describe("normalizeRegions", () => {
     expect(unknown).toEqual({ regions: [], problems: ["x: the image's size is unknown (0 x NaN), so its regions cannot be placed"] });
   });
 
-  it("gives concepts a sanitized id and keeps the label as the name", () => {
+  it("gives concepts a sanitized id and keeps the label as the name; a reader may give the id", () => {
     const { regions } = one({ concept: " traffic light ", box: { x: 0, y: 0, width: 1, height: 1 } });
     expect(regions[0]!.data!.concepts).toEqual([expect.objectContaining({ id: "traffic-light", name: "traffic light", value: 1 })]);
+    const given = one({ concept: "Traffic Light", conceptId: "traffic-light", box: { x: 0, y: 0, width: 1, height: 1 } });
+    expect(given.regions[0]!.data!.concepts).toEqual([expect.objectContaining({ id: "traffic-light", name: "Traffic Light", value: 1 })]);
   });
 });

@@ -18,23 +18,34 @@ function box(name: string, xmin: number, ymin: number, xmax: number, ymax: numbe
 }
 
 describe("Pascal VOC", () => {
-  it("reads the Annotations/ folder of a VOC root: one image per XML, boxes in pixels", async () => {
+  it("reads the Annotations/ folder of a VOC root: one image per XML, boxes in pixels made 0-based", async () => {
     const index = await loadVoc(VOC);
     expect([...index.paths()].sort()).toEqual(["cat.jpg", "dog.png"]);
     const cat = index.regionsFor("cat.jpg")!;
     expect(cat.map((region) => region.origin)).toEqual([1, 2, 3].map((n) => `${XML}/cat.xml: object ${n} (cat)`));
-    expect(cat[0]).toEqual({ concept: "cat", box: { x: 8, y: 6, width: 16, height: 12 }, imageSize: { width: 32, height: 24 }, origin: `${XML}/cat.xml: object 1 (cat)` });
+    // <xmin>8</xmin><ymin>6</ymin><xmax>24</xmax><ymax>18</ymax>: VOC counts pixels from 1, as Clarifai's VOC loader takes them
+    expect(cat[0]).toEqual({ concept: "cat", conceptId: "cat", box: { x: 7, y: 5, width: 16, height: 12 }, imageSize: { width: 32, height: 24 }, origin: `${XML}/cat.xml: object 1 (cat)` });
   });
 
-  it("normalizes; out-of-range and degenerate boxes become problems naming the file and object", async () => {
+  it("normalizes: a box past the edge is clipped to it; a degenerate box becomes a problem naming the file and object", async () => {
     const index = await loadVoc(VOC);
     const cat = normalizeRegions(index.regionsFor("cat.jpg")!, 32, 24);
-    expect(cat.regions.map(shapeOf)).toEqual([{ box: [0.25, 0.25, 0.75, 0.75], concepts: ["cat/cat/1"] }]);
-    expect(cat.problems).toEqual([
-      `${XML}/cat.xml: object 2 (cat): box (x 20, y 2, width 20, height 8 px) lies beyond the right edge of the 32 x 24 px image by more than 1 px`,
-      `${XML}/cat.xml: object 3 (cat): degenerate box (x 10, y 2, width -5, height 8 px): its width and height must be more than 0`,
+    expect(cat.regions.map(shapeOf)).toEqual([
+      { box: [5 / 24, 7 / 32, 17 / 24, 23 / 32], concepts: ["cat/cat/1"] },
+      { box: [1 / 24, 19 / 32, 9 / 24, 1], concepts: ["cat/cat/1"] },
     ]);
-    expect(normalizeRegions(index.regionsFor("JPEGImages/dog.png")!, 32, 24).regions.map(shapeOf)).toEqual([{ box: [0, 0, 1, 1], concepts: ["dog/dog/1"] }]);
+    expect(cat.problems).toEqual([`${XML}/cat.xml: object 3 (cat): degenerate box (x 9, y 1, width -5, height 8 px): its width and height must be more than 0`]);
+    expect(normalizeRegions(index.regionsFor("JPEGImages/dog.png")!, 32, 24).regions.map(shapeOf)).toEqual([{ box: [0, 0, 23 / 24, 31 / 32], concepts: ["dog/dog/1"] }]);
+  });
+
+  it("makes concept ids as Clarifai's VOC loader does, the name lower-cased, and finds an image its <filename> names without an extension", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-voc-"));
+    writeFileSync(join(dir, "2007_000001.xml"), voc("2007_000001", box("Dog", 1, 1, 5, 5) + box("Traffic Light", 2, 2, 6, 6)));
+    const index = await loadVoc(dir);
+    const regions = normalizeRegions(index.regionsFor("JPEGImages/2007_000001.jpg")!, 32, 24).regions;
+    expect(regions.map((region) => shapeOf(region).concepts)).toEqual([["dog/Dog/1"], ["traffic-light/Traffic Light/1"]]);
+    index.found("JPEGImages/2007_000001.jpg");
+    expect([...index.notFound()]).toEqual([]);
   });
 
   it("reports malformed files and objects", async () => {

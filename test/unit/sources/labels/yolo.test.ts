@@ -36,7 +36,7 @@ describe("YOLO, Ultralytics layout (labels/ beside images/, names in data.yaml)"
       { points: [[0.25, 0.25], [0.25, 0.75], [0.75, 0.5]], concepts: ["dog/dog/1"] },
     ]);
     expect(cat.problems).toHaveLength(2);
-    expect(cat.problems[0]).toMatch(/^fixtures\/labels\/yolo\/labels\/train\/cat\.txt: line 4 "0 1\.5 0\.5 0\.5 0\.5": box .* beyond the right edge/);
+    expect(cat.problems[0]).toMatch(/^fixtures\/labels\/yolo\/labels\/train\/cat\.txt: line 4 "0 1\.5 0\.5 0\.5 0\.5": box .* lies outside the 32 x 24 px image/);
     expect(cat.problems[1]).toMatch(/^fixtures\/labels\/yolo\/labels\/train\/cat\.txt: line 5 "0 0\.5 0\.5 0 0\.5": degenerate box/);
     expect(normalizeRegions(index.regionsFor("images/train/dog.png")!, 32, 24).regions.map(shapeOf)).toEqual([{ box: [0, 0, 1, 1], concepts: ["dog/dog/1"] }]);
     expect(index.problems).toEqual([
