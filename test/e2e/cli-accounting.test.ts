@@ -345,4 +345,15 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--rps abc");
   });
+
+  it("refuses, before anything is sent, the options zip --server-extract cannot honour: a dry run, a shard, a transform, ...", async () => {
+    const archive = join(FIXTURES, "archives", "mixed.zip");
+    const dry = await runCli(["zip", archive, "--server-extract", "--dry-run", "--job", "extract-dry", ...app.flags], env);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain("--dry-run: with --server-extract the archive is sent whole");
+    const others = await runCli(["zip", archive, "--server-extract", "--shard", "0/2", "--id-prefix", "x-", "--job", "extract-shard", ...app.flags], env);
+    expect(others.code).toBe(2);
+    expect(others.stderr).toContain("--shard, --id-prefix: with --server-extract the platform unpacks the archive");
+    expect(await listAllInputs(app.client)).toEqual([]);
+  });
 });
