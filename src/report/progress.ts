@@ -77,7 +77,8 @@ export function progressLines(progress: Progress, width: number): string[] {
 export function progressLine(progress: Progress): string {
   const seconds = Math.max(0.001, progress.seconds);
   const walk = progress.walk === "walking" ? "" : progress.walk === "stopped" ? " (stopped looking)" : " (all found)";
-  return `progress: ${progress.discovered} found${walk}, ${countOf(progress, "uploaded")} uploaded, ${countOf(progress, "present")} present, ${countOf(progress, "rejected")} rejected, ${countOf(progress, "failed") + countOf(progress, "conflict")} failed, ${formatBytes(progress.bytes)} at ${formatBytes(progress.bytes / seconds)}/s`;
+  const retries = progress.retries > 0 ? `, ${progress.retries} retr${progress.retries === 1 ? "y" : "ies"}` : "";
+  return `progress: ${progress.discovered} found${walk}, ${countOf(progress, "uploaded")} uploaded, ${countOf(progress, "present")} present, ${countOf(progress, "rejected")} rejected, ${countOf(progress, "failed") + countOf(progress, "conflict")} failed, ${formatBytes(progress.bytes)} at ${formatBytes(progress.bytes / seconds)}/s${retries}`;
 }
 
 function barWidth(width: number, text: string): number {

@@ -145,7 +145,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       case "retry":
         progress.retries++;
         if (json) emit({ event: "retry", attempt: event.attempt, delay_ms: event.delayMs, message: event.message });
-        else if (options.verbose || (options.mode === "lines" && !terminal)) say(`${paint("33", "~")} retry ${event.attempt} in ${event.delayMs} ms: ${event.message}`);
+        else if (options.verbose) say(`${paint("33", "~")} retry ${event.attempt} in ${event.delayMs} ms: ${event.message}`);
         break;
       case "processing": {
         progress.processing = { success: event.success, failed: event.failed, pending: event.pending + event.inProgress };

@@ -10,7 +10,7 @@ export interface InterruptHandle {
 
 /**
  * Ctrl-C twice, like rclone: the first stops discovery and new batches and lets those
- * in flight finish; the second cancels the calls in flight. Either way the run ends on
+ * in flight finish; the second (0.3 s or more later) cancels the calls in flight. Either way the run ends on
  * its own path, so the job log is synced, the terminal restored and the resume hint
  * printed before it exits 130. After the second, the handlers are removed: a third
  * Ctrl-C ends the process the default way.
@@ -18,13 +18,18 @@ export interface InterruptHandle {
 export function onInterrupt(onFirst: () => void, onSecond: () => void = () => undefined): InterruptHandle {
   const stop = new AbortController();
   const cancel = new AbortController();
+  let firstAt = 0;
   const first = (): void => {
     if (stop.signal.aborted) return;
+    firstAt = performance.now();
     stop.abort();
     onFirst();
   };
   const handler = (): void => {
     if (!stop.signal.aborted) return first();
+    // The same signal again at once is one stop, not two: `timeout` sends its signal to
+    // the command and then to the command's process group, which holds the command too.
+    if (performance.now() - firstAt < SAME_SIGNAL_MS) return;
     cancel.abort();
     remove();
     onSecond();
@@ -39,6 +44,9 @@ export function onInterrupt(onFirst: () => void, onSecond: () => void = () => un
   firstStops.add(first);
   return { signal: stop.signal, cancel: cancel.signal, stop: first, remove };
 }
+
+/** A second signal this soon after the first is taken as the first sent twice. */
+const SAME_SIGNAL_MS = 300;
 
 /** The first stop of every run going on. */
 const firstStops = new Set<() => void>();

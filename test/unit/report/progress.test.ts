@@ -29,6 +29,13 @@ describe("progress lines", () => {
     expect(progressLine(stopped)).toContain("912 found (stopped looking)");
   });
 
+  it("count retries, on a terminal and on the plain line", () => {
+    const retried = { ...emptyProgress(), discovered: 10, done: 4, retries: 3, seconds: 1 };
+    expect(progressLines(retried, 100)[1]).toContain("3 retries");
+    expect(progressLine(retried)).toMatch(/, 3 retries$/);
+    expect(progressLine({ ...retried, retries: 0 })).not.toContain("retr");
+  });
+
   it("add a processing line during --wait", () => {
     const lines = progressLines({ ...emptyProgress(), walk: "done", processing: { success: 8, failed: 1, pending: 1 } }, 100);
     expect(lines[2]).toMatch(/processed\s+\[#+-*\] 9\/10\s+1 failed/);
