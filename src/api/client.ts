@@ -100,7 +100,9 @@ export class ClarifaiClient {
     this.endpoint = parseEndpoint(settings.apiBase, settings.insecure);
     this.userAppId = { userId: settings.userId ?? "", appId: settings.appId ?? "" };
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    this.secret = settings.pat;
+    // A key this short is no one's secret (the platform's PATs are 32 characters; the
+    // embedded server's is "local"), and blotting it out of every message garbles them.
+    this.secret = settings.pat !== undefined && settings.pat.length >= MIN_SECRET_LENGTH ? settings.pat : undefined;
     this.metadata = new Metadata();
     if (settings.pat) this.metadata.set("authorization", `Key ${settings.pat}`);
     this.rootCertificates = this.endpoint.tls ? readRootCertificates(settings) : undefined;
@@ -225,6 +227,9 @@ export class ClarifaiClient {
     return this.secret ? text.split(this.secret).join("***") : text;
   }
 }
+
+/** The shortest PAT taken out of messages (`redact`). */
+const MIN_SECRET_LENGTH = 8;
 
 /** What messages about answers include: with --verbose, the request id the platform gave each answer (for its support). */
 export const answerDetail = { requestIds: false };
