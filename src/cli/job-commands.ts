@@ -6,7 +6,7 @@ import { DEFAULT_RATE_LIMIT_RPS } from "../validate/limits.js";
 import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { inGroups, keepEach, type CandidateGroups } from "../sources/groups.js";
-import { jobLogPath, listJobs, replayJobLog, type JobHeader, type JobState } from "../upload/joblog.js";
+import { defaultJobsDir, jobLogPath, listJobs, replayJobLog, type JobHeader, type JobState } from "../upload/joblog.js";
 import { countInputs, describeProblem, problemRecords, type JobCounts } from "../upload/job-counts.js";
 import { callerFor } from "../upload/caller-for.js";
 import { checkJobStatus, type JobStatus } from "../jobs/job-status.js";
@@ -25,6 +25,8 @@ import { runServerExtract, SERVER_EXTRACT_COMMAND, type ServerExtractFlags } fro
 
 /** A job name, or a path to a job log file. */
 async function openJob(nameOrPath: string): Promise<{ path: string; state: JobState; header: JobHeader }> {
+  // `status "$(clarifai-upload log list --json | head -1 | jq -r .job)"` before any job.
+  if (nameOrPath.trim() === "") throw new UsageError(`no job named: the job name is empty (no jobs yet in ${defaultJobsDir()}?); see: clarifai-upload log list`);
   // Job names have no "/": anything with one (or an existing *.jsonl) is a path.
   const path = nameOrPath.includes("/") || (existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl")) ? resolve(nameOrPath) : jobLogPath(nameOrPath);
   if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);
@@ -88,7 +90,10 @@ export function jobCommands(runner: CommandRunner): Command[] {
       await runner(async () => {
         const global = command.optsWithGlobals<GlobalOptions>();
         let unreadable = 0;
-        for (const listing of listJobs()) {
+        const listings = listJobs();
+        // Said on stderr, so that a script reading stdout finds no job in it.
+        if (listings.length === 0 && !global.quiet) process.stderr.write(`no jobs yet in ${defaultJobsDir()}\n`);
+        for (const listing of listings) {
           let state: JobState;
           try {
             if (isOtherFile(listing.path)) continue;

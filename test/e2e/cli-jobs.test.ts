@@ -116,6 +116,17 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("gone-")).map((input) => input.id)).toEqual(ids.filter((id) => id.startsWith("gone-kept")));
   });
 
+  it("before any job: log list says so on stderr, and status of the empty name it gave a script says why", async () => {
+    const fresh = isolatedEnv();
+    const list = await runCli(["log", "list", "--json"], fresh);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toBe("");
+    expect(list.stderr).toContain("no jobs yet in ");
+    const status = await runCli(["status", "", "--pat", "test-pat"], fresh);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain("no job named: the job name is empty");
+  });
+
   it("log list and log show describe jobs", async () => {
     const list = await runCli(["log", "list", "--json"], env);
     expect(list.code).toBe(0);
