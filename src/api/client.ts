@@ -12,7 +12,7 @@ import { V2Client, V2Service, type MultiInputResponse } from "../gen/clarifai/ap
 import type { UserAppIDSet } from "../gen/clarifai/api/resources.js";
 import type { Status } from "../gen/clarifai/api/status/status.js";
 import { GRPC_MAX_MESSAGE_BYTES, MiB } from "../validate/limits.js";
-import { UploadError, UsageError } from "../errors.js";
+import { readProblem, UploadError, UsageError } from "../errors.js";
 import type { Settings } from "../config/settings.js";
 import { parseEndpoint, type Endpoint } from "./endpoint.js";
 import { checkConnection, cleanTransportMessage } from "./connection-check.js";
@@ -243,9 +243,12 @@ export function describeStatus(status: Status | undefined): string {
 
 function readRootCertificates(settings: Settings): Buffer | undefined {
   if (!settings.rootCertificatesPath) return undefined;
+  let pem: Buffer;
   try {
-    return readFileSync(settings.rootCertificatesPath);
+    pem = readFileSync(settings.rootCertificatesPath);
   } catch (error) {
-    throw new UsageError(`CLARIFAI_ROOT_CERTIFICATES_PATH ${settings.rootCertificatesPath}: ${(error as Error).message}`);
+    throw new UsageError(`CLARIFAI_ROOT_CERTIFICATES_PATH ${settings.rootCertificatesPath}: ${readProblem(error)}`);
   }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`CLARIFAI_ROOT_CERTIFICATES_PATH ${settings.rootCertificatesPath}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)`);
+  return pem;
 }

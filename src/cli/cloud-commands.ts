@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { Command, Option } from "commander";
 import { DataSourceCredentials, Input, InputIDConflictResolution } from "../gen/clarifai/api/resources.js";
-import { codeOf, UsageError } from "../errors.js";
+import { readProblem, UsageError } from "../errors.js";
 import { EXIT } from "../report/exit-codes.js";
 import { chooseMode, createReporter } from "../report/reporter.js";
 import type { Caller } from "../api/caller.js";
@@ -50,7 +50,7 @@ export function credentialsFor(url: string, flags: CloudFlags, env: NodeJS.Proce
     try {
       bytes = readFileSync(flags.gcpCredentials);
     } catch (error) {
-      throw new UsageError(`--gcp-credentials ${flags.gcpCredentials}: ${codeOf(error)}`);
+      throw new UsageError(`--gcp-credentials ${flags.gcpCredentials}: ${readProblem(error)}`);
     }
     return DataSourceCredentials.fromPartial({ gcpCreds: bytes });
   }

@@ -1,7 +1,7 @@
 import { accessSync, constants, createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { readProblem, UsageError } from "../errors.js";
+import { codeOf, readProblem, UsageError } from "../errors.js";
 import { listFiles } from "../sources/files.js";
 import { walkFolder, type FolderOptions } from "../sources/folder.js";
 import { readRecords } from "../sources/lines.js";
@@ -78,11 +78,11 @@ export function uploadCommandFor(name: string, args: readonly string[], flags: R
 
 function folderSource(dir: string, flags: FolderFlags): UploadCommand {
   const root = resolve(dir);
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(root).isDirectory();
-  } catch {
-    isDir = false;
+  } catch (error) {
+    throw new UsageError(`${dir}: ${codeOf(error) === "ENOENT" ? "no such folder" : `cannot be read (${codeOf(error)})`}`);
   }
   if (!isDir) throw new UsageError(`${dir}: not a folder`);
   return {

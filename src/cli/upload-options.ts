@@ -9,7 +9,10 @@ import { ConceptError, parseConceptList, type Concept } from "../sources/concept
 import type { InputDefaults } from "../upload/request.js";
 import { ID_CONFLICT_POLICIES, type IdConflictPolicy } from "../upload/conflicts.js";
 import type { Shard } from "../upload/pipeline.js";
-import { DEFAULT_RATE_LIMIT_RPS, MiB } from "../validate/limits.js";
+import { DEFAULT_RATE_LIMIT_RPS, MAX_INPUT_ID_LENGTH, MiB } from "../validate/limits.js";
+
+/** The longest --id-prefix: an id made with it keeps room for at least 16 characters of the name. */
+const MAX_ID_PREFIX = 32;
 
 /** The upload options as commander hands them over (every upload command shares them). */
 export interface RawUploadOptions {
@@ -114,6 +117,7 @@ export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
   const maxRetries = parseInteger(raw.maxRetries, "--max-retries");
   if (maxRetries < 0) throw new UsageError("--max-retries must be >= 0");
   if (raw.idPrefix && !/^[A-Za-z0-9_-]*$/.test(raw.idPrefix)) throw new UsageError(`--id-prefix ${raw.idPrefix}: only letters, digits, _ and - are allowed in input ids`);
+  if (raw.idPrefix.length > MAX_ID_PREFIX) throw new UsageError(`--id-prefix ${raw.idPrefix}: at most ${MAX_ID_PREFIX} characters (an id has at most ${MAX_INPUT_ID_LENGTH}, and the rest is for the name)`);
   const maxProcessingAttempts = parseInteger(raw.maxProcessingAttempts ?? String(DEFAULT_MAX_PROCESSING_ATTEMPTS), "--max-processing-attempts");
   if (maxProcessingAttempts < 1) throw new UsageError("--max-processing-attempts must be at least 1");
   const idConflict = (raw.idConflict ?? "fail") as IdConflictPolicy;
@@ -171,7 +175,7 @@ export function parseConcepts(text: string | undefined): Concept[] {
   try {
     return parseConceptList(text);
   } catch (error) {
-    if (error instanceof ConceptError) throw new UsageError(`--concepts ${text}: ${error.message}`);
+    if (error instanceof ConceptError) throw new UsageError(`--concepts: ${error.message}`);
     throw error;
   }
 }

@@ -97,8 +97,9 @@ export function readConfigContext(path: string, contextName: string | undefined)
   if (!name) return {};
   const context = contexts[name];
   if (context === undefined) {
-    if (contextName) throw new UsageError(`--context ${contextName}: no such context in ${path} (have: ${Object.keys(contexts).join(", ") || "none"})`);
-    return {};
+    const have = `(have: ${Object.keys(contexts).join(", ") || "none"})`;
+    if (contextName) throw new UsageError(`--context ${contextName}: no such context in ${path} ${have}`);
+    throw new UsageError(`${path}: current_context ${name} names no context in it ${have}`);
   }
   const flat = asRecord(context);
   const nested = asRecord(flat.env);

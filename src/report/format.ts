@@ -17,9 +17,9 @@ export function formatSeconds(seconds: number): string {
   return `${Math.floor(minutes / 60)}h${minutes % 60}m`;
 }
 
-/** True when colour may be used on this stream (NO_COLOR honoured). */
+/** True when colour may be used on this stream: NO_COLOR honoured when it is set and not empty, as no-color.org says. */
 export function colorAllowed(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== "dumb";
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== "dumb";
 }
 
 /** A problem line always names its file: the message does, or the file is put in front. */

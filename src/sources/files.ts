@@ -32,7 +32,7 @@ export async function* listFiles(
       size = stats.size;
       mtimeMs = stats.mtimeMs;
     } catch (error) {
-      onUnreadable({ source: absolute, message: `${path}: ${readProblem(error)}` });
+      onUnreadable({ source: absolute, message: `${absolute}: ${readProblem(error)}` });
       continue;
     }
     const rel = relative(cwd, absolute);

@@ -84,7 +84,7 @@ function settle(path: string, options: ManifestOptions): Settings {
 function delimiterFor(path: string, given: string | undefined): string {
   if (given === undefined) return path !== "-" && path.toLowerCase().endsWith(".tsv") ? "\t" : ",";
   if (given === "tab" || given === "\\t") return "\t";
-  if (given === "" || /["\r\n]/.test(given)) throw new UsageError(`--delimiter ${JSON.stringify(given)}: expected a character other than a quote or a line break`);
+  if ([...given].length !== 1 || /["\r\n]/.test(given)) throw new UsageError(`--delimiter ${JSON.stringify(given)}: expected one character other than a quote or a line break (or tab)`);
   return given;
 }
 

@@ -25,6 +25,25 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
     await app.close();
   });
 
+  it("mistakes in flags, paths and settings are named in one line, before anything is sent", async () => {
+    const env = isolatedEnv();
+    const cases: Array<[string[], string, NodeJS.ProcessEnv?]> = [
+      [["folder", "/no/such/place", ...app.flags], "/no/such/place: no such folder"],
+      [["folder", pictures(), "--id-prefix", "p".repeat(33), ...app.flags], `--id-prefix ${"p".repeat(33)}: at most 32 characters`],
+      [["manifest", join(FIXTURES, "manifests", "simple.csv"), "--delimiter", "ab", ...app.flags], '--delimiter "ab": expected one character'],
+      [["folder", pictures(), "--concepts", "cat:", ...app.flags], '--concepts: concept "cat:": after the ":" comes its value'],
+      [["folder", pictures(), "--api", "https://127.0.0.1:9", "--pat", "0123456789abcdef", "--user", "u", "--app", "a"], "no PEM certificate in it", { CLARIFAI_ROOT_CERTIFICATES_PATH: join(FIXTURES, "manifests", "simple.csv") }],
+    ];
+    for (const [args, message, extra] of cases) {
+      const result = await runCli(args, { ...env, ...extra });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    }
+    const files = await runCli(["files", "nowhere.jpg", "--json", ...app.flags], env);
+    expect(jsonLines(files.stdout).find((line) => line.event === "input")?.message).toMatch(/^\/.*\/nowhere\.jpg: no such file$/);
+  });
+
   it("an empty folder is a warning", async () => {
     const empty = mkdtempSync(join(tmpdir(), "cu-words-"));
     const result = await runCli(["folder", empty, "--dry-run"], isolatedEnv());

@@ -59,6 +59,11 @@ contexts:
     expect(() => resolveSettings({ configFile: file, context: "nope" }, {})).toThrow(/no such context.*have: work, other/);
   });
 
+  it("rejects a current_context that names no context, rather than going on without the file's settings", () => {
+    const broken = configFile("current_context: gone\ncontexts:\n  work:\n    pat: p\n");
+    expect(() => resolveSettings({ configFile: broken }, {})).toThrow(`${broken}: current_context gone names no context in it (have: work)`);
+  });
+
   it("works with no config file", () => {
     expect(resolveSettings({ configFile: "/nonexistent/config" }, { CLARIFAI_ROOT_CERTIFICATES_PATH: "/ca.pem" })).toMatchObject({ rootCertificatesPath: "/ca.pem", pat: undefined });
   });
