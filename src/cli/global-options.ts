@@ -24,14 +24,14 @@ export function addConnectionOptions(command: Command): Command {
     .option("--pat <token>", "personal access token [env CLARIFAI_PAT]")
     .option("--user <id>", "user id [env CLARIFAI_USER_ID]")
     .option("--app <id>", "app id [env CLARIFAI_APP_ID]")
-    .option("--context <name>", "context of the Clarifai CLI config file (~/.config/clarifai/config) to use")
+    .option("--context <name>", "context of the Clarifai CLI config file (~/.config/clarifai/config, or $XDG_CONFIG_HOME/clarifai/config) to use")
     .option("--insecure", "allow plaintext http:// to a non-loopback host");
 }
 
 /** How to report: for every command. */
 export function addOutputOptions(command: Command): Command {
   return command
-    .option("--json", "one JSON object per line on stdout for each input, then a summary line")
-    .option("-q, --quiet", "no progress output")
+    .option("--json", "JSON on stdout, one object per line (an upload: one per input, then a summary line)")
+    .option("-q, --quiet", "no progress output: problems and errors only")
     .option("-v, --verbose", "more detail: every retry, timings, the API's request ids");
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EXIT_CODES_HELP } from "../report/exit-codes.js";
+import { EXIT_CODES_HELP, STATUS_EXIT_CODES_HELP } from "../report/exit-codes.js";
 
 /**
  * Two or three real examples per command, shown at the end of its --help. Each runs as
@@ -61,7 +61,7 @@ const EXAMPLES: Record<string, string[]> = {
 };
 
 /** Commands whose exit code follows the upload table (0 done, 1 some failed, 2, 3, 4, 130). */
-const UPLOAD_EXIT_CODES = new Set(["", "folder", "files", "urls", "zip", "manifest", "cloud", "resume", "status"]);
+const UPLOAD_EXIT_CODES = new Set(["", "folder", "files", "urls", "zip", "manifest", "cloud", "resume"]);
 
 export function examplesFor(path: string): string[] {
   return EXAMPLES[path] ?? [];
@@ -74,6 +74,7 @@ export function addHelpTexts(command: Command, parents: string[] = []): void {
   const parts: string[] = [];
   if (examples.length > 0) parts.push(`Examples:\n${examples.map((line) => `  ${line}`).join("\n")}`);
   if (UPLOAD_EXIT_CODES.has(path)) parts.push(EXIT_CODES_HELP);
+  if (path === "status") parts.push(STATUS_EXIT_CODES_HELP);
   if (parts.length > 0) command.addHelpText("after", `\n${parts.join("\n\n")}\n`);
   for (const sub of command.commands) addHelpTexts(sub, [...parents, sub.name()]);
 }

@@ -20,6 +20,16 @@ export const EXIT_CODES_HELP = `Exit codes:
        untrusted certificate: at once; otherwise after retries)
   130  interrupted (the job log is consistent; the resume command is printed)`;
 
+/** `status`'s: it reports what the server holds, where pending is not a failure. */
+export const STATUS_EXIT_CODES_HELP = `Exit codes:
+  0    every input processed, or still pending (pending is not a failure)
+  1    some inputs failed processing, are missing, or never got in (with
+       --retry: after what could be sent again was sent)
+  2    usage error (bad flag, argument or configuration; no such job)
+  3    authentication or permission failure
+  4    the API could not be reached
+  130  interrupted`;
+
 /** One exit code for a whole run: the worst thing that happened wins. */
 export function exitCodeFor(result: CountedRun): number {
   if (result.outcome !== "done") return exitCodeForError(result.outcome);

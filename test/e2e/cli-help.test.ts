@@ -32,6 +32,9 @@ describe("help that teaches", { timeout: 120_000 }, () => {
       expect(lines.some((line) => line.includes(`clarifai-upload ${command.split(" ")[0]}`)), command).toBe(true);
       expect(text.includes("Exit codes:"), command).toBe(WITH_EXIT_CODES.has(command));
     }
+    // status reports what the server holds: its own table, where pending is not a failure.
+    expect(await help("status")).toContain("every input processed, or still pending (pending is not a failure)");
+    expect(await help("folder")).not.toContain("pending is not a failure");
     const top = (await help("")).replace(/\s+/g, " ");
     expect(top).toMatch(/ZIP archives and CSV\/TSV manifests/);
     expect(top).toContain("cloud buckets");
