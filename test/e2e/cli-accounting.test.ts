@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -354,6 +354,8 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
     const others = await runCli(["zip", archive, "--server-extract", "--shard", "0/2", "--id-prefix", "x-", "--job", "extract-shard", ...app.flags], env);
     expect(others.code).toBe(2);
     expect(others.stderr).toContain("--shard, --id-prefix: with --server-extract the platform unpacks the archive");
-    expect(await listAllInputs(app.client)).toEqual([]);
+    // Refused before the job was begun: no job log, so nothing was sent.
+    const jobsDir = join(env.XDG_STATE_HOME as string, "clarifai-upload", "jobs");
+    for (const job of ["extract-dry", "extract-shard"]) expect(existsSync(join(jobsDir, `${job}.jsonl`))).toBe(false);
   });
 });
