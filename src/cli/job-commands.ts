@@ -26,7 +26,7 @@ import { runServerExtract, SERVER_EXTRACT_COMMAND, type ServerExtractFlags } fro
 /** A job name, or a path to a job log file. */
 async function openJob(nameOrPath: string): Promise<{ path: string; state: JobState; header: JobHeader }> {
   // `status "$(clarifai-upload log list --json | head -1 | jq -r .job)"` before any job.
-  if (nameOrPath.trim() === "") throw new UsageError(`no job named: the job name is empty (no jobs yet in ${defaultJobsDir()}?); see: clarifai-upload log list`);
+  if (nameOrPath.trim() === "") throw new UsageError(`the job name is empty: is there a job yet? see: clarifai-upload log list (jobs are in ${defaultJobsDir()})`);
   // Job names have no "/": anything with one (or an existing *.jsonl) is a path.
   const path = nameOrPath.includes("/") || (existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl")) ? resolve(nameOrPath) : jobLogPath(nameOrPath);
   if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);

@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import type { Command } from "commander";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { runServerExtractJob } from "../jobs/server-extract-job.js";
@@ -34,7 +35,6 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   if (partSize < 1 || partSize >= 128 * 1024 * 1024) throw new UsageError("--part-size must be at least 1 byte and under 128 MiB");
   // Every option is checked as for any upload (--rps abc is a usage error, not "no limit").
   const options = parseUploadOptions(flags);
-  refuseWhatDoesNotApply(flags);
   if (options.idConflict === "replace") throw new UsageError("--id-conflict replace: with --server-extract the platform resolves taken ids itself: fail or skip (it skips them and reports each), or suffix");
   const local = flags.local === undefined || flags.local === false ? undefined : flags.local;
   const settings = settingsFor(global, local);
@@ -76,30 +76,23 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   return ended.exitCode;
 }
 
+/** Upload options that mean nothing when the platform unpacks the archive and makes its inputs itself. */
+const NOT_FOR_SERVER_EXTRACT = ["shard", "failedOut", "transform", "annotations", "annotationsFormat", "sidecars", "labelsFromFolder", "geo", "idFrom", "idPrefix", "batchSize", "batchBytes", "maxProcessingAttempts"];
+
 /**
- * The upload options that mean nothing when the platform unpacks the archive and makes
- * its inputs itself: refused, never ignored (a dry run that uploads, a shard that sends
- * everything, a transform never run).
+ * Refuses, never ignores, what is typed with --server-extract that it cannot honour (a
+ * dry run that uploads, a shard that sends everything, a transform never run). Only what
+ * is typed: a job's saved options are an earlier version's, which ignored them.
  */
-function refuseWhatDoesNotApply(flags: ServerExtractFlags): void {
-  if (flags.dryRun) {
+export function refuseWhatDoesNotApply(command: Command): void {
+  const typed = (key: string): boolean => command.getOptionValueSource(key) === "cli";
+  if (typed("dryRun")) {
     throw new UsageError("--dry-run: with --server-extract the archive is sent whole and the platform unpacks it, so there is nothing to preview here; `zip ARCHIVE --dry-run` (without --server-extract) checks its entries here");
   }
-  const given = [
-    flags.shard !== undefined && "--shard",
-    flags.failedOut !== undefined && "--failed-out",
-    flags.transform !== undefined && "--transform",
-    flags.annotations !== undefined && "--annotations",
-    flags.sidecars && "--sidecars",
-    flags.labelsFromFolder && "--labels-from-folder",
-    flags.geo !== undefined && "--geo",
-    flags.idFrom !== "path" && "--id-from",
-    flags.idPrefix !== "" && "--id-prefix",
-    flags.allowDuplicateUrls && "--allow-duplicate-urls",
-  ].filter((name) => typeof name === "string");
+  const given = NOT_FOR_SERVER_EXTRACT.filter(typed).map((key) => command.options.find((option) => option.attributeName() === key)?.long ?? key);
   if (given.length > 0) {
     throw new UsageError(
-      `${given.join(", ")}: with --server-extract the platform unpacks the archive and makes its inputs itself, so ${given.length === 1 ? "this option does" : "these options do"} not apply (only --dataset, --concepts, --metadata and --id-conflict shape them); without --server-extract this tool reads the archive and takes ${given.length === 1 ? "it" : "them"}`,
+      `${given.join(", ")}: with --server-extract the platform unpacks the archive and makes its inputs itself, so ${given.length === 1 ? "this option does" : "these options do"} not apply (only --dataset, --concepts, --metadata and --id-conflict shape them); without --server-extract this tool reads the archive itself and honours ${given.length === 1 ? "it" : "them"}`,
     );
   }
 }

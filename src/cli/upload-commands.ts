@@ -15,8 +15,8 @@ import type { GlobalOptions } from "./global-options.js";
 import { noSkips, warnWhenEmpty, warnWhenNothingMatched } from "./source-warnings.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
 import { stdinFor, stdinIsTerminal } from "./stdin-input.js";
-import { runServerExtract, type ServerExtractFlags } from "./server-extract.js";
-import { addUploadOptions, type RawUploadOptions } from "./upload-options.js";
+import { refuseWhatDoesNotApply, runServerExtract, type ServerExtractFlags } from "./server-extract.js";
+import { addUploadOptions, checkTyped, type RawUploadOptions } from "./upload-options.js";
 
 /** Sets the exit code of the action; one place (main) turns it into the process's. */
 export type CommandRunner = (run: () => Promise<number>) => Promise<void>;
@@ -82,7 +82,8 @@ function folderSource(dir: string, flags: FolderFlags): UploadCommand {
   try {
     isDir = statSync(root).isDirectory();
   } catch (error) {
-    throw new UsageError(`${dir}: ${codeOf(error) === "ENOENT" ? "no such folder" : `cannot be read (${codeOf(error)})`}`);
+    const code = codeOf(error);
+    throw new UsageError(`${dir}: ${code === "ENOENT" ? "no such folder" : code === "ENOTDIR" ? "not a folder" : readProblem(error)}`);
   }
   if (!isDir) throw new UsageError(`${dir}: not a folder`);
   return {
@@ -236,7 +237,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .option("--follow-symlinks", "follow symbolic links (loops are detected)")
       .option("--expand-zips", "read ZIP archives found in the folder entry by entry, like the zip command"),
   ).action(async (dir: string, flags: FolderFlags, command: Command) => {
-    await runner(() => runUploadCommand(folderSource(dir, flags), flags, command.optsWithGlobals<GlobalOptions>()));
+    await runner(() => runUploadCommand(folderSource(dir, checkTyped(flags)), flags, command.optsWithGlobals<GlobalOptions>()));
   });
 
   const files = addUploadOptions(
@@ -245,7 +246,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .argument("[paths...]", "files to upload, or - for stdin")
       .option("-0, --null", "stdin paths are NUL-separated (find -print0)"),
   ).action(async (paths: string[], flags: FilesFlags, command: Command) => {
-    await runner(() => runUploadCommand(filesSource(paths, flags), flags, command.optsWithGlobals<GlobalOptions>()));
+    await runner(() => runUploadCommand(filesSource(paths, checkTyped(flags)), flags, command.optsWithGlobals<GlobalOptions>()));
   });
 
   const urls = addUploadOptionsBut(
@@ -256,7 +257,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .option("--allow-duplicate-urls", "let the platform store the same URL more than once"),
     FILE_ONLY_OPTIONS,
   ).action(async (file: string, flags: UrlsFlags, command: Command) => {
-    await runner(() => runUploadCommand(urlsSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
+    await runner(() => runUploadCommand(urlsSource(file, checkTyped(flags)), flags, command.optsWithGlobals<GlobalOptions>()));
   });
 
   const zip = addUploadOptions(
@@ -267,7 +268,12 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .option("--part-size <size>", "bytes per part with --server-extract", "5MiB"),
   ).action(async (archive: string, flags: ServerExtractFlags & { serverExtract?: boolean }, command: Command) => {
     const global = command.optsWithGlobals<GlobalOptions>();
-    await runner(() => (flags.serverExtract ? runServerExtract(archive, flags, global) : runUploadCommand(zipSource(archive), flags, global)));
+    await runner(() => {
+      checkTyped(flags);
+      if (!flags.serverExtract) return runUploadCommand(zipSource(archive), flags, global);
+      refuseWhatDoesNotApply(command);
+      return runServerExtract(archive, flags, global);
+    });
   });
 
   const manifest = addUploadOptionsBut(
@@ -279,7 +285,7 @@ export function uploadCommands(runner: CommandRunner): Command[] {
       .addOption(new Option("--type <kind>", "input type for rows that do not say").choices(["image", "video", "audio", "text"])),
     FILE_ONLY_OPTIONS,
   ).action(async (file: string, flags: ManifestFlags, command: Command) => {
-    await runner(() => runUploadCommand(manifestSource(file, flags), flags, command.optsWithGlobals<GlobalOptions>()));
+    await runner(() => runUploadCommand(manifestSource(file, checkTyped(flags)), flags, command.optsWithGlobals<GlobalOptions>()));
   });
 
   return [folder, files, urls, zip, manifest];

@@ -106,6 +106,15 @@ export function addUploadOptions(command: Command): Command {
     .option("--max-processing-attempts <n>", "re-runs delete and resend an input that failed processing, up to this many attempts in all", String(DEFAULT_MAX_PROCESSING_ATTEMPTS));
 }
 
+/**
+ * Checks of what is typed on the command line, beyond `parseUploadOptions`'s: not made of
+ * the options a job saved (`resume`, `status --retry`), which an earlier version took.
+ */
+export function checkTyped<T extends RawUploadOptions>(raw: T): T {
+  if (raw.idPrefix.length > MAX_ID_PREFIX) throw new UsageError(`--id-prefix ${raw.idPrefix}: at most ${MAX_ID_PREFIX} characters (an id has at most ${MAX_INPUT_ID_LENGTH}, and the rest is for the name)`);
+  return raw;
+}
+
 export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
   const batchLimits: BatchLimits = { maxInputs: parseInteger(raw.batchSize, "--batch-size"), maxBytes: parseSize(raw.batchBytes, "--batch-bytes") };
   const problem = checkBatchLimits(batchLimits);
@@ -117,7 +126,6 @@ export function parseUploadOptions(raw: RawUploadOptions): UploadOptions {
   const maxRetries = parseInteger(raw.maxRetries, "--max-retries");
   if (maxRetries < 0) throw new UsageError("--max-retries must be >= 0");
   if (raw.idPrefix && !/^[A-Za-z0-9_-]*$/.test(raw.idPrefix)) throw new UsageError(`--id-prefix ${raw.idPrefix}: only letters, digits, _ and - are allowed in input ids`);
-  if (raw.idPrefix.length > MAX_ID_PREFIX) throw new UsageError(`--id-prefix ${raw.idPrefix}: at most ${MAX_ID_PREFIX} characters (an id has at most ${MAX_INPUT_ID_LENGTH}, and the rest is for the name)`);
   const maxProcessingAttempts = parseInteger(raw.maxProcessingAttempts ?? String(DEFAULT_MAX_PROCESSING_ATTEMPTS), "--max-processing-attempts");
   if (maxProcessingAttempts < 1) throw new UsageError("--max-processing-attempts must be at least 1");
   const idConflict = (raw.idConflict ?? "fail") as IdConflictPolicy;

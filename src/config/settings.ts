@@ -38,14 +38,20 @@ export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env): Settings {
-  const file = readConfigContext(flags.configFile ?? defaultConfigFile(env), flags.context);
+  const { values: file, problem } = readConfigContext(flags.configFile ?? defaultConfigFile(env), flags.context);
   const pick = (flag: string | undefined, key: EnvKey): string | undefined =>
     nonEmpty(flag) ?? nonEmpty(env[key]) ?? nonEmpty(file[key]);
+  // A current_context that names no context matters only when the run needs what it would give.
+  const needed = (flag: string | undefined, key: EnvKey): string | undefined => {
+    const value = pick(flag, key);
+    if (value === undefined && problem) throw new UsageError(problem);
+    return value;
+  };
   return {
     apiBase: pick(flags.api, "CLARIFAI_API_BASE") ?? DEFAULT_API_BASE,
-    pat: checkedPat(pick(flags.pat, "CLARIFAI_PAT")),
-    userId: pick(flags.user, "CLARIFAI_USER_ID"),
-    appId: pick(flags.app, "CLARIFAI_APP_ID"),
+    pat: checkedPat(needed(flags.pat, "CLARIFAI_PAT")),
+    userId: needed(flags.user, "CLARIFAI_USER_ID"),
+    appId: needed(flags.app, "CLARIFAI_APP_ID"),
     rootCertificatesPath: pick(undefined, "CLARIFAI_ROOT_CERTIFICATES_PATH"),
     insecure: flags.insecure ?? false,
   };
@@ -72,7 +78,7 @@ function nonEmpty(value: string | undefined): string | undefined {
  * (plus `user_id`, `base_url`, `pat` keys). A missing file is no context at all;
  * a named context that does not exist is a usage error.
  */
-export function readConfigContext(path: string, contextName: string | undefined): EnvValues {
+export function readConfigContext(path: string, contextName: string | undefined): { values: EnvValues; problem?: string } {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -81,7 +87,7 @@ export function readConfigContext(path: string, contextName: string | undefined)
     // A config file that is there but cannot be read would otherwise pass for no PAT at all.
     if (code !== "ENOENT" && code !== "ENOTDIR") throw new UsageError(`${path}: cannot read the config file (${code})`);
     if (contextName) throw new UsageError(`--context ${contextName}: no config file at ${path}`);
-    return {};
+    return { values: {} };
   }
   let doc: unknown;
   try {
@@ -94,12 +100,12 @@ export function readConfigContext(path: string, contextName: string | undefined)
   const root = asRecord(doc);
   const contexts = asRecord(root.contexts);
   const name = contextName ?? (typeof root.current_context === "string" ? root.current_context : undefined);
-  if (!name) return {};
+  if (!name) return { values: {} };
   const context = contexts[name];
   if (context === undefined) {
     const have = `(have: ${Object.keys(contexts).join(", ") || "none"})`;
     if (contextName) throw new UsageError(`--context ${contextName}: no such context in ${path} ${have}`);
-    throw new UsageError(`${path}: current_context ${name} names no context in it ${have}`);
+    return { values: {}, problem: `${path}: current_context ${name} names no context in it ${have}; give --context NAME, or the settings on the command line` };
   }
   const flat = asRecord(context);
   const nested = asRecord(flat.env);
@@ -113,7 +119,7 @@ export function readConfigContext(path: string, contextName: string | undefined)
     const value = flat[alias];
     if (values[key] === undefined && typeof value === "string") values[key] = value;
   }
-  return values;
+  return { values };
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

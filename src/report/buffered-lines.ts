@@ -8,15 +8,14 @@ const CHUNK_BYTES = 64 * 1024;
  * that cost several times as much (a million lines of a re-run with --json).
  */
 export function bufferedLines(stream: NodeJS.WritableStream): { write(text: string): void; flush(): void } {
-  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   let used = 0;
   const flush = (): void => {
     if (used === 0) return;
-    const full = chunk.subarray(0, used);
-    // A new chunk each time: the stream may hold on to the last one until it is written.
-    chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    // A copy of what is used: the stream may hold on to it until it is written, and the chunk is filled again.
+    const lines = Buffer.from(chunk.subarray(0, used));
     used = 0;
-    stream.write(full);
+    stream.write(lines);
   };
   return {
     write(text: string): void {

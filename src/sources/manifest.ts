@@ -84,7 +84,7 @@ function settle(path: string, options: ManifestOptions): Settings {
 function delimiterFor(path: string, given: string | undefined): string {
   if (given === undefined) return path !== "-" && path.toLowerCase().endsWith(".tsv") ? "\t" : ",";
   if (given === "tab" || given === "\\t") return "\t";
-  if ([...given].length !== 1 || /["\r\n]/.test(given)) throw new UsageError(`--delimiter ${JSON.stringify(given)}: expected one character other than a quote or a line break (or tab)`);
+  if (given === "" || /["\r\n]/.test(given)) throw new UsageError(`--delimiter ${JSON.stringify(given)}: expected a character (or several) other than a quote or a line break`);
   return given;
 }
 
@@ -222,11 +222,13 @@ class RowContext {
   /**
    * What a row holds, and the name its id comes from when it has none: what the row holds,
    * not where it stands, so a row inserted above or the manifest sorted leaves every other
-   * row its id. A URL row is named by its URL, as in `urls`; a text row by its text's hash.
+   * row its id. A URL row is named by its URL, as in `urls`; a text row by a hash of the
+   * row (its text, and the concepts, metadata, geo and datasets that make it this sample:
+   * the same text under two labels is two rows of a classification set).
    */
   private async content(spec: RowSpec, dialect: ManifestDialect): Promise<MadeContent> {
     const part = spec.content;
-    if (part.via === "text") return { content: { kind: "text", text: part.value }, relPath: `text-${shortHash(part.value, 16)}` };
+    if (part.via === "text") return { content: { kind: "text", text: part.value }, relPath: `text-${shortHash(JSON.stringify(spec), 16)}` };
     if (part.via === "url") return { content: { kind: "url", url: part.value, declaredKind: part.kind }, relPath: part.value };
     return this.fileContent(part.value, part.kind, dialect);
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,6 +99,25 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(stored.map((input) => input.id)).toEqual(["rows-a"]);
   });
 
+  it("resumes a job whose saved options an earlier version took and this one refuses when typed (an --id-prefix of 40 characters)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-old-"));
+    copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "a.jpg"));
+    copyFileSync(join(FIXTURES, "media", "image.png"), join(dir, "b.png"));
+    const prefix = `old${"x".repeat(37)}`;
+    expect((await runCli(["folder", dir, "--json", "--job", "old-prefix", "--id-prefix", prefix, ...app.flags], env)).code).toBe(2);
+    // What an earlier version wrote: the same job begun with the short prefix, its header saying the long one.
+    const first = await runCli(["folder", dir, "--json", "--job", "old-prefix", "--id-prefix", "old-", ...app.flags], env);
+    expect(summaryOf(first.stdout)).toMatchObject({ uploaded: 2 });
+    const log = join(env.XDG_STATE_HOME as string, "clarifai-upload", "jobs", "old-prefix.jsonl");
+    const [head, ...rest] = readFileSync(log, "utf8").split("\n");
+    writeFileSync(log, [head!.replace('"idPrefix":"old-"', `"idPrefix":"${prefix}"`), ...rest].join("\n"));
+    rmSync(`${log}.index`, { force: true });
+    const resumed = await runCli(["resume", "old-prefix", "--json", "--pat", "test-pat"], env);
+    expect(resumed.stderr).not.toContain("--id-prefix");
+    expect(resumed.code).toBe(0);
+    expect(summaryOf(resumed.stdout)).toMatchObject({ uploaded: 0, present: 2 });
+  });
+
   it("status --retry reports an input whose file is gone, and sends the rest", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cu-gone-"));
     copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "kept.jpg"));
@@ -124,7 +143,7 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(list.stderr).toContain("no jobs yet in ");
     const status = await runCli(["status", "", "--pat", "test-pat"], fresh);
     expect(status.code).toBe(2);
-    expect(status.stderr).toContain("no job named: the job name is empty");
+    expect(status.stderr).toContain("the job name is empty: is there a job yet?");
   });
 
   it("log list and log show describe jobs", async () => {

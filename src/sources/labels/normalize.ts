@@ -98,7 +98,7 @@ function normalizeRegion(region: PixelRegion, frame: Frame, reasons: string[]): 
     if (points) info.polygon = { points };
   }
   if (region.mask) {
-    const png = maskImage(region.mask, frame, reasons);
+    const png = maskImage(region.mask, frame, coordinates !== frame, reasons);
     if (png) info.mask = { image: { base64: png } };
   }
   if (!info.boundingBox && !info.polygon && !info.mask) return undefined;
@@ -109,9 +109,9 @@ function normalizeRegion(region: PixelRegion, frame: Frame, reasons: string[]): 
 }
 
 /** The mask as a PNG the size of the image; undefined (with the reason) when it is empty or of another size. */
-function maskImage(mask: RleMask, frame: Frame, reasons: string[]): Buffer | undefined {
+function maskImage(mask: RleMask, frame: Frame, scaled: boolean, reasons: string[]): Buffer | undefined {
   if (mask.width !== frame.width || mask.height !== frame.height) {
-    reasons.push(`the mask is ${mask.width} x ${mask.height} px but the image is ${frame.width} x ${frame.height} px`);
+    reasons.push(`the mask is ${mask.width} x ${mask.height} px but the image is ${frame.width} x ${frame.height} px${scaled ? " (scaled since it was annotated: a mask is not scaled)" : ""}`);
     return undefined;
   }
   if (!rleBounds(mask)) {

@@ -1,5 +1,6 @@
 import { posix, resolve } from "node:path";
 import type { AnnotationIndex, LabelProblem, PixelRegion } from "./types.js";
+import { isImageName } from "./yolo-images.js";
 
 /** An image path as an index key: "/" separators, no leading "./". */
 export function indexKey(path: string): string {
@@ -77,15 +78,15 @@ export class RegionIndex implements AnnotationIndex {
 
   /**
    * The key an image's regions are under: its exact path; else the one key with its file
-   * name; else the one key with its name without the extension (a VOC `<filename>`
-   * written without one names `a.jpg` as `a`).
+   * name; else, for an image file, the one key with its name without the extension (a VOC
+   * `<filename>` written without one names `a.jpg` as `a`).
    */
   private keyOf(relPath: string): string | undefined {
     const key = indexKey(relPath);
     if (this.byPath.has(key)) return key;
     const name = posix.basename(key);
-    const only = this.byName.has(name) ? this.byName.get(name) : this.byName.get(name.replace(/\.[^.]*$/, ""));
-    return only ?? undefined;
+    if (this.byName.has(name)) return this.byName.get(name) ?? undefined;
+    return isImageName(name) ? (this.byName.get(name.replace(/\.[^.]*$/, "")) ?? undefined) : undefined;
   }
 
   /** The image paths that have regions, as the annotation files name them. */

@@ -59,9 +59,11 @@ contexts:
     expect(() => resolveSettings({ configFile: file, context: "nope" }, {})).toThrow(/no such context.*have: work, other/);
   });
 
-  it("rejects a current_context that names no context, rather than going on without the file's settings", () => {
+  it("rejects a current_context that names no context when the run needs what it would give, rather than going on without it", () => {
     const broken = configFile("current_context: gone\ncontexts:\n  work:\n    pat: p\n");
-    expect(() => resolveSettings({ configFile: broken }, {})).toThrow(`${broken}: current_context gone names no context in it (have: work)`);
+    expect(() => resolveSettings({ configFile: broken }, {})).toThrow(`${broken}: current_context gone names no context in it (have: work); give --context NAME`);
+    expect(() => resolveSettings({ configFile: broken, pat: "p" }, { CLARIFAI_USER_ID: "u" })).toThrow("current_context gone");
+    expect(resolveSettings({ configFile: broken, pat: "p", user: "u", app: "a" }, {})).toMatchObject({ pat: "p", userId: "u", appId: "a" });
   });
 
   it("works with no config file", () => {

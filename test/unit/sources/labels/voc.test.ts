@@ -44,6 +44,8 @@ describe("Pascal VOC", () => {
     const index = await loadVoc(dir);
     const regions = normalizeRegions(index.regionsFor("JPEGImages/2007_000001.jpg")!, 32, 24).regions;
     expect(regions.map((region) => shapeOf(region).concepts)).toEqual([["dog/Dog/1"], ["traffic-light/Traffic Light/1"]]);
+    // Only an image file: a text of that name is not what the XML annotates.
+    expect(index.regionsFor("2007_000001.txt")).toBeUndefined();
     index.found("JPEGImages/2007_000001.jpg");
     expect([...index.notFound()]).toEqual([]);
   });
