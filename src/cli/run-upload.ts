@@ -167,5 +167,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
  */
 export function savedOptions(raw: RawUploadOptions, global: GlobalOptions): Record<string, unknown> {
   const { pat: _pat, json: _json, quiet: _quiet, ...rest } = raw as RawUploadOptions & GlobalOptions;
-  return { ...rest, api: global.api, user: global.user, app: global.app, context: global.context, insecure: global.insecure };
+  // Paths as they name files now, so that `resume` from another folder finds the same ones.
+  const absolute = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(path));
+  return { ...rest, annotations: absolute(raw.annotations), transform: absolute(raw.transform), failedOut: absolute(raw.failedOut), api: global.api, user: global.user, app: global.app, context: global.context, insecure: global.insecure };
 }

@@ -1,4 +1,5 @@
-import { Annotation, type Region } from "../gen/clarifai/api/resources.js";
+import { hash } from "node:crypto";
+import { Annotation, Region } from "../gen/clarifai/api/resources.js";
 import type { MultiAnnotationResponse } from "../gen/clarifai/api/service.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { ApiError, describeStatus } from "../api/client.js";
@@ -20,12 +21,19 @@ const ANNOTATIONS_PER_REQUEST = 128;
 
 /**
  * The annotations of one input, one per region, with ids derived from the input id and
- * the region's place, so that posting them again finds them already there.
+ * the region itself (its shape, concept and value; and how many identical regions came
+ * before it): posting the same region again finds it already there, and an id that is
+ * taken holds that very region, so "already exists" is the truth. Another region (a box
+ * moved, a second annotation file for the same images) gets another id.
  */
 export function annotationsOf(input: PlannedInput): Annotation[] {
-  return (input.regions ?? []).map((region, index) =>
-    Annotation.fromPartial({ id: `r${shortHash(`${input.id}#${index}`, 24)}`, inputId: input.id, data: { regions: [region] } }),
-  );
+  const seen = new Map<string, number>();
+  return (input.regions ?? []).map((region) => {
+    const content = hash("sha256", Region.encode(region).finish(), "hex");
+    const repeat = seen.get(content) ?? 0;
+    seen.set(content, repeat + 1);
+    return Annotation.fromPartial({ id: `r${shortHash(`${input.id}#${content}#${repeat}`, 24)}`, inputId: input.id, data: { regions: [region] } });
+  });
 }
 
 export interface AnnotationOutcome {
@@ -49,7 +57,7 @@ export async function postAnnotations(caller: Caller, annotations: readonly Anno
       });
     } catch (error) {
       if (!(error instanceof ApiError) && !(error instanceof RetriesExhausted)) throw error;
-      for (const annotation of chunk) outcome.failed.push({ inputId: annotation.inputId, message: error.message });
+      for (const annotation of chunk) outcome.failed.push({ inputId: annotation.inputId, message: `PostAnnotations: annotation ${annotation.id} of input ${annotation.inputId}: ${error.message}` });
       continue;
     }
     const answers = new Map(response.annotations.map((answer) => [answer.id, answer]));

@@ -1,5 +1,7 @@
 import { posix, resolve } from "node:path";
-import type { SourceReport } from "../sources/candidate.js";
+import type { Candidate, SourceReport } from "../sources/candidate.js";
+import { shortHash } from "../plan/ids.js";
+import { withRegions } from "./previous-state.js";
 import { keepEach, type CandidateGroups } from "../sources/groups.js";
 import { mergeConcepts } from "../sources/concepts.js";
 import { loadAnnotations, type AnnotationFormat } from "../sources/labels/load.js";
@@ -61,7 +63,8 @@ export async function loadLabels(options: LabelOptions): Promise<Labels> {
       for (const warning of index?.warnings ?? []) report.warning(warning.origin, `${warning.origin}: ${warning.message}`);
       let inputs = withoutAnnotationFiles(candidates, index?.files ?? new Set(), report);
       if (index && options.annotations && options.wholeSource) inputs = namingImagesNotFound(inputs, index, options.annotations, report);
-      return options.sidecars ? withSidecars(inputs, report, sidecarRegions) : inputs;
+      if (options.sidecars) inputs = withSidecars(inputs, report, sidecarRegions);
+      return withRegionsDigest(inputs, (candidate) => [...(index?.regionsFor(candidate.relPath) ?? []), ...(sidecarRegions.get(candidate.source) ?? [])]);
     },
   };
 }
@@ -95,6 +98,20 @@ async function* namingImagesNotFound(candidates: CandidateGroups, index: Annotat
   if (count > LISTED_NOT_FOUND) {
     report.warning(annotations, `${annotations}: and ${count - LISTED_NOT_FOUND} more images with regions not among the files read: their regions are not posted`);
   }
+}
+
+/**
+ * Each candidate's fingerprint with a digest of the regions it is given (none, for one
+ * without): a re-run of an unchanged file whose regions were edited since posts them
+ * (`previousState`'s "annotate"). Where they come from in the files (`origin`) is left
+ * out: an entry added elsewhere in a COCO file does not change this image's regions.
+ */
+function withRegionsDigest(candidates: CandidateGroups, regionsOf: (candidate: Candidate) => readonly PixelRegion[]): CandidateGroups {
+  return keepEach(candidates, (candidate) => {
+    const regions = regionsOf(candidate);
+    const digest = regions.length === 0 ? "none" : shortHash(JSON.stringify(regions.map(({ origin: _origin, ...shape }) => shape)), 16);
+    return { ...candidate, fingerprint: withRegions(candidate.fingerprint, digest) };
+  });
 }
 
 function withSidecars(candidates: CandidateGroups, report: SourceReport, regionsBySource: Map<string, PixelRegion[]>): CandidateGroups {

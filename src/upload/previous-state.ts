@@ -9,7 +9,7 @@ export type PreviousState =
   | { kind: "settled"; status: "present" | "kept"; id: string }
   /** Acknowledged, but the file changed since: sent again under the rule for taken ids. */
   | { kind: "changed"; id: string }
-  /** Acknowledged, but some of its regions were not stored: sent again under its id to post them. */
+  /** Acknowledged, but some of its regions were not stored, or its regions changed since: sent again under its id to post them. */
   | { kind: "annotate"; id: string }
   /** The platform failed to process it: delete it (unless it is `gone` already) and send it again under its id. */
   | { kind: "reprocess"; id: string; failures: number; gone?: true }
@@ -31,10 +31,13 @@ export function previousState(record: InputRecord | undefined, fingerprint: stri
   if (record === undefined || record.id === undefined) return { kind: "new" };
   if (record.fingerprint !== fingerprint && ownId !== undefined && !isIdOf(ownId, record.id)) return { kind: "new" };
   if (record.type === "ack") {
+    const was = splitFingerprint(record.fingerprint);
+    const now = splitFingerprint(fingerprint);
     // Kept by --id-conflict skip: the server holds other content, so another policy is applied afresh.
-    if (record.fingerprint !== fingerprint || (record.status === "kept" && idConflict !== "skip")) return { kind: "changed", id: record.id };
-    // Sent again under its id: the server finds it present, and its regions are posted.
-    if (record.annotationsPending) return { kind: "annotate", id: record.id };
+    if (was.content !== now.content || (record.status === "kept" && idConflict !== "skip")) return { kind: "changed", id: record.id };
+    // Sent again under its id: the server finds it present, and its regions are posted (those
+    // already there are found so; a record of a version that kept no regions digest stands).
+    if (record.annotationsPending || (was.regions !== undefined && was.regions !== now.regions)) return { kind: "annotate", id: record.id };
     return { kind: "settled", status: record.status === "kept" ? "kept" : "present", id: record.id };
   }
   if (record.type === "missing") {
@@ -58,3 +61,17 @@ export function previousState(record: InputRecord | undefined, fingerprint: stri
 function isIdOf(id: string, recorded: string): boolean {
   return recorded === id || recorded.startsWith(`${id}-`);
 }
+
+/** What a fingerprint says of an input's content, and of the regions the annotation files and sidecars give it (`withRegions`). */
+export function splitFingerprint(fingerprint: string): { content: string; regions?: string } {
+  const at = fingerprint.indexOf(REGIONS_MARK);
+  return at < 0 ? { content: fingerprint } : { content: fingerprint.slice(0, at), regions: fingerprint.slice(at + REGIONS_MARK.length) };
+}
+
+/** A fingerprint with the digest of the input's regions: an edit of them is seen by the next run. */
+export function withRegions(fingerprint: string, regionsDigest: string): string {
+  return `${fingerprint}${REGIONS_MARK}${regionsDigest}`;
+}
+
+/** Where the regions digest starts in a fingerprint (no other part of one holds a "|"). */
+const REGIONS_MARK = "|regions:";

@@ -92,7 +92,9 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
     const annotations = outcomes.filter(holdsContent).flatMap((outcome) => annotationsOf(outcome.input));
     if (annotations.length === 0) return new Set();
     const posted = await postAnnotations(caller, annotations);
-    bus.emit({ type: "annotations", posted: posted.posted + posted.present });
+    // Regions found there already (posted by an earlier run whose answer was lost, or the same
+    // region again) are not counted: the summary counts what this run stored.
+    bus.emit({ type: "annotations", posted: posted.posted });
     for (const failure of posted.failed) bus.emit({ type: "annotation_failed", source: failure.inputId, message: failure.message });
     return new Set(posted.failed.map((failure) => failure.inputId));
   };

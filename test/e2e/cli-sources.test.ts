@@ -196,6 +196,41 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
     expect(region?.regionInfo?.boundingBox?.topRow).toBeCloseTo(0.25, 5);
   });
 
+  it("posts the regions an edited annotation file gives an unchanged image on the next run, and a second file's for the same image, losing none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-coco-edit-"));
+    copyFileSync(join(FIXTURES, "labels", "images", "cat.jpg"), join(dir, "cat.jpg")); // 32 x 24
+    const files = mkdtempSync(join(tmpdir(), "cu-coco-files-"));
+    const coco = (name: string, boxes: number[][], category = "cat"): string => {
+      const path = join(files, name);
+      const annotations = boxes.map((bbox, i) => ({ id: i + 1, image_id: 1, category_id: 1, bbox }));
+      writeFileSync(path, JSON.stringify({ images: [{ id: 1, file_name: "cat.jpg", width: 32, height: 24 }], annotations, categories: [{ id: 1, name: category }] }));
+      return path;
+    };
+    const stored = async (): Promise<string[]> => {
+      const cat = (await listAllInputs(app.client)).find((input) => input.id.startsWith("edit-cat_jpg"));
+      const listed = await app.client.call("listAnnotations", { inputIds: [cat?.id ?? ""], ids: [], listAllAnnotations: true, page: 1, perPage: 100 });
+      return listed.annotations.flatMap((a) => a.data?.regions ?? []).map((r) => `${r.data?.concepts[0]?.id}:${r.regionInfo?.boundingBox?.leftCol}`).sort();
+    };
+    const run = async (annotations: string) => {
+      const result = await runCli(["folder", dir, "--id-prefix", "edit-", "--annotations", annotations, "--job", `edit-${annotations.endsWith("a.json") ? "a" : "b"}`, "--json", ...app.flags], env);
+      expect(result.code, result.stderr).toBe(0);
+      return summaryOf(result.stdout);
+    };
+    const a = coco("a.json", [[0, 0, 8, 8]]);
+    expect(await run(a)).toMatchObject({ uploaded: 1, annotations: 1 });
+    expect(await run(a)).toMatchObject({ uploaded: 0, present: 1, annotations: 0 });
+    expect(await stored()).toEqual(["cat:0"]);
+    // The box moved and another added: both posted by the next run; the old box stays on the server.
+    coco("a.json", [[8, 0, 8, 8], [16, 0, 8, 8]]);
+    expect(await run(a)).toMatchObject({ uploaded: 0, present: 1, annotations: 2 });
+    expect(await stored()).toEqual(["cat:0", "cat:0.25", "cat:0.5"]);
+    expect(await run(a)).toMatchObject({ present: 1, annotations: 0 });
+    // Another file for the same image, another job: its region is another annotation, not "already there".
+    const b = coco("b.json", [[0, 0, 8, 8]], "Kitten");
+    expect(await run(b)).toMatchObject({ present: 1, annotations: 1 });
+    expect(await stored()).toEqual(["cat:0", "cat:0.25", "cat:0.5", "kitten:0"]);
+  });
+
   it("reads sidecars: concepts, metadata, geo and regions of each file", async () => {
     const result = await runCli(["folder", join(FIXTURES, "labels", "sidecars"), "--sidecars", "--id-prefix", "side-", "--json", ...app.flags], env);
     const summary = summaryOf(result.stdout);
