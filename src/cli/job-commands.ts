@@ -185,10 +185,11 @@ export function jobCommands(runner: CommandRunner): Command[] {
         write(
           out,
           { event: "status", job: header.job, acknowledged: onServer, ...counts },
-          `job ${header.job}: ${onServer} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
+          `job ${header.job}: ${onServer} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing${counts.regions_pending > 0 ? `, ${counts.regions_pending} with regions not stored yet` : ""}; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
         );
         for (const line of checked.lines) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
-        const neverGotIn = counts.rejected + counts.not_sent + counts.conflicts;
+        // What never got in, and regions not stored yet, are a re-run's to send.
+        const neverGotIn = counts.rejected + counts.not_sent + counts.conflicts + counts.regions_pending;
         if (!flags.retry) return counts.failed + counts.missing + neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
         // --retry sends again what failed processing or went missing; what never got in is a
         // re-run's to send (or the user's to fix), and still makes the check fail.
@@ -208,6 +209,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
 function countsLine(counts: JobCounts): string {
   const parts = [`${counts.acknowledged} acknowledged (${counts.uploaded} uploaded, ${counts.present} already present, ${counts.processed} processed${counts.kept ? `, ${counts.kept} kept` : ""})`];
   parts.push(`${counts.processing_failed} failed processing`, `${counts.missing} missing`, `${counts.failed} failed`, `${counts.rejected} rejected`, `${counts.conflicts} id conflicts`);
+  if (counts.regions_pending > 0) parts.push(`${counts.regions_pending} with regions not stored yet`);
   return parts.join(", ");
 }
 
@@ -298,5 +300,5 @@ function ownLogPath(header: JobHeader, path: string): string | undefined {
 
 /** Inputs a job's log names as not settled: failed processing, found missing, failed, rejected, in conflict. */
 function problemsIn(counts: JobCounts): number {
-  return counts.processing_failed + counts.missing + counts.failed + counts.rejected + counts.conflicts;
+  return counts.processing_failed + counts.missing + counts.failed + counts.rejected + counts.conflicts + counts.regions_pending;
 }

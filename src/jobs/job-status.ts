@@ -19,7 +19,7 @@ export interface StatusLine {
 export interface JobStatus {
   /** Inputs the job put on the server (acknowledged, or failed processing there). */
   onServer: number;
-  counts: { processed: number; pending: number; failed: number; missing: number; rejected: number; not_sent: number; conflicts: number };
+  counts: { processed: number; pending: number; failed: number; missing: number; rejected: number; not_sent: number; conflicts: number; regions_pending: number };
   /** Every input not settled on the server, then every one that never got in (read once). */
   lines: Iterable<StatusLine>;
   /** What `status --retry` sends again: missing, and failed processing (deleted first). Closed by whoever sends them. */
@@ -76,7 +76,7 @@ export async function checkJobStatus(caller: Caller, job: { path: string; job: s
   const logged = countInputs(job.state);
   return {
     onServer,
-    counts: { ...counts, rejected: logged.rejected, not_sent: logged.failed, conflicts: logged.conflicts },
+    counts: { ...counts, rejected: logged.rejected, not_sent: logged.failed, conflicts: logged.conflicts, regions_pending: logged.regions_pending },
     lines: linesOf(unsettled, job.state, pageSize),
     toResend,
   };

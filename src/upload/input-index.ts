@@ -71,7 +71,9 @@ export class InputIndex {
     // Pages start after a source; the first after "", which comes before any source.
     this.pageStatement = db.prepare<[string, number], Row>(`SELECT ${ROW} FROM inputs WHERE source > ? ORDER BY source LIMIT ?`).raw();
     this.problemsStatement = db
-      .prepare<[string, number], Row>(`SELECT ${ROW} FROM inputs WHERE source > ? AND record IS NOT NULL AND json_extract(record, '$.type') <> 'ack' ORDER BY source LIMIT ?`)
+      .prepare<[string, number], Row>(
+        `SELECT ${ROW} FROM inputs WHERE source > ? AND record IS NOT NULL AND (json_extract(record, '$.type') <> 'ack' OR json_extract(record, '$.annotationsPending')) ORDER BY source LIMIT ?`,
+      )
       .raw();
   }
 
@@ -181,11 +183,16 @@ export class InputIndex {
 
   /**
    * Up to `limit` sources whose latest record is not an acknowledgement (failures,
-   * rejections, conflicts), in the order of their sources, those after `after`: a page at
-   * a time, as `page`.
+   * rejections, conflicts), or is one with regions still to post, in the order of their
+   * sources, those after `after`: a page at a time, as `page`.
    */
   problems(after: string | undefined, limit: number): InputRecord[] {
     return this.problemsStatement.all(after ?? "", limit).map(recordOf);
+  }
+
+  /** Acknowledged inputs some of whose regions are not stored yet (the next run posts them). */
+  countRegionsPending(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM inputs WHERE record IS NOT NULL AND json_extract(record, '$.annotationsPending')").get() as { n: number }).n;
   }
 
   /** How many sources stand in each state: by record type, and for acks by status. */

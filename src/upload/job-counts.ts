@@ -17,10 +17,12 @@ export interface JobCounts {
   failed: number;
   rejected: number;
   conflicts: number;
+  /** Acknowledged, but some of their regions are not stored yet: the next run posts them. */
+  regions_pending: number;
 }
 
 export function countInputs(state: JobState): JobCounts {
-  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, kept: 0, processed: 0, processing_failed: 0, missing: 0, failed: 0, rejected: 0, conflicts: 0 };
+  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, kept: 0, processed: 0, processing_failed: 0, missing: 0, failed: 0, rejected: 0, conflicts: 0, regions_pending: state.latest.countRegionsPending() };
   for (const { type, status, count } of state.latest.countByState()) {
     if (type === "ack") {
       counts.acknowledged += count;
@@ -35,8 +37,9 @@ export function countInputs(state: JobState): JobCounts {
 const PROBLEMS_PAGE = 10_000;
 
 /**
- * Every input whose latest record is a problem (failed, rejected, in conflict, or failed
- * processing), in the order of their sources, read from the job's index a page at a time.
+ * Every input whose latest record is a problem (failed, rejected, in conflict, failed
+ * processing, or acknowledged with regions still to post), in the order of their
+ * sources, read from the job's index a page at a time.
  */
 export function* problemRecords(state: JobState, pageSize = PROBLEMS_PAGE): Generator<InputRecord> {
   for (let page = state.latest.problems(undefined, pageSize); page.length > 0; page = state.latest.problems(page.at(-1)?.source, pageSize)) yield* page;
@@ -45,6 +48,9 @@ export function* problemRecords(state: JobState, pageSize = PROBLEMS_PAGE): Gene
 /** One line about a problem record, as `log show` and `status` print it. */
 export function describeProblem(record: InputRecord): { id?: string; source: string; status: string; reason: string; message: string } {
   if (record.type === "processing_failed") return { id: record.id, source: record.source, status: "processing_failed", reason: "processing_failed", message: `${record.source}: ${record.description} (${record.attempts} attempt(s))` };
+  if (record.type === "ack" && record.annotationsPending) {
+    return { id: record.id, source: record.source, status: record.status, reason: "regions_pending", message: `${record.source}: input ${record.id} is on the server, but some of its regions are not stored yet; the next run posts them` };
+  }
   if (record.type === "ack") return { id: record.id, source: record.source, status: record.status, reason: "", message: record.source };
   if (record.type === "missing") return { id: record.id, source: record.source, status: "missing", reason: "missing", message: `${record.source}: input ${record.id} is not on the server (found by status; the next run sends it again)` };
   return { id: record.id, source: record.source, status: record.type, reason: record.reason, message: record.message };

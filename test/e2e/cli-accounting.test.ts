@@ -320,6 +320,12 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
     expect(summaryOf(first.stdout)).toMatchObject({ uploaded: 3, annotations: 0 });
     const refused = jsonLines(first.stdout).filter((line) => line.event === "annotation" && String(line.message).includes("CONN_THROTTLED"));
     expect(refused).toHaveLength(2);
+    // log show says so too, and fails, as the run did: the inputs are in, their regions are not.
+    const shown = await runCli(["log", "show", "regions", "--json"], env);
+    expect(shown.code).toBe(1);
+    const job = JSON.parse(shown.stdout) as { regions_pending: number; problems: Array<{ reason: string }> };
+    expect(job.regions_pending).toBe(2);
+    expect(job.problems.filter((problem) => problem.reason === "regions_pending")).toHaveLength(2);
 
     const clean = await startTestApp({ dataDir });
     try {
@@ -333,8 +339,9 @@ describe("truthful accounting: content identity, conflicts, processing state, dr
       const listed = await stored.call("listAnnotations", { inputIds: [], ids: [], listAllAnnotations: true, page: 1, perPage: 100 });
       stored.close();
       expect(listed.annotations.flatMap((annotation) => annotation.data?.regions ?? [])).toHaveLength(2);
-      // Now stored: a third run has nothing to send.
+      // Now stored: a third run has nothing to send, and log show nothing to say.
       expect(summaryOf((await runCli(command(flags), env)).stdout)).toMatchObject({ uploaded: 0, present: 3, batches: 0 });
+      expect(JSON.parse((await runCli(["log", "show", "regions", "--json"], env)).stdout)).toMatchObject({ regions_pending: 0 });
     } finally {
       await clean.close();
     }

@@ -90,7 +90,7 @@ describe("jobLogRecorder", () => {
     const state = await replayJobLog(path);
     expect(state.corruptLines).toBe(0);
     const counts = countInputs(state);
-    expect(counts).toEqual({ acknowledged: 3, uploaded: 0, present: 1, kept: 1, processed: 1, processing_failed: 1, missing: 0, failed: 1, rejected: 2, conflicts: 1 });
+    expect(counts).toEqual({ acknowledged: 3, uploaded: 0, present: 1, kept: 1, processed: 1, processing_failed: 1, missing: 0, failed: 1, rejected: 2, conflicts: 1, regions_pending: 0 });
     const totals = stats.totals;
     // Uploaded by the run: processed since, or not yet.
     expect(counts.uploaded + counts.processed).toBe(totals.uploaded);
