@@ -163,7 +163,7 @@ async function runCloud(url: string, flags: CloudFlags, global: GlobalOptions): 
   if (!/^(s3|gs|https?):\/\//.test(url) && !url.startsWith("file://")) throw new UsageError(`${url}: expected an s3://, gs://, https:// (Azure blob) or file:// URL`);
   const credentials = credentialsFor(url, flags);
   const template = inputTemplate(flags);
-  const reporter = createReporter({ mode: chooseMode(global) });
+  const reporter = createReporter({ mode: chooseMode(global), verbose: global.verbose ?? false });
   const bus = new EventBus();
   bus.on(reporter.listener);
   const connection = await connect(global, localOf(flags.local));

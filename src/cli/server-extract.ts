@@ -43,7 +43,7 @@ export async function runServerExtract(archive: string, flags: ServerExtractFlag
   const logPath = flags.jobLog ? resolve(flags.jobLog) : jobLogPath(job);
   checkRunPaths({ jobLog: { path: logPath, given: flags.jobLog !== undefined }, localDir: local === true ? defaultLocalDataDir() : local });
   const state = await replayJobLog(logPath, { create: true });
-  const reporter = createReporter({ mode: chooseMode(global) });
+  const reporter = createReporter({ mode: chooseMode(global), verbose: global.verbose ?? false });
   const bus = new EventBus();
   bus.on(reporter.listener);
   const ended = await runServerExtractJob(

@@ -145,7 +145,8 @@ export function createReporter(options: ReporterOptions): Reporter {
       case "retry":
         progress.retries++;
         if (json) emit({ event: "retry", attempt: event.attempt, delay_ms: event.delayMs, message: event.message });
-        else if (options.verbose) say(`${paint("33", "~")} retry ${event.attempt} in ${event.delayMs} ms: ${event.message}`);
+        // Counted on the progress line; each said on its own line with -v, or where no progress is shown.
+        else if (options.verbose || (!options.progress && options.mode !== "quiet")) say(`${paint("33", "~")} retry ${event.attempt} in ${event.delayMs} ms: ${event.message}`);
         break;
       case "processing": {
         progress.processing = { success: event.success, failed: event.failed, pending: event.pending + event.inProgress };
