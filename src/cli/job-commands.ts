@@ -8,6 +8,7 @@ import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { inGroups, keepEach, type CandidateGroups } from "../sources/groups.js";
 import { defaultJobsDir, jobLogPath, listJobs, replayJobLog, type JobHeader, type JobState } from "../upload/joblog.js";
 import { countInputs, describeProblem, problemRecords, type JobCounts } from "../upload/job-counts.js";
+import { splitFingerprint } from "../upload/previous-state.js";
 import { callerFor } from "../upload/caller-for.js";
 import { checkJobStatus, type JobStatus } from "../jobs/job-status.js";
 import type { ResendSet } from "../jobs/resend-set.js";
@@ -195,7 +196,9 @@ export function jobCommands(runner: CommandRunner): Command[] {
         // re-run's to send (or the user's to fix), and still makes the check fail.
         const { toResend } = checked;
         try {
-          const resent = toResend.size === 0 ? EXIT.ok : await runUploadCommand(resendCommand(header, toResend), { ...saved, local: savedLocal(header), job: header.job, jobLog: ownLogPath(header, path) }, global);
+          // Not into the job's --failed-out: it holds the whole job's failures, and would be written over with these few.
+          const options = { ...saved, failedOut: undefined, local: savedLocal(header), job: header.job, jobLog: ownLogPath(header, path) };
+          const resent = toResend.size === 0 ? EXIT.ok : await runUploadCommand(resendCommand(header, toResend), options, global);
           return resent !== EXIT.ok ? resent : neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
         } finally {
           toResend.close();
@@ -258,7 +261,7 @@ async function* onlyThese(wanted: ResendSet, source: UploadCommand["candidates"]
   yield* keepEach(source(quiet), (candidate) => {
     const record = wanted.take(candidate.source);
     if (record === undefined) return undefined;
-    if (byPlace && candidate.fingerprint !== record.fingerprint) {
+    if (byPlace && splitFingerprint(candidate.fingerprint).content !== splitFingerprint(record.fingerprint).content) {
       report.rejected(candidate.source, "source_gone", `${candidate.source}: holds another row (or the row's file changed) since input ${record.id} was sent from it; it is not sent again under that id: run the manifest again`);
       return undefined;
     }

@@ -39,7 +39,8 @@ export function annotationsOf(input: PlannedInput): Annotation[] {
 export interface AnnotationOutcome {
   posted: number;
   present: number;
-  failed: Array<{ inputId: string; message: string }>;
+  /** `transient`: the next run may store it (a call that kept failing); otherwise the server refused the region itself. */
+  failed: Array<{ inputId: string; message: string; transient: boolean }>;
 }
 
 /** Posts annotations in requests of up to 128, retrying transient failures like inputs. */
@@ -57,16 +58,22 @@ export async function postAnnotations(caller: Caller, annotations: readonly Anno
       });
     } catch (error) {
       if (!(error instanceof ApiError) && !(error instanceof RetriesExhausted)) throw error;
-      for (const annotation of chunk) outcome.failed.push({ inputId: annotation.inputId, message: `PostAnnotations: annotation ${annotation.id} of input ${annotation.inputId}: ${error.message}` });
+      const transient = error instanceof RetriesExhausted;
+      for (const annotation of chunk) outcome.failed.push({ inputId: annotation.inputId, message: `PostAnnotations: annotation ${annotation.id} of input ${annotation.inputId}: ${error.message}`, transient });
       continue;
     }
     const answers = new Map(response.annotations.map((answer) => [answer.id, answer]));
     for (const annotation of chunk) {
-      const status = answers.get(annotation.id)?.status ?? response.status;
+      const own = answers.get(annotation.id)?.status;
+      const status = own ?? response.status;
       const code = status?.code ?? 0;
       if (code === StatusCode.ANNOTATION_SUCCESS || code === StatusCode.SUCCESS || code === StatusCode.ANNOTATION_PENDING) outcome.posted++;
-      else if (/already exists/i.test(status?.description ?? "")) outcome.present++;
-      else outcome.failed.push({ inputId: annotation.inputId, message: `PostAnnotations: annotation ${annotation.id} of input ${annotation.inputId}: ${describeStatus(status)}` });
+      // Only its own answer says that this annotation is there: the request's may speak of another.
+      else if (own && /already exists/i.test(own.description)) outcome.present++;
+      else {
+        const message = `PostAnnotations: annotation ${annotation.id} of input ${annotation.inputId}: ${describeStatus(status)}`;
+        outcome.failed.push({ inputId: annotation.inputId, message, transient: !own || classifyStatus(code) === "retry" });
+      }
     }
   }
   return outcome;

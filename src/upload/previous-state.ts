@@ -29,31 +29,34 @@ export type PreviousState =
  */
 export function previousState(record: InputRecord | undefined, fingerprint: string, maxProcessingAttempts: number, idConflict: IdConflictPolicy = "fail", ownId?: string): PreviousState {
   if (record === undefined || record.id === undefined) return { kind: "new" };
-  if (record.fingerprint !== fingerprint && ownId !== undefined && !isIdOf(ownId, record.id)) return { kind: "new" };
+  // The content is compared apart from the regions: edited regions of the same file are no new content.
+  const was = splitFingerprint(record.fingerprint);
+  const now = splitFingerprint(fingerprint);
+  const sameContent = was.content === now.content;
+  if (!sameContent && ownId !== undefined && !isIdOf(ownId, record.id)) return { kind: "new" };
   if (record.type === "ack") {
-    const was = splitFingerprint(record.fingerprint);
-    const now = splitFingerprint(fingerprint);
     // Kept by --id-conflict skip: the server holds other content, so another policy is applied afresh.
-    if (was.content !== now.content || (record.status === "kept" && idConflict !== "skip")) return { kind: "changed", id: record.id };
+    if (!sameContent || (record.status === "kept" && idConflict !== "skip")) return { kind: "changed", id: record.id };
     // Sent again under its id: the server finds it present, and its regions are posted (those
-    // already there are found so; a record of a version that kept no regions digest stands).
-    if (record.annotationsPending || (was.regions !== undefined && was.regions !== now.regions)) return { kind: "annotate", id: record.id };
+    // already there are found so). Compared only when both runs read regions: a record without
+    // a digest (a run without --annotations or --sidecars, or a version before 0.1.1) stands.
+    if (record.annotationsPending || (was.regions !== undefined && now.regions !== undefined && was.regions !== now.regions)) return { kind: "annotate", id: record.id };
     return { kind: "settled", status: record.status === "kept" ? "kept" : "present", id: record.id };
   }
   if (record.type === "missing") {
     // `status` found it gone from the server: sent again, its processing failures still counted.
-    const failures = record.fingerprint === fingerprint ? (record.processingFailures ?? 0) : 0;
+    const failures = sameContent ? (record.processingFailures ?? 0) : 0;
     return failures > 0 ? { kind: "reprocess", id: record.id, failures, gone: true } : { kind: "new" };
   }
   if (record.type === "processing_failed") {
-    if (record.fingerprint !== fingerprint) return { kind: "reprocess", id: record.id, failures: 0 };
+    if (!sameContent) return { kind: "reprocess", id: record.id, failures: 0 };
     if (record.attempts >= maxProcessingAttempts) return { kind: "gave_up", id: record.id, failures: record.attempts, description: record.description };
     return { kind: "reprocess", id: record.id, failures: record.attempts };
   }
   // Sent again after failing processing, then not acknowledged: what the server holds
   // under its id may still be what failed, and the failures still count.
-  if (record.processingFailures) return { kind: "reprocess", id: record.id, failures: record.fingerprint === fingerprint ? record.processingFailures : 0 };
-  if (record.type === "conflict" && record.fingerprint === fingerprint) return { kind: "conflicted", id: record.id, message: record.message };
+  if (record.processingFailures) return { kind: "reprocess", id: record.id, failures: sameContent ? record.processingFailures : 0 };
+  if (record.type === "conflict" && sameContent) return { kind: "conflicted", id: record.id, message: record.message };
   return { kind: "new" };
 }
 

@@ -84,8 +84,9 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
 
   /**
    * Posts the regions of the inputs the server holds as sent, before the batch is logged
-   * as done. Returns the ids of inputs some of whose regions were not stored: their acks
-   * say so, and the next run posts them again.
+   * as done. Returns the ids of inputs some of whose regions were not stored for a reason
+   * that may pass: their acks say so, and the next run posts them again. A region the
+   * server refused is reported, not tried again by every run.
    */
   const annotate = async (outcomes: readonly Delivered[]): Promise<Set<string>> => {
     if (!caller) return new Set();
@@ -96,7 +97,7 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
     // region again) are not counted: the summary counts what this run stored.
     bus.emit({ type: "annotations", posted: posted.posted });
     for (const failure of posted.failed) bus.emit({ type: "annotation_failed", source: failure.inputId, message: failure.message });
-    return new Set(posted.failed.map((failure) => failure.inputId));
+    return new Set(posted.failed.filter((failure) => failure.transient).map((failure) => failure.inputId));
   };
 
   const delivery: DeliveryContext | undefined = caller && {

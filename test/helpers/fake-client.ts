@@ -42,6 +42,10 @@ export function fakeClient(answers: FakeAnswers = {}): FakeClient {
       calls.push(rpc);
       return answers.call ? answers.call(rpc, request) : {};
     },
+    async raw(rpc: RpcName, request: object): Promise<object> {
+      calls.push(rpc);
+      return answers.call ? answers.call(rpc, request) : {};
+    },
     cancelAll(): void {},
     redact: (text: string): string => text,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { previousState } from "../../../src/upload/previous-state.js";
+import { previousState, withRegions } from "../../../src/upload/previous-state.js";
 
 const ack = { type: "ack" as const, id: "a", source: "/a", fingerprint: "1:1", batch: 1, run: "r" };
 const failedProcessing = { type: "processing_failed" as const, id: "a", source: "/a", fingerprint: "1:1", code: 30002, description: "bad", attempts: 2, run: "r" };
@@ -10,6 +10,21 @@ describe("previousState", () => {
     expect(previousState({ ...ack, status: "processed" }, "1:1", 3)).toEqual({ kind: "settled", status: "present", id: "a" });
     expect(previousState({ ...ack, status: "uploaded" }, "2:2", 3)).toEqual({ kind: "changed", id: "a" });
     expect(previousState(undefined, "1:1", 3)).toEqual({ kind: "new" });
+  });
+
+  it("posts the regions of an unchanged file whose regions changed, comparing them only when both runs read regions", () => {
+    const withA = withRegions("1:1", "aaaa");
+    const uploaded = { ...ack, status: "uploaded" as const, fingerprint: withA };
+    expect(previousState(uploaded, withA, 3)).toEqual({ kind: "settled", status: "present", id: "a" });
+    expect(previousState(uploaded, withRegions("1:1", "bbbb"), 3)).toEqual({ kind: "annotate", id: "a" });
+    expect(previousState(uploaded, withRegions("2:2", "aaaa"), 3)).toEqual({ kind: "changed", id: "a" });
+    // A run without --annotations, or a record from before digests: nothing to compare.
+    expect(previousState(uploaded, "1:1", 3)).toEqual({ kind: "settled", status: "present", id: "a" });
+    expect(previousState({ ...uploaded, fingerprint: "1:1" }, withA, 3)).toEqual({ kind: "settled", status: "present", id: "a" });
+    // Other records compare the content alone: edited regions are no new content.
+    expect(previousState({ ...failedProcessing, fingerprint: withA }, withRegions("1:1", "bbbb"), 2)).toMatchObject({ kind: "gave_up", failures: 2 });
+    const conflict = { type: "conflict" as const, id: "a", source: "/a", fingerprint: withA, reason: "id_conflict", message: "m", run: "r" };
+    expect(previousState(conflict, withRegions("1:1", "bbbb"), 3)).toMatchObject({ kind: "conflicted" });
   });
 
   it("keeps a kept input under skip, and applies another policy afresh", () => {
