@@ -390,6 +390,16 @@ export class InputIndex {
       if (ack?.type === "ack" && ack.id === record.id && ack.status !== "kept") this.put({ ...ack, status: "processed" });
       return;
     }
+    if (record.type === "ack" && record.status === "present") {
+      // Sent again (to post its regions, say) and found there: what the job knew of it stands,
+      // uploaded by the job, or processed since.
+      this.flushAcks();
+      const earlier = this.get(record.source);
+      if (earlier?.type === "ack" && earlier.id === record.id && earlier.digest === record.digest && (earlier.status === "uploaded" || earlier.status === "processed")) {
+        this.put({ ...record, status: earlier.status });
+        return;
+      }
+    }
     this.put(record);
   }
 

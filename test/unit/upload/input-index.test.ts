@@ -41,7 +41,8 @@ describe("the job's input index", () => {
     appendFileSync(path, `${JSON.stringify(ack(1))}\n${JSON.stringify({ ...ack(0, "2:2"), status: "present" })}\n`);
     const reopened = await replayJobLog(path);
     expect(reopened.latest.get("/x/1.jpg")).toMatchObject({ id: "i1" });
-    expect(reopened.latest.get("/x/0.jpg")).toMatchObject({ fingerprint: "2:2", status: "present" });
+    // Found present with the content the job uploaded (the same digest): still the job's upload.
+    expect(reopened.latest.get("/x/0.jpg")).toMatchObject({ fingerprint: "2:2", status: "uploaded" });
     expect(reopened.latest.size).toBe(2);
   });
 
@@ -202,6 +203,27 @@ describe("the job's input index", () => {
     expect(rebuilt.size).toBe(42);
     expect(rebuilt.get("/x/7.jpg")).toMatchObject({ id: "again7", status: "processed" });
     expect(rebuilt.get("/x/51.jpg")).toMatchObject({ type: "ack", id: "i51" });
+  });
+
+  it("keeps what the job knew of an input sent again and found present: uploaded by it, or processed since", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, state.latest);
+    writer.append(header);
+    writer.append(ack(1));
+    writer.append(ack(2));
+    writer.append({ type: "processed", id: "i2", source: "/x/2.jpg", run: "r" });
+    writer.append(ack(3));
+    // Each sent again and found there; the third under other content.
+    for (const n of [1, 2]) writer.append({ ...ack(n, "1:1|regions:new"), status: "present" });
+    writer.append({ ...ack(3), status: "present", digest: "e".repeat(64) });
+    writer.sync();
+    writer.close();
+    for (const latest of [state.latest, (await replayJobLog(path)).latest]) {
+      expect(latest.get("/x/1.jpg")).toMatchObject({ status: "uploaded", fingerprint: "1:1|regions:new" });
+      expect(latest.get("/x/2.jpg")).toMatchObject({ status: "processed", fingerprint: "1:1|regions:new" });
+      expect(latest.get("/x/3.jpg")).toMatchObject({ status: "present" });
+    }
   });
 
   it("a dry run of a new job creates nothing", async () => {
