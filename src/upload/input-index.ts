@@ -190,16 +190,14 @@ export class InputIndex {
     return this.problemsStatement.all(after ?? "", limit).map(recordOf);
   }
 
-  /** Acknowledged inputs some of whose regions are not stored yet (the next run posts them). */
-  countRegionsPending(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM inputs WHERE record IS NOT NULL AND json_extract(record, '$.annotationsPending')").get() as { n: number }).n;
-  }
-
-  /** How many sources stand in each state: by record type, and for acks by status. */
-  countByState(): Array<{ type: string; status: string | null; count: number }> {
+  /**
+   * How many sources stand in each state, in one pass over the index: by record type, for
+   * acks by status, and whether some of their regions are not stored yet.
+   */
+  countByState(): Array<{ type: string; status: string | null; regionsPending: number; count: number }> {
     return this.db
-      .prepare<[], { type: string; status: string | null; count: number }>(
-        "SELECT coalesce(json_extract(record, '$.type'), 'ack') AS type, coalesce(status, json_extract(record, '$.status')) AS status, count(*) AS count FROM inputs GROUP BY 1, 2",
+      .prepare<[], { type: string; status: string | null; regionsPending: number; count: number }>(
+        "SELECT coalesce(json_extract(record, '$.type'), 'ack') AS type, coalesce(status, json_extract(record, '$.status')) AS status, coalesce(json_extract(record, '$.annotationsPending'), 0) AS regionsPending, count(*) AS count FROM inputs GROUP BY 1, 2, 3",
       )
       .all();
   }

@@ -22,10 +22,11 @@ export interface JobCounts {
 }
 
 export function countInputs(state: JobState): JobCounts {
-  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, kept: 0, processed: 0, processing_failed: 0, missing: 0, failed: 0, rejected: 0, conflicts: 0, regions_pending: state.latest.countRegionsPending() };
-  for (const { type, status, count } of state.latest.countByState()) {
+  const counts: JobCounts = { acknowledged: 0, uploaded: 0, present: 0, kept: 0, processed: 0, processing_failed: 0, missing: 0, failed: 0, rejected: 0, conflicts: 0, regions_pending: 0 };
+  for (const { type, status, regionsPending, count } of state.latest.countByState()) {
     if (type === "ack") {
       counts.acknowledged += count;
+      if (regionsPending) counts.regions_pending += count;
       if (status === "uploaded" || status === "present" || status === "kept" || status === "processed") counts[status] += count;
     } else if (type === "conflict") counts.conflicts += count;
     else if (type === "processing_failed" || type === "missing" || type === "failed" || type === "rejected") counts[type] += count;
