@@ -14,6 +14,7 @@ export type ReasonCode =
   | "id_conflict"
   | "changed_since_acknowledged"
   | "unchanged_since_last_run"
+  | "regions_to_post"
   | "duplicate_url"
   | "processing_failed"
   | "retries_exhausted"
@@ -67,6 +68,7 @@ export const REASON_CODES: Readonly<Record<ReasonCode, string>> = {
   id_conflict: "the id is taken on the server by other content",
   changed_since_acknowledged: "dry run: the file changed since the job log acknowledged it",
   unchanged_since_last_run: "acknowledged by an earlier run with the same fingerprint",
+  regions_to_post: "dry run: on the server, with regions not stored yet or changed since (a real run posts them)",
   duplicate_url: "the app already holds this URL under another id",
   processing_failed: "the platform could not process it",
   retries_exhausted: "it failed transiently --max-retries times",

@@ -91,6 +91,10 @@ export async function* discover(plan: UploadPlan, candidates: CandidateGroups, b
           passed.push({ candidate, id: earlier.id, retry: { processingFailures: earlier.failures, replacesFailed: !plan.resend && !earlier.gone } });
           continue;
         case "annotate":
+          if (dryRun) {
+            bus.emit({ type: "input", id: earlier.id, source, status: "present", reason: "regions_to_post", message: `${source}: input ${earlier.id} is on the server; a real run sends it again to post its regions not stored yet or changed since`, bytes: 0, candidate });
+            continue;
+          }
           passed.push({ candidate, id: earlier.id });
           continue;
       }

@@ -222,6 +222,10 @@ describe("transforms, archives, manifests and annotations", { timeout: 60_000 },
     expect(await stored()).toEqual(["cat:0"]);
     // The box moved and another added: both posted by the next run; the old box stays on the server.
     coco("a.json", [[8, 0, 8, 8], [16, 0, 8, 8]]);
+    // A dry run says what the real run will do: the input is there, its regions to post.
+    const dry = await runCli(["folder", dir, "--id-prefix", "edit-", "--annotations", a, "--job", "edit-a", "--json", "--dry-run", ...app.flags], env);
+    expect(dry.code).toBe(0);
+    expect(jsonLines(dry.stdout).filter((line) => line.event === "input").map((line) => [line.status, line.reason])).toEqual([["present", "regions_to_post"]]);
     expect(await run(a)).toMatchObject({ uploaded: 0, present: 1, annotations: 2 });
     expect(await stored()).toEqual(["cat:0", "cat:0.25", "cat:0.5"]);
     expect(await run(a)).toMatchObject({ present: 1, annotations: 0 });
