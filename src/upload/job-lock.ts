@@ -1,32 +1,42 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { UsageError } from "../errors.js";
 
 /**
- * One run per job at a time: a lock file beside the job log holding the owner's pid.
- * A lock whose owner is gone (a crash, kill -9, its pid reused since) is taken over; a live one refuses the
- * second run, so an overlapping cron start cannot interleave two runs in one log.
+ * One run per job at a time: a lock file beside the job log holding the owner's pid (and
+ * its start time). A lock whose owner is gone (a crash, kill -9, its pid reused since) is
+ * taken over; a live one refuses the second run, so an overlapping cron start cannot
+ * interleave two runs in one log.
+ *
+ * Two starts at the same moment: the lock appears whole or not at all (written beside it,
+ * then linked into place, which fails if one is there), and a stale lock is moved aside
+ * before it is removed, and put back if what was moved is not the stale lock that was read
+ * (another start took the lock in between).
  */
 export class JobLock {
   private constructor(private readonly path: string) {}
 
   static acquire(logPath: string, job: string): JobLock {
     const path = `${logPath}.lock`;
-    for (let attempt = 0; attempt < 2; attempt++) {
+    const started = startOf(process.pid);
+    const mine = started === undefined ? String(process.pid) : `${process.pid} ${started}`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (placeLock(path, mine)) return new JobLock(path);
+      let seen: string;
       try {
-        const fd = openSync(path, "wx", 0o600);
-        const started = startOf(process.pid);
-        writeSync(fd, started === undefined ? String(process.pid) : `${process.pid} ${started}`);
-        closeSync(fd);
-        return new JobLock(path);
+        seen = readFileSync(path, "utf8");
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // released in between
+        throw error;
       }
-      const [pid, started] = readFileSync(path, "utf8").trim().split(" ");
+      const [pid, ownerStarted] = seen.trim().split(" ");
       const owner = Number(pid);
-      if (Number.isInteger(owner) && owner > 0 && isOwnerAlive(owner, started)) {
+      if (Number.isInteger(owner) && owner > 0 && isOwnerAlive(owner, ownerStarted)) {
         throw new UsageError(`job ${job} is already running (pid ${owner}); wait for it to end or stop it first`);
       }
-      rmSync(path, { force: true });
+      if (!removeIfStill(path, seen)) {
+        throw new UsageError(`job ${job} is already running (another start took its lock just now); wait for it to end or stop it first`);
+      }
     }
     throw new UsageError(`job ${job}: cannot take the lock ${path}`);
   }
@@ -36,9 +46,56 @@ export class JobLock {
   }
 }
 
+/** Puts a lock holding `content` at `path`, whole; false when a lock is there already. */
+function placeLock(path: string, content: string): boolean {
+  const draft = `${path}.${process.pid}-${randomBytes(4).toString("hex")}`;
+  const fd = openSync(draft, "wx", 0o600);
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(draft, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return false;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+/**
+ * Removes the stale lock at `path` if it still holds `stale`; false when another start has
+ * taken the lock since (its lock is left in place, or put back).
+ */
+function removeIfStill(path: string, stale: string): boolean {
+  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // another start removed it
+    throw error;
+  }
+  try {
+    if (readFileSync(aside, "utf8") === stale) return true;
+    // Another start's lock: back in place, unless a third holds the place now.
+    try {
+      linkSync(aside, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    return false;
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
 /**
  * The lock's owner still runs. Pids are reused (a container restarts its pids from 1):
  * a process by that pid that started at another time than the owner is not the owner.
+ * A zombie (killed, not yet reaped by its parent) runs no more.
  */
 function isOwnerAlive(pid: number, started: string | undefined): boolean {
   try {
@@ -46,16 +103,22 @@ function isOwnerAlive(pid: number, started: string | undefined): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  const now = startOf(pid);
-  return started === undefined || now === undefined || now === started;
+  const stat = statOf(pid);
+  if (stat?.state === "Z") return false;
+  return started === undefined || stat === undefined || stat.started === started;
 }
 
-/** When a process started, in clock ticks since boot (Linux's /proc), or undefined where that cannot be read. */
-function startOf(pid: number): string | undefined {
+/** When a process started (clock ticks since boot) and its state, from Linux's /proc; undefined where that cannot be read. */
+function statOf(pid: number): { state: string; started: string } | undefined {
   try {
-    // Fields after the command name, which ends with ") ": starttime is the 22nd field.
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[19];
+    // Fields after the command name, which ends with ") ": state is the 3rd field, starttime the 22nd.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ");
+    return fields && fields[19] !== undefined ? { state: fields[0] ?? "", started: fields[19] } : undefined;
   } catch {
     return undefined;
   }
+}
+
+function startOf(pid: number): string | undefined {
+  return statOf(pid)?.started;
 }

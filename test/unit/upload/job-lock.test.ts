@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
 import { JobLock } from "../../../src/upload/job-lock.js";
@@ -30,5 +32,36 @@ describe("JobLock", () => {
     expect(readFileSync(`${log}.lock`, "utf8")).toMatch(new RegExp(`^${process.pid} \\d+$`));
     expect(() => JobLock.acquire(log, "job")).toThrow(/already running/);
     lock.release();
+  });
+
+  it("lets exactly one of many starts at the same moment take it, a stale lock there or not", async () => {
+    // Separate processes, as cron starts them: the built module, each holding the lock a while.
+    const built = pathToFileURL(join(dirname(new URL(import.meta.url).pathname), "..", "..", "..", "dist", "upload", "job-lock.js")).href;
+    const script = `const { JobLock } = await import(${JSON.stringify(built)}); try { const lock = JobLock.acquire(process.argv[1], "job"); await new Promise((r) => setTimeout(r, 400)); lock.release(); process.exit(0); } catch { process.exit(2); }`;
+    for (let round = 0; round < 6; round++) {
+      const dir = mkdtempSync(join(tmpdir(), "cu-lock-race-"));
+      const log = join(dir, "job.jsonl");
+      if (round % 2 === 0) writeFileSync(`${log}.lock`, "2147483646 12345");
+      const codes = await Promise.all(
+        Array.from({ length: 6 }, () => new Promise<number | null>((resolve) => spawn(process.execPath, ["--input-type=module", "-e", script, log], { stdio: "ignore" }).on("exit", resolve))),
+      );
+      expect(codes.filter((code) => code === 0), `round ${round}: ${codes.join(",")}`).toHaveLength(1);
+      expect(readdirSync(dir)).toEqual([]); // no draft, no lock, no stale copy left behind
+    }
+    expect(spawnSync(process.execPath, ["--version"]).status).toBe(0);
+  }, 60_000);
+
+  it("takes over the lock of a run killed and not yet reaped (a zombie)", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), "cu-lock-")), "job.jsonl");
+    // A process whose parent never waits for it: the shell's child exits, the shell becomes `sleep`.
+    const parent = spawn("sh", ["-c", 'sh -c "exit 0" & echo $!; exec sleep 5'], { stdio: ["ignore", "pipe", "ignore"] });
+    const pid = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString()))));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    expect(started[0]).toBe("Z");
+    const child = { pid };
+    writeFileSync(`${log}.lock`, `${child.pid} ${started[19]}`);
+    JobLock.acquire(log, "job").release();
+    parent.kill();
   });
 });
