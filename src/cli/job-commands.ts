@@ -7,7 +7,7 @@ import { fileByteSource, fileFingerprint } from "../sources/file-bytes.js";
 import type { Candidate, SourceReport } from "../sources/candidate.js";
 import { inGroups, keepEach, type CandidateGroups } from "../sources/groups.js";
 import { defaultJobsDir, jobLogPath, listJobs, replayJobLog, type JobHeader, type JobState } from "../upload/joblog.js";
-import { countInputs, describeProblem, problemRecords, type JobCounts } from "../upload/job-counts.js";
+import { countInputs, describeProblem, lastRunProblem, problemRecords, type JobCounts } from "../upload/job-counts.js";
 import { splitFingerprint } from "../upload/previous-state.js";
 import { callerFor } from "../upload/caller-for.js";
 import { checkJobStatus, type JobStatus } from "../jobs/job-status.js";
@@ -127,10 +127,11 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const global = command.optsWithGlobals<GlobalOptions>();
         const { header, state, path } = await openJob(job);
         const counts = countInputs(state);
+        const lastRun = lastRunProblem(state, path, `Resume it: clarifai-upload resume ${header.job}`);
         if (global.json) {
           // One object whose problems, the last field, are written as they are read: a job
           // of millions of failures is never held in memory.
-          const job = JSON.stringify({ event: "job", job: header.job, path, header, runs: state.ends.map((end) => end.summary), batches: state.batches, corrupt_lines: state.corruptLines, ...counts });
+          const job = JSON.stringify({ event: "job", job: header.job, path, header, runs: state.ends.map((end) => end.summary), batches: state.batches, corrupt_lines: state.corruptLines, ...counts, ...(lastRun ? { last_run: lastRun } : {}) });
           process.stdout.write(`${job.slice(0, -1)},"problems":[`);
           let first = true;
           for (const record of problemRecords(state)) {
@@ -138,7 +139,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
             first = false;
           }
           process.stdout.write("]}\n");
-          return problemsIn(counts) > 0 ? EXIT.someFailed : EXIT.ok;
+          return problemsIn(counts) > 0 || lastRun ? EXIT.someFailed : EXIT.ok;
         }
         const problems = problemRecords(state, SHOWN_PROBLEMS);
         const problemCount = problemsIn(counts);
@@ -147,9 +148,10 @@ export function jobCommands(runner: CommandRunner): Command[] {
           `log        ${path}`,
           `command    ${header.command} ${header.args.join(" ")}`,
           `target     ${describeTarget(header.target)}`,
-          `runs       ${state.ends.length} (${state.batches} batches)`,
+          `runs       ${Math.max(state.ends.length, state.begun.length)} (${state.batches} batches)`,
           `inputs     ${countsLine(counts)}`,
         ];
+        if (lastRun) lines.push(`  ! ${lastRun}`);
         if (state.corruptLines > 0) lines.push(`note       ${state.corruptLines} unreadable line(s) ignored`);
         let shown = 0;
         for (const record of problems) {
@@ -159,7 +161,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         }
         if (problemCount > shown) lines.push(`  ... and ${problemCount - shown} more (see --json)`);
         process.stdout.write(`${lines.map(printable).join("\n")}\n`);
-        return problemCount > 0 ? EXIT.someFailed : EXIT.ok;
+        return problemCount > 0 || lastRun ? EXIT.someFailed : EXIT.ok;
       });
     });
 
@@ -189,8 +191,10 @@ export function jobCommands(runner: CommandRunner): Command[] {
           `job ${header.job}: ${onServer} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing${counts.regions_pending > 0 ? `, ${counts.regions_pending} with regions not stored yet` : ""}; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
         );
         for (const line of checked.lines) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
-        // What never got in, and regions not stored yet, are a re-run's to send.
-        const neverGotIn = counts.rejected + counts.not_sent + counts.conflicts + counts.regions_pending;
+        const lastRun = lastRunProblem(state, path, `Resume it: clarifai-upload resume ${header.job}`);
+        if (lastRun) write(out, { event: "note", message: lastRun }, `  ! ${lastRun}`);
+        // What never got in, regions not stored yet and files a stopped run never reached are a re-run's to send.
+        const neverGotIn = counts.rejected + counts.not_sent + counts.conflicts + counts.regions_pending + (lastRun ? 1 : 0);
         if (!flags.retry) return counts.failed + counts.missing + neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
         // --retry sends again what failed processing or went missing; what never got in is a
         // re-run's to send (or the user's to fix), and still makes the check fail.

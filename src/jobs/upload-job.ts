@@ -100,6 +100,8 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
         interrupt.stop();
       });
       if (!job.state.header) writer.append({ type: "header", version: JOB_LOG_VERSION, created: new Date().toISOString(), ...job.header });
+      writer.append({ type: "begin", run, ...(job.plan.resend ? { resend: true as const } : {}) });
+      writer.sync();
       bus.on(jobLogRecorder(writer, run));
     }
     const result = await runUpload(job.plan, { caller, bus, state: job.state, stop: interrupt.signal });

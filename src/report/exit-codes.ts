@@ -24,8 +24,8 @@ export const EXIT_CODES_HELP = `Exit codes:
 export const STATUS_EXIT_CODES_HELP = `Exit codes:
   0    every input processed, or still pending (pending is not a failure)
   1    some inputs failed processing, are missing, never got in, or have
-       regions not stored yet (with --retry: after what could be sent
-       again was sent)
+       regions not stored yet; or the job's last run was killed or stopped
+       early (with --retry: after what could be sent again was sent)
   2    usage error (bad flag, argument or configuration; no such job)
   3    authentication or permission failure
   4    the API could not be reached

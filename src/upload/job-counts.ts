@@ -1,3 +1,4 @@
+import { JobLock } from "./job-lock.js";
 import type { InputRecord, JobState } from "./joblog.js";
 
 /**
@@ -55,4 +56,22 @@ export function describeProblem(record: InputRecord): { id?: string; source: str
   if (record.type === "ack") return { id: record.id, source: record.source, status: record.status, reason: "", message: record.source };
   if (record.type === "missing") return { id: record.id, source: record.source, status: "missing", reason: "missing", message: `${record.source}: input ${record.id} is not on the server (found by status; the next run sends it again)` };
   return { id: record.id, source: record.source, status: record.type, reason: record.reason, message: record.message };
+}
+
+/**
+ * What the job's last run left undone, as far as its log tells: a run killed before its
+ * end (the files it had not reached are in no record), or one that stopped early
+ * (interrupted, unreachable). Undefined when it ended done, or is going on now.
+ */
+export function lastRunProblem(state: JobState, logPath: string, resumeHint: string): string | undefined {
+  // The last run of the whole source: `status --retry`'s runs read only a few inputs again.
+  const begun = state.begun.filter((record) => !record.resend).at(-1);
+  const ended = begun ? state.ends.find((end) => end.run === begun.run) : state.ends.at(-1);
+  if (begun && !ended) {
+    if (JobLock.holder(logPath) !== undefined) return undefined;
+    return `the last run (begun ${begun.run}) did not end: it was killed; what it had not sent yet is in no record here. ${resumeHint}`;
+  }
+  if (!ended || ended.outcome === "done") return undefined;
+  const notSent = Number(ended.summary.not_sent ?? 0);
+  return `the last run (begun ${ended.run}) ended ${ended.outcome}${notSent > 0 ? ` with ${notSent} input(s) not sent` : ""}; it may have stopped before reaching every file, and what it did not reach is in no record here. ${resumeHint}`;
 }

@@ -44,6 +44,17 @@ export class JobLock {
   release(): void {
     rmSync(this.path, { force: true });
   }
+
+  /** The pid of a run of the job going on now, if one holds the lock. */
+  static holder(logPath: string): number | undefined {
+    try {
+      const [pid, started] = readFileSync(`${logPath}.lock`, "utf8").trim().split(" ");
+      const owner = Number(pid);
+      return Number.isInteger(owner) && owner > 0 && isOwnerAlive(owner, started) ? owner : undefined;
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /** Puts a lock holding `content` at `path`, whole; false when a lock is there already. */

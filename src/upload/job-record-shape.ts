@@ -36,6 +36,7 @@ function hasShape(record: unknown): record is JobRecord {
     case "processing_failed":
       return isText(r.id) && isText(r.source) && isText(r.fingerprint) && typeof r.code === "number" && isText(r.description) && typeof r.attempts === "number";
     case "batch":
+    case "begin":
     case "run":
     case "end":
       return true;

@@ -106,6 +106,14 @@ export interface BatchRecord {
   run: string;
 }
 
+/** A run began (written as it starts, so that a run killed before its end is known). */
+export interface BeginRecord {
+  type: "begin";
+  run: string;
+  /** A run of `status --retry`, which reads a few inputs again, not the whole source. */
+  resend?: true;
+}
+
 export interface RunRecord {
   type: "run";
   run: string;
@@ -140,7 +148,7 @@ export interface PartRecord {
   run: string;
 }
 
-export type JobRecord = JobHeader | AckRecord | FailRecord | ProcessedRecord | ProcessingFailedRecord | MissingRecord | BatchRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
+export type JobRecord = JobHeader | AckRecord | FailRecord | ProcessedRecord | ProcessingFailedRecord | MissingRecord | BatchRecord | BeginRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
 
 /** Where one input stands, as its latest record says. */
 export type InputRecord = AckRecord | FailRecord | ProcessingFailedRecord | MissingRecord;
@@ -159,6 +167,8 @@ export interface JobState {
   header?: JobHeader;
   /** Latest record per source, on disk beside the log. */
   latest: InputIndex;
+  /** Runs that began (since this record was kept: older logs have none). */
+  begun: BeginRecord[];
   runs: RunRecord[];
   ends: EndRecord[];
   batches: number;
@@ -188,11 +198,14 @@ export async function replayJobLog(path: string, options: { create?: boolean } =
     if (code === undefined || !/^(E[A-Z]+|SQLITE_[A-Z_]+)$/.test(code)) throw error;
     throw new UsageError(`${path}: cannot open the job log (${code})`);
   }
-  const state: JobState = { latest, runs: [], ends: [], batches: latest.batches, parts: new Map(), corruptLines: latest.corruptLines };
+  const state: JobState = { latest, begun: [], runs: [], ends: [], batches: latest.batches, parts: new Map(), corruptLines: latest.corruptLines };
   for (const record of latest.others()) {
     switch (record.type) {
       case "header":
         state.header ??= record;
+        break;
+      case "begin":
+        state.begun.push(record);
         break;
       case "run":
         state.runs.push(record);

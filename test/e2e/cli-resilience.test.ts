@@ -183,6 +183,13 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       const before = (await listAllInputs(app.client)).length;
       expect(before).toBeGreaterThan(0);
       expect(before).toBeLessThan(400);
+      // The job's reports say the run was cut short, and fail, rather than that all is well.
+      const shown = await runCli(["log", "show", "killed", "--json"], env);
+      expect(shown.code).toBe(1);
+      expect(String(JSON.parse(shown.stdout).last_run)).toMatch(/^the last run \(begun .*\) did not end: it was killed; .* Resume it: clarifai-upload resume killed$/);
+      const status = await runCli(["status", "killed", "--pat", "test-pat"], env);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toContain("did not end: it was killed");
 
       const resumed = await runCli(["resume", "killed", "--json", "--pat", "test-pat"], env);
       const summary = summaryOf(resumed.stdout);
@@ -192,6 +199,9 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       const inputs = await listAllInputs(app.client);
       expect(inputs).toHaveLength(400);
       expect(new Set(inputs.map((input) => input.id)).size).toBe(400);
+      const after = await runCli(["log", "show", "killed", "--json"], env);
+      expect(after.code).toBe(0);
+      expect(JSON.parse(after.stdout).last_run).toBeUndefined();
     });
 
     it("stops as on Ctrl-C when the reader of its output goes away (| head), and goes on when stderr's does", async () => {
