@@ -36,8 +36,14 @@ export class RetriesExhausted extends Error {
     readonly wholeRequest = lastError !== undefined,
     readonly stopped = false,
   ) {
-    super(stopped ? `not tried again: the run was stopped (${why})` : `gave up after ${retries} retries (${why})`);
+    super("");
+    this.message = this.because(why);
     this.name = "RetriesExhausted";
+  }
+
+  /** This outcome, said with another reason (one input's own, rather than the request's last). */
+  because(why: string): string {
+    return this.stopped ? `not tried again: the run was stopped (${why})` : `gave up after ${this.retries} retries (${why})`;
   }
 }
 

@@ -18,6 +18,7 @@ import { describeTarget } from "../report/summary.js";
 import { statSync } from "node:fs";
 import { jobLogHeader } from "./check-paths.js";
 import { connect } from "./connect.js";
+import { hintCommand } from "./hints.js";
 import type { GlobalOptions } from "./global-options.js";
 import { localFolderOf, runUploadCommand, type UploadCommand } from "./run-upload.js";
 import { uploadCommandFor, type CommandRunner } from "./upload-commands.js";
@@ -127,7 +128,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const global = command.optsWithGlobals<GlobalOptions>();
         const { header, state, path } = await openJob(job);
         const counts = countInputs(state);
-        const lastRun = lastRunProblem(state, path, `Resume it: clarifai-upload resume ${header.job}`);
+        const lastRun = lastRunOf(header, state, path, global);
         if (global.json) {
           // One object whose problems, the last field, are written as they are read: a job
           // of millions of failures is never held in memory.
@@ -191,11 +192,11 @@ export function jobCommands(runner: CommandRunner): Command[] {
           `job ${header.job}: ${onServer} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing${counts.regions_pending > 0 ? `, ${counts.regions_pending} with regions not stored yet` : ""}; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
         );
         for (const line of checked.lines) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
-        const lastRun = lastRunProblem(state, path, `Resume it: clarifai-upload resume ${header.job}`);
+        const lastRun = lastRunOf(header, state, path, global);
         if (lastRun) write(out, { event: "note", message: lastRun }, `  ! ${lastRun}`);
         // What never got in, regions not stored yet and files a stopped run never reached are a re-run's to send.
-        const neverGotIn = counts.rejected + counts.not_sent + counts.conflicts + counts.regions_pending + (lastRun ? 1 : 0);
-        if (!flags.retry) return counts.failed + counts.missing + neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
+        const reRunsToSend = counts.rejected + counts.not_sent + counts.conflicts + counts.regions_pending > 0 || lastRun !== undefined;
+        if (!flags.retry) return reRunsToSend || counts.failed + counts.missing > 0 ? EXIT.someFailed : EXIT.ok;
         // --retry sends again what failed processing or went missing; what never got in is a
         // re-run's to send (or the user's to fix), and still makes the check fail.
         const { toResend } = checked;
@@ -203,7 +204,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
           // Not into the job's --failed-out: it holds the whole job's failures, and would be written over with these few.
           const options = { ...saved, failedOut: undefined, local: savedLocal(header), job: header.job, jobLog: ownLogPath(header, path) };
           const resent = toResend.size === 0 ? EXIT.ok : await runUploadCommand(resendCommand(header, toResend), options, global);
-          return resent !== EXIT.ok ? resent : neverGotIn > 0 ? EXIT.someFailed : EXIT.ok;
+          return resent !== EXIT.ok ? resent : reRunsToSend ? EXIT.someFailed : EXIT.ok;
         } finally {
           toResend.close();
         }
@@ -300,12 +301,17 @@ function isOtherFile(path: string): boolean {
   return stats !== undefined && stats.isFile() && stats.size > 0 && jobLogHeader(path) === undefined;
 }
 
+/** What the job's last run left undone, if anything, with the command that resumes it as printed hints name it. */
+function lastRunOf(header: JobHeader, state: JobState, path: string, global: GlobalOptions): string | undefined {
+  return lastRunProblem(state, path, `Resume it: ${hintCommand("resume", ownLogPath(header, path) ?? header.job, global, savedLocal(header))}`);
+}
+
 /** The log's path when it is not where the job's name puts it (hints then name the path, not the job). */
 function ownLogPath(header: JobHeader, path: string): string | undefined {
   return path === jobLogPath(header.job) ? undefined : path;
 }
 
-/** Inputs a job's log names as not settled: failed processing, found missing, failed, rejected, in conflict. */
+/** Inputs a job's log names as not settled: failed processing, found missing, failed, rejected, in conflict, regions not stored. */
 function problemsIn(counts: JobCounts): number {
   return counts.processing_failed + counts.missing + counts.failed + counts.rejected + counts.conflicts + counts.regions_pending;
 }

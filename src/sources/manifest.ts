@@ -4,7 +4,7 @@ import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { codeOf, UsageError } from "../errors.js";
-import { isValidInputId, shortHash } from "../plan/ids.js";
+import { isValidInputId } from "../plan/ids.js";
 import type { InputKind } from "../validate/limits.js";
 import type { Candidate, Content, RefusedRow, SourceReport } from "./candidate.js";
 import { fileByteSource, fileFingerprint } from "./file-bytes.js";
@@ -178,7 +178,9 @@ class RowContext {
     const rowHash = createHash("sha256").update(JSON.stringify([id, spec, made.absolute])).digest("hex").slice(0, 16);
     return {
       source,
-      relPath: made.relPath,
+      // A text row is named by the row itself (its text, concepts, metadata, geo and datasets:
+      // the same text under two labels is two rows of a classification set).
+      relPath: made.relPath ?? `text-${rowHash}`,
       content: made.content,
       fingerprint: made.fileFingerprint ? `${rowHash}:${made.fileFingerprint}` : rowHash,
       id,
@@ -222,13 +224,12 @@ class RowContext {
   /**
    * What a row holds, and the name its id comes from when it has none: what the row holds,
    * not where it stands, so a row inserted above or the manifest sorted leaves every other
-   * row its id. A URL row is named by its URL, as in `urls`; a text row by a hash of the
-   * row (its text, and the concepts, metadata, geo and datasets that make it this sample:
-   * the same text under two labels is two rows of a classification set).
+   * row its id. A URL row is named by its URL, as in `urls`; a text row by the row's hash
+   * (none here: the caller names it).
    */
   private async content(spec: RowSpec, dialect: ManifestDialect): Promise<MadeContent> {
     const part = spec.content;
-    if (part.via === "text") return { content: { kind: "text", text: part.value }, relPath: `text-${shortHash(JSON.stringify(spec), 16)}` };
+    if (part.via === "text") return { content: { kind: "text", text: part.value } };
     if (part.via === "url") return { content: { kind: "url", url: part.value, declaredKind: part.kind }, relPath: part.value };
     return this.fileContent(part.value, part.kind, dialect);
   }
@@ -254,7 +255,8 @@ class RowContext {
 
 interface MadeContent {
   readonly content: Content;
-  readonly relPath: string;
+  /** Undefined for a text, which is named by its row. */
+  readonly relPath?: string;
   readonly absolute?: string;
   readonly fileFingerprint?: string;
 }

@@ -18,7 +18,7 @@ export class JobLock {
 
   static acquire(logPath: string, job: string): JobLock {
     const path = `${logPath}.lock`;
-    const started = startOf(process.pid);
+    const started = statOf(process.pid)?.started;
     const mine = started === undefined ? String(process.pid) : `${process.pid} ${started}`;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (placeLock(path, mine)) return new JobLock(path);
@@ -29,11 +29,8 @@ export class JobLock {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // released in between
         throw error;
       }
-      const [pid, ownerStarted] = seen.trim().split(" ");
-      const owner = Number(pid);
-      if (Number.isInteger(owner) && owner > 0 && isOwnerAlive(owner, ownerStarted)) {
-        throw new UsageError(`job ${job} is already running (pid ${owner}); wait for it to end or stop it first`);
-      }
+      const owner = liveOwner(seen);
+      if (owner !== undefined) throw new UsageError(`job ${job} is already running (pid ${owner}); wait for it to end or stop it first`);
       if (!removeIfStill(path, seen)) {
         throw new UsageError(`job ${job} is already running (another start took its lock just now); wait for it to end or stop it first`);
       }
@@ -48,9 +45,7 @@ export class JobLock {
   /** The pid of a run of the job going on now, if one holds the lock. */
   static holder(logPath: string): number | undefined {
     try {
-      const [pid, started] = readFileSync(`${logPath}.lock`, "utf8").trim().split(" ");
-      const owner = Number(pid);
-      return Number.isInteger(owner) && owner > 0 && isOwnerAlive(owner, started) ? owner : undefined;
+      return liveOwner(readFileSync(`${logPath}.lock`, "utf8"));
     } catch {
       return undefined;
     }
@@ -103,6 +98,13 @@ function removeIfStill(path: string, stale: string): boolean {
   }
 }
 
+/** The pid a lock holds, if that process still runs: `pid` or `pid start-time`. */
+function liveOwner(lock: string): number | undefined {
+  const [pid, started] = lock.trim().split(" ");
+  const owner = Number(pid);
+  return Number.isInteger(owner) && owner > 0 && isOwnerAlive(owner, started) ? owner : undefined;
+}
+
 /**
  * The lock's owner still runs. Pids are reused (a container restarts its pids from 1):
  * a process by that pid that started at another time than the owner is not the owner.
@@ -128,8 +130,4 @@ function statOf(pid: number): { state: string; started: string } | undefined {
   } catch {
     return undefined;
   }
-}
-
-function startOf(pid: number): string | undefined {
-  return statOf(pid)?.started;
 }

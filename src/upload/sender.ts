@@ -81,15 +81,9 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
     // Never reached at all (a wrong address): nothing to record, the run ends with that one line.
     if (error instanceof UploadError && error.code === "unreachable" && !caller.client.everAnswered) throw error;
     // Stopped by a first Ctrl-C: what was answered stands, and what would have been tried
-    // again is reported failed, for the next run to send.
-    if (error instanceof RetriesExhausted && error.stopped) {
-      for (const entry of pending) {
-        const own = ownProblems.get(entry);
-        outcomes.push(failed(entry, "retries_exhausted", `${entry.input.accepted.candidate.source}: ${own === undefined ? error.message : `not tried again: the run was stopped (${own})`}`));
-      }
-      return outcomes;
-    }
-    const outOfReach = error instanceof UploadError && error.code === "unreachable" ? error.message : error instanceof RetriesExhausted && error.wholeRequest ? (error.lastError?.message ?? error.message) : undefined;
+    // again is reported failed (below), for the next run to send.
+    const stopped = error instanceof RetriesExhausted && error.stopped;
+    const outOfReach = stopped ? undefined : error instanceof UploadError && error.code === "unreachable" ? error.message : error instanceof RetriesExhausted && error.wholeRequest ? (error.lastError?.message ?? error.message) : undefined;
     if (outOfReach !== undefined) {
       const unknown = (entry: { input: PlannedInput; digest?: string }): Delivered => ({ ...entry, status: "failed", reason: "unreachable", message: `${entry.input.accepted.candidate.source}: ${outOfReach}` });
       // A taken id could not be looked up either: whether it holds this content is not known.
@@ -99,8 +93,7 @@ export async function sendBatch(caller: Caller, batch: EncodedBatch): Promise<In
     if (!(error instanceof RetriesExhausted)) throw error;
     for (const entry of pending) {
       const own = ownProblems.get(entry);
-      const why = own === undefined ? error.message : `gave up after ${error.retries} retries (${own})`;
-      outcomes.push(failed(entry, "retries_exhausted", `${entry.input.accepted.candidate.source}: ${why}`));
+      outcomes.push(failed(entry, "retries_exhausted", `${entry.input.accepted.candidate.source}: ${own === undefined ? error.message : error.because(own)}`));
     }
   }
   return outcomes;
