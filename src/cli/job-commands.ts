@@ -68,18 +68,36 @@ function write(global: GlobalOptions, value: object, text: string): void {
   process.stdout.write(global.json ? `${JSON.stringify(value)}\n` : `${printable(text)}\n`);
 }
 
+/** What `resume` takes beside the job: when to wait, and how this run sends. */
+interface ResumeFlags {
+  wait?: boolean;
+  dryRun?: boolean;
+  concurrency?: string;
+  rps?: string;
+  maxRetries?: string;
+}
+
 export function jobCommands(runner: CommandRunner): Command[] {
   const resume = new Command("resume")
     .description("run a job again from its job log: sends only what is new, changed or failed")
     .argument("<job>", "job name (see: log list) or job log path")
     .option("--wait", "follow processing (or the platform's extraction) after sending, whatever the job was started with")
-    .action(async (job: string, flags: { wait?: boolean }, command: Command) => {
+    .option("--dry-run", "say what this run would send, and send nothing")
+    .option("--concurrency <n>", "requests in flight, 1 to 64, for this run (default: as the job began)")
+    .option("--rps <n>", "requests per second at most (0: no limit), for this run (default: as the job began)")
+    .option("--max-retries <n>", "retries of a request or input that failed transiently, for this run (default: as the job began)")
+    .action(async (job: string, flags: ResumeFlags, command: Command) => {
       await runner(async () => {
         const { header, path } = await openJob(job);
         const saved = header.options as unknown as RawUploadOptions;
-        const options = { ...saved, local: savedLocal(header), wait: flags.wait || saved.wait, job: header.job, jobLog: ownLogPath(header, path) };
+        // How fast and how persistently to send may change from run to run; what is sent may not.
+        const pace = { concurrency: flags.concurrency ?? saved.concurrency, rps: flags.rps ?? saved.rps, maxRetries: flags.maxRetries ?? saved.maxRetries };
+        const options = { ...saved, ...pace, local: savedLocal(header), wait: flags.wait || saved.wait, dryRun: flags.dryRun || saved.dryRun, job: header.job, jobLog: ownLogPath(header, path) };
         const global = savedGlobals(header, command.optsWithGlobals<GlobalOptions>());
-        if (header.command === SERVER_EXTRACT_COMMAND) return runServerExtract(header.args[0], options as ServerExtractFlags, global);
+        if (header.command === SERVER_EXTRACT_COMMAND) {
+          if (flags.dryRun) throw new UsageError("--dry-run: this job sends an archive whole for the platform to unpack, so there is nothing to preview here");
+          return runServerExtract(header.args[0], options as ServerExtractFlags, global);
+        }
         return runUploadCommand(uploadCommandFor(header.command, header.args, header.options), options, global);
       });
     });

@@ -301,6 +301,41 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(summaryOf((await runCli(["resume", "relative-local", "--json"], own, undefined, elsewhere)).stdout)).toMatchObject({ present: 5 });
   });
 
+  it("resume takes how this run sends (--max-retries, --rps, --concurrency) and --dry-run, and keeps what the job sends", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-pace-"));
+    for (let i = 0; i < 12; i++) writeFileSync(join(dir, `p${i}.png`), pngOfSize(200 + i));
+    // Half the inputs of each request fail transiently, the same ones for the same attempt.
+    const flaky = await startTestApp({ faults: { inputFailure: 0.5, seed: 11 } });
+    try {
+      const own = isolatedEnv();
+      const first = await runCli(["folder", dir, "--json", "--job", "paced", "--max-retries", "0", "--rps", "0", "--concurrency", "1", ...flaky.flags], own);
+      const failed = Number(summaryOf(first.stdout).failed);
+      expect(first.code).toBe(1);
+      expect(failed).toBeGreaterThan(0);
+
+      const bad = await runCli(["resume", "paced", "--concurrency", "0", "--pat", "test-pat"], own);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("--concurrency");
+
+      const preview = await runCli(["resume", "paced", "--dry-run", "--json", "--pat", "test-pat"], own);
+      expect(preview.code).toBe(0);
+      expect(jsonLines(preview.stdout).filter((line) => line.status === "would_upload")).toHaveLength(failed);
+      expect(await listAllInputs(flaky.client)).toHaveLength(12 - failed);
+
+      const resumed = await runCli(["resume", "paced", "--max-retries", "12", "--rps", "0", "--concurrency", "2", "--json", "--pat", "test-pat"], own);
+      expect(resumed.code).toBe(0);
+      // Retried as this run was told, where the job began with none.
+      expect(jsonLines(resumed.stdout).some((line) => line.event === "retry")).toBe(true);
+      expect(summaryOf(resumed.stdout)).toMatchObject({ uploaded: failed, present: 12 - failed, failed: 0 });
+      expect(await listAllInputs(flaky.client)).toHaveLength(12);
+      // The job log keeps the options the job began with.
+      const header = JSON.parse(readFileSync(join(String(own.XDG_STATE_HOME), "clarifai-upload", "jobs", "paced.jsonl"), "utf8").split("\n")[0]!);
+      expect(header.options).toMatchObject({ maxRetries: "0", concurrency: "1" });
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it("refuses to run a job against another app or server than the one its log speaks for", async () => {
     const first = mkdtempSync(join(tmpdir(), "cu-local-"));
     const second = mkdtempSync(join(tmpdir(), "cu-local-"));
