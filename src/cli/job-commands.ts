@@ -198,7 +198,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         try {
           // As fast as the job was allowed to send.
           const caller = callerFor(connection.client, { rps: parseRps(saved.rps), maxRetries: saved.maxRetries === undefined ? undefined : Number(saved.maxRetries) });
-          checked = await checkJobStatus(caller, { path, job: header.job, state }, { deleteFailed: flags.retry === true });
+          checked = await checkJobStatus(caller, { path, job: header.job, state });
         } finally {
           await connection.close();
         }

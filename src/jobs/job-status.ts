@@ -22,7 +22,7 @@ export interface JobStatus {
   counts: { processed: number; pending: number; failed: number; missing: number; rejected: number; not_sent: number; conflicts: number; regions_pending: number };
   /** Every input not settled on the server, then every one that never got in (read once). */
   lines: Iterable<StatusLine>;
-  /** What `status --retry` sends again: missing, and failed processing (deleted first). Closed by whoever sends them. */
+  /** What `status --retry` sends again: missing, and failed processing (deleted as it is sent). Closed by whoever sends them. */
   toResend: ResendSet;
 }
 
@@ -35,14 +35,15 @@ const HELD_LINES = 10_000;
 /**
  * `status JOB`: looks every input the job put on the server up by id, and tells how
  * each stands, with the inputs the log says never got in. What it learns (processed,
- * processing failed) is written to the job log, unless a run of the job holds it. With
- * `deleteFailed`, the inputs that failed processing are deleted, for --retry to resend.
+ * processing failed) is written to the job log, unless a run of the job holds it. Nothing
+ * is deleted here: --retry's run deletes an input that failed processing only as it sends
+ * it again, not one it cannot send (its source gone, or failed as often as allowed).
  * The job is read a page of inputs at a time, and the lines of its unsettled inputs wait
  * in a temporary file past the first 10,000, so a job of millions (all of them pending,
  * just after its upload) costs no more memory than one of ten thousand. So do the inputs
  * to send again for --retry, past the first 10,000 (see ResendSet).
  */
-export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { deleteFailed: boolean; pageSize?: number; heldLines?: number }): Promise<JobStatus> {
+export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { pageSize?: number; heldLines?: number } = {}): Promise<JobStatus> {
   const pageSize = options.pageSize ?? STATUS_PAGE;
   const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
   let onServer = 0;
@@ -56,10 +57,6 @@ export async function checkJobStatus(caller: Caller, job: { path: string; job: s
       const mine = page.filter((record): record is OnServer => (record.type === "ack" && record.status !== "kept" && !record.underAnotherId) || record.type === "processing_failed" || record.type === "missing");
       onServer += mine.length;
       const found = await lookUpStatuses(caller, mine.map((record) => record.id));
-      if (options.deleteFailed) {
-        const failedIds = mine.filter((record) => found.get(record.id)?.code === StatusCode.INPUT_FAILED).map((record) => record.id);
-        for (let start = 0; start < failedIds.length; start += 128) await caller.call("deleteInputs", { ids: failedIds.slice(start, start + 128) });
-      }
       const reconciled = reconcile(mine, found);
       for (const key of Object.keys(counts) as Array<keyof typeof counts>) counts[key] += reconciled.counts[key];
       unsettled.push(reconciled.unsettled);

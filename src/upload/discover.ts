@@ -88,7 +88,7 @@ export async function* discover(plan: UploadPlan, candidates: CandidateGroups, b
           bus.emit({ type: "input", id: earlier.id, source, status: "conflict", reason: "id_conflict", message: `${earlier.message} (as found by the last run; a real run asks the server again, under --id-conflict)`, bytes: 0, candidate });
           continue;
         case "reprocess":
-          passed.push({ candidate, id: earlier.id, retry: { processingFailures: earlier.failures, replacesFailed: !plan.resend && !earlier.gone } });
+          passed.push({ candidate, id: earlier.id, retry: { processingFailures: earlier.failures, replacesFailed: !earlier.gone } });
           continue;
         case "annotate":
           if (dryRun) {
@@ -114,7 +114,8 @@ const UNSEEN: readonly [] = [];
 function retryState(record: InputRecord | undefined, maxProcessingAttempts: number): PreviousState {
   const failures = record?.type === "processing_failed" ? record.attempts : record?.type === "ack" || record?.type === "missing" ? (record.processingFailures ?? 0) : 0;
   if (record?.type === "processing_failed" && failures >= maxProcessingAttempts) return { kind: "gave_up", id: record.id, failures, description: record.description };
-  return failures > 0 && record?.id ? { kind: "reprocess", id: record.id, failures } : { kind: "new" };
+  // What failed processing is deleted as it is sent again; what `status` found gone is only sent.
+  return failures > 0 && record?.id ? { kind: "reprocess", id: record.id, failures, gone: record.type === "missing" } : { kind: "new" };
 }
 
 /** The id an input gets before validation (with --id-from hash, only after it). */

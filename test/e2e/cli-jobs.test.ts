@@ -48,6 +48,22 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(after.map((input) => input.id).sort()).toEqual(stored.map((input) => input.id).sort());
   });
 
+  it("status --retry deletes only what it sends again: not an input that failed processing as often as allowed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-capped-"));
+    copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "good.jpg"));
+    copyFileSync(join(FIXTURES, "broken", "truncated.jpg"), join(dir, "bad.jpg"));
+    const first = await runCli(["folder", dir, "--wait", "--json", "--job", "capped", "--max-processing-attempts", "1", "--id-prefix", "capped-", ...app.flags], env);
+    expect(summaryOf(first.stdout)).toMatchObject({ uploaded: 1, failed: 1 });
+    const retried = await runCli(["status", "capped", "--retry", "--json", "--pat", "test-pat"], env);
+    expect(retried.code).toBe(1);
+    expect(retried.stdout).toContain("as many as --max-processing-attempts allows");
+    // Still on the server, as the job log says: failed processing, not deleted.
+    const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("capped-"));
+    expect(stored.map((input) => input.id.split("_")[0]).sort()).toEqual(["capped-bad", "capped-good"]);
+    const status = await runCli(["status", "capped", "--json", "--pat", "test-pat"], env);
+    expect(jsonLines(status.stdout)[0]).toMatchObject({ processed: 1, failed: 1, missing: 0 });
+  });
+
   it("status --retry sends lost archive entries and manifest rows again, as they were first sent", async () => {
     const jobs = [
       { job: "zipped", args: ["zip", join(FIXTURES, "archives", "mixed.zip"), "--id-prefix", "retry-zip-", "--concepts", "zipped"] },
