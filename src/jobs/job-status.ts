@@ -3,7 +3,7 @@ import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { countInputs, describeProblem, problemRecords } from "../upload/job-counts.js";
 import { JobLock } from "../upload/job-lock.js";
 import { JobLogWriter, type AckRecord, type JobState, type MissingRecord, type ProcessedRecord, type ProcessingFailedRecord } from "../upload/joblog.js";
-import { lookUpStatuses } from "../upload/look-up.js";
+import { lookUpStatuses, type FoundInput } from "../upload/look-up.js";
 import { ResendSet } from "./resend-set.js";
 import { SpilledList } from "./spilled-list.js";
 
@@ -90,7 +90,7 @@ function* linesOf(unsettled: SpilledList<StatusLine>, state: JobState, pageSize:
 type OnServer = AckRecord | ProcessingFailedRecord | MissingRecord;
 
 /** What the server says of each input the job put there: counts, the lines to show, what to record and what --retry sends. */
-function reconcile(onServer: readonly OnServer[], found: ReadonlyMap<string, { code: number; description: string }>) {
+function reconcile(onServer: readonly OnServer[], found: ReadonlyMap<string, FoundInput>) {
   const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
   const unsettled: StatusLine[] = [];
   const learned: LearnedRecord[] = [];
@@ -100,9 +100,13 @@ function reconcile(onServer: readonly OnServer[], found: ReadonlyMap<string, { c
     const answer = found.get(record.id);
     const { id, source } = record;
     const processingFailures = record.type === "processing_failed" ? record.attempts : record.processingFailures;
-    if (answer === undefined) {
+    // What the id holds now is not what this source sent (deleted and taken again, or
+    // replaced by another upload): the source's content is not on the server.
+    const otherContent = answer?.digest !== undefined && record.digest !== undefined && answer.digest !== record.digest;
+    if (answer === undefined || otherContent) {
       counts.missing++;
-      unsettled.push({ id, source, status: "missing", reason: "missing", message: `${source}: input ${id} is not on the server` });
+      const message = otherContent ? `${source}: input ${id} on the server holds other content (sha256 ${answer.digest!.slice(0, 12)}…), not what this job sent` : `${source}: input ${id} is not on the server`;
+      unsettled.push({ id, source, status: "missing", reason: "missing", message });
       toResend.push(record);
       // Recorded, so that the next run sends it again instead of calling it present.
       if (record.type !== "missing") learned.push({ type: "missing", id, source, fingerprint: record.fingerprint, digest: record.digest, processingFailures, run });

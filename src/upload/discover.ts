@@ -115,7 +115,8 @@ function retryState(record: InputRecord | undefined, maxProcessingAttempts: numb
   const failures = record?.type === "processing_failed" ? record.attempts : record?.type === "ack" || record?.type === "missing" ? (record.processingFailures ?? 0) : 0;
   if (record?.type === "processing_failed" && failures >= maxProcessingAttempts) return { kind: "gave_up", id: record.id, failures, description: record.description };
   // What failed processing is deleted as it is sent again; what `status` found gone is only sent.
-  return failures > 0 && record?.id ? { kind: "reprocess", id: record.id, failures, gone: record.type === "missing" } : { kind: "new" };
+  if (failures === 0 || !record?.id) return { kind: "new" };
+  return record.type === "missing" ? { kind: "reprocess", id: record.id, failures, gone: true } : { kind: "reprocess", id: record.id, failures };
 }
 
 /** The id an input gets before validation (with --id-from hash, only after it). */

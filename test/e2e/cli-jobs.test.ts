@@ -64,6 +64,27 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(jsonLines(status.stdout)[0]).toMatchObject({ processed: 1, failed: 1, missing: 0 });
   });
 
+  it("status finds an input whose id another upload took over with other content: missing, not processed", async () => {
+    const one = join(mkdtempSync(join(tmpdir(), "cu-taken-")), "imgs");
+    const two = join(mkdtempSync(join(tmpdir(), "cu-taken-")), "imgs");
+    mkdirSync(one);
+    mkdirSync(two);
+    writeFileSync(join(one, "x.png"), pngOfSize(300));
+    writeFileSync(join(two, "x.png"), pngOfSize(301));
+    const flags = ["--id-prefix", "taken-", ...app.flags];
+    expect((await runCli(["folder", one, "--job", "taken-one", ...flags], env)).code).toBe(0);
+    expect((await runCli(["folder", two, "--job", "taken-two", "--id-conflict", "replace", ...flags], env)).code).toBe(0);
+    const status = await runCli(["status", "taken-one", "--json", "--pat", "test-pat"], env);
+    expect(status.code).toBe(1);
+    const [counts, line] = jsonLines(status.stdout);
+    expect(counts).toMatchObject({ processed: 0, missing: 1 });
+    expect(String(line?.message)).toContain("holds other content");
+    // The next run does not call it present: it meets the id taken by other content.
+    const again = await runCli(["folder", one, "--job", "taken-one", "--json", ...flags], env);
+    expect(again.code).toBe(1);
+    expect(summaryOf(again.stdout)).toMatchObject({ present: 0, conflicts: 1 });
+  });
+
   it("status --retry sends lost archive entries and manifest rows again, as they were first sent", async () => {
     const jobs = [
       { job: "zipped", args: ["zip", join(FIXTURES, "archives", "mixed.zip"), "--id-prefix", "retry-zip-", "--concepts", "zipped"] },
