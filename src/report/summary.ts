@@ -31,6 +31,8 @@ export interface Summary {
   symlinks_skipped: number;
   special_files: number;
   not_sent: number;
+  /** Inputs whose request was cancelled by a second Ctrl-C: the server may hold them. */
+  unconfirmed: number;
   bytes: number;
   batches: number;
   seconds: number;
@@ -61,6 +63,7 @@ export function summarize(job: string, result: CountedRun, seconds: number, dryR
     symlinks_skipped: totals.symlinksSkipped,
     special_files: totals.specialFiles,
     not_sent: totals.notSent,
+    unconfirmed: totals.unconfirmed,
     bytes: totals.bytes,
     batches: totals.batches,
     seconds: Math.round(seconds * 1000) / 1000,
@@ -105,6 +108,7 @@ export function summaryTable(summary: Summary, dryRun = false, target?: Target):
   ].filter((part) => part !== "");
   if (leftOut.length > 0) rows.push(["left out", leftOut.join(", ")]);
   if (summary.not_sent > 0) rows.push(["not sent", String(summary.not_sent)]);
+  if (summary.unconfirmed > 0) rows.push(["no answer", `${summary.unconfirmed} (cancelled while sent: the server may hold them)`]);
   rows.push(["bytes", `${formatBytes(summary.bytes)}${rate}`], ["batches", String(summary.batches)], ["time", formatSeconds(summary.seconds)]);
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join("\n");

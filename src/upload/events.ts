@@ -58,6 +58,8 @@ export type UploadEvent =
   | { type: "batch"; seq: number; inputs: number; bytes: number; addJob?: string }
   /** Valid inputs not sent because the run stopped early. */
   | { type: "not_sent"; inputs: number }
+  /** Inputs whose request a second Ctrl-C cancelled: it may have reached the server, and no answer came. */
+  | { type: "unconfirmed"; inputs: number }
   | { type: "retry"; message: string; attempt: number; delayMs: number }
   | { type: "walk_done"; discovered: number }
   | { type: "processing"; pending: number; inProgress: number; success: number; failed: number }

@@ -73,5 +73,7 @@ export function lastRunProblem(state: JobState, logPath: string, resumeHint: str
   }
   if (!ended || ended.outcome === "done") return undefined;
   const notSent = Number(ended.summary.not_sent ?? 0);
-  return `the last run (begun ${ended.run}) ended ${ended.outcome}${notSent > 0 ? ` with ${notSent} input(s) not sent` : ""}; it may have stopped before reaching every file, and what it did not reach is in no record here. ${resumeHint}`;
+  const unconfirmed = Number(ended.summary.unconfirmed ?? 0);
+  const left = [notSent > 0 ? `${notSent} input(s) not sent` : "", unconfirmed > 0 ? `${unconfirmed} sent without an answer` : ""].filter((part) => part !== "").join(" and ");
+  return `the last run (begun ${ended.run}) ended ${ended.outcome}${left ? ` with ${left}` : ""}; it may have stopped before reaching every file, and what it did not reach is in no record here. ${resumeHint}`;
 }

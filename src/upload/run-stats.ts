@@ -28,6 +28,8 @@ export interface RunTotals {
   specialFiles: number;
   /** Valid inputs not sent because the run stopped early. */
   notSent: number;
+  /** Cancelled while sent: the server may hold them (the next run finds them present, or sends them). */
+  unconfirmed: number;
   bytes: number;
   batches: number;
 }
@@ -47,7 +49,7 @@ const LEFT_OUT_TOTAL = { hidden: "hiddenFiles", symlink: "symlinksSkipped", not_
 
 /** The one stats object of a run, fed by the same events as the reporters and the job log. */
 export class RunStats {
-  readonly totals: RunTotals = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, hiddenFiles: 0, symlinksSkipped: 0, specialFiles: 0, notSent: 0, bytes: 0, batches: 0 };
+  readonly totals: RunTotals = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, hiddenFiles: 0, symlinksSkipped: 0, specialFiles: 0, notSent: 0, unconfirmed: 0, bytes: 0, batches: 0 };
 
   readonly listener = (event: UploadEvent): void => {
     const totals = this.totals;
@@ -69,6 +71,9 @@ export class RunStats {
         break;
       case "not_sent":
         totals.notSent += event.inputs;
+        break;
+      case "unconfirmed":
+        totals.unconfirmed += event.inputs;
         break;
       case "annotations":
         totals.annotations += event.posted;

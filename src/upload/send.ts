@@ -152,7 +152,8 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
           record(batch, error.outcomes, withRegions(error.outcomes));
           stopWith("unreachable", error.message);
         } else if (stop) {
-          bus.emit({ type: "not_sent", inputs: batch.inputs.length });
+          // Cancelled by a second Ctrl-C while it was delivered: what was sent may be stored, unanswered.
+          bus.emit({ type: stop === "interrupted" ? "unconfirmed" : "not_sent", inputs: batch.inputs.length });
           stopWith(stop, (error as Error).message);
         } else {
           throw error;

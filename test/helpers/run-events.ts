@@ -54,6 +54,7 @@ export const runEvents: UploadEvent[] = [
   { type: "annotation_failed", source: up.source, message: "bad box" },
   { type: "annotation_file", source: "/data/labels.json" },
   { type: "not_sent", inputs: 4 },
+  { type: "unconfirmed", inputs: 2 },
   { type: "processing", pending: 0, inProgress: 0, success: 1, failed: 1 },
   inputEventOf(again, {
     status: "failed",

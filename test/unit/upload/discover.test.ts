@@ -129,8 +129,8 @@ describe("discover", () => {
     expect(yielded.map((item) => [item.id, item.retry])).toEqual([
       ["same", undefined],
       ["kept", undefined],
-      // status --retry deleted it already: it is not deleted again.
-      ["retry", { processingFailures: 1, replacesFailed: false }],
+      // Failed processing: deleted as it is sent again (status --retry itself deletes nothing).
+      ["retry", { processingFailures: 1, replacesFailed: true }],
     ]);
     const others = events.filter((event) => event.type !== "discovered");
     expect(others).toHaveLength(2);

@@ -10,7 +10,7 @@ function totalsOf(events: readonly UploadEvent[]) {
   return stats.totals;
 }
 
-const nothing = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, hiddenFiles: 0, symlinksSkipped: 0, specialFiles: 0, notSent: 0, bytes: 0, batches: 0 };
+const nothing = { discovered: 0, uploaded: 0, wouldUpload: 0, present: 0, kept: 0, conflicts: 0, rejected: 0, failed: 0, skipped: 0, annotations: 0, annotationsFailed: 0, annotationFiles: 0, hiddenFiles: 0, symlinksSkipped: 0, specialFiles: 0, notSent: 0, unconfirmed: 0, bytes: 0, batches: 0 };
 
 describe("RunStats", () => {
   it("counts every input once by where it ended, and the run's batches, bytes and annotations", () => {
@@ -34,6 +34,7 @@ describe("RunStats", () => {
       symlinksSkipped: 0,
       specialFiles: 0,
       notSent: 4,
+      unconfirmed: 2,
       bytes: 21,
       batches: 1,
     });

@@ -148,10 +148,10 @@ describe("send", () => {
         if (held.size === 2) bothArrived();
       });
     const { bus, events } = recordingBus();
-    // A failure is fully handled once its batch is reported (auth and interrupted: as not sent).
+    // A failure is fully handled once its batch is reported (auth: as not sent; interrupted: as unconfirmed).
     let reported: () => void = () => undefined;
     bus.on((event) => {
-      if (event.type === "batch" || event.type === "not_sent") reported();
+      if (event.type === "batch" || event.type === "not_sent" || event.type === "unconfirmed") reported();
     });
     const nextReport = () => new Promise<void>((resolve) => (reported = resolve));
 
@@ -167,7 +167,8 @@ describe("send", () => {
     const reportOf = (outcome: string, input: PlannedInput, seq: number): UploadEvent[] =>
       outcome === "unreachable"
         ? [inputEvent(input, seq, { status: "failed", reason: "unreachable", message: `${input.accepted.candidate.source}: PostInputs: connection refused`, digest: digestOf(textOf(input)) }), { type: "batch", seq, inputs: 1, bytes: input.requestBytes, addJob: "job-1" }]
-        : [{ type: "not_sent", inputs: 1 }];
+        : // A request a second Ctrl-C cancelled may have reached the server; one the key was refused for did not.
+          [{ type: outcome === "interrupted" ? "unconfirmed" : "not_sent", inputs: 1 }];
     expect(events).toEqual([...reportOf(first, a, 1), ...reportOf(second, b, 2)]);
   });
 
