@@ -64,8 +64,8 @@ export class IdRegistry {
       this.taken.add(id);
       return { id };
     }
-    let unique = idFromName(`${id}-${shortHash(relPath)}`);
-    for (let n = 2; this.taken.has(unique); n++) unique = idFromName(`${id}-${shortHash(`${relPath}#${n}`)}`);
+    let unique = namesakeId(id, relPath);
+    for (let n = 2; this.taken.has(unique); n++) unique = namesakeId(id, `${relPath}#${n}`);
     this.taken.add(unique);
     return { id: unique, collidedWith: id };
   }
@@ -73,6 +73,11 @@ export class IdRegistry {
   close(): void {
     this.taken.close();
   }
+}
+
+/** The id a second input whose id would be `id` gets: `id` with a hash of its relative path. */
+export function namesakeId(id: string, relPath: string): string {
+  return idFromName(`${id}-${shortHash(relPath)}`);
 }
 
 /** Shard of an id for `--shard I/N`: a stable hash, so N machines split work with no overlap. */

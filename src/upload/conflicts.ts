@@ -1,7 +1,7 @@
 import type { Caller } from "../api/caller.js";
 import type { Input } from "../gen/clarifai/api/resources.js";
 import type { PlannedInput } from "../plan/batcher.js";
-import { MAX_ID_LENGTH } from "../plan/ids.js";
+import { MAX_ID_LENGTH, namesakeId } from "../plan/ids.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
 import { storedDigest } from "./content-digest.js";
 import type { InputOutcome } from "./sender.js";
@@ -21,6 +21,18 @@ export interface SettledDuplicate {
   message?: string;
   /** What the server holds under the id, as looked up. */
   stored?: Input;
+}
+
+/**
+ * With `--id-from name`: an id the server holds for a file of the same name at another
+ * path belongs to that file, as it would within one run, and this one takes the id a
+ * second file of that name gets there (a hash of its path added). Otherwise whichever of
+ * them a walk met first would take the id, and adding a file could make another conflict.
+ */
+export interface NamesakeRule {
+  /** The `path` metadata the input is sent with. */
+  pathOf: (input: PlannedInput) => unknown;
+  warn: (source: string, message: string) => void;
 }
 
 export interface DuplicateResolution {
@@ -44,6 +56,7 @@ export async function resolveDuplicates(
   policy: IdConflictPolicy,
   loggedDigest: (input: PlannedInput) => string | undefined,
   finalRound = false,
+  namesake?: NamesakeRule,
 ): Promise<DuplicateResolution> {
   const resolution: DuplicateResolution = { settled: [], resend: [], deleteFirst: [] };
   if (duplicates.length === 0) return resolution;
@@ -75,6 +88,13 @@ export async function resolveDuplicates(
       // No input has the id: the platform refused the URL itself, already stored under another id.
       const message = `${source}: the app already has an input with the URL ${content.url} (under another id); --allow-duplicate-urls adds it again`;
       resolution.settled.push({ input, digest, status: "present", reason: "duplicate_url", message });
+      continue;
+    }
+    const elsewhere = stored?.data?.metadata?.path;
+    if (namesake && !finalRound && typeof elsewhere === "string" && elsewhere !== namesake.pathOf(input)) {
+      const id = namesakeId(input.id, input.accepted.candidate.relPath);
+      namesake.warn(source, `${source}: id ${input.id} is taken on the server by ${elsewhere}, another file of that name; using ${id}`);
+      resolution.resend.push({ ...input, id });
       continue;
     }
     const what = `${source}: id ${input.id} is taken on the server by ${describeStored(stored, theirs)}; this file's content_sha256 is ${digest ?? "unknown"}`;

@@ -4,7 +4,7 @@ import { UploadError } from "../errors.js";
 import type { PlannedInput } from "../plan/batcher.js";
 import type { PostInputsRequest } from "../gen/clarifai/api/service.js";
 import { Input } from "../gen/clarifai/api/resources.js";
-import { resolveDuplicates, type IdConflictPolicy, type SettledDuplicate } from "./conflicts.js";
+import { resolveDuplicates, type IdConflictPolicy, type NamesakeRule, type SettledDuplicate } from "./conflicts.js";
 import { datasetIdsFor, encodeBatch, type InputDefaults } from "./request.js";
 import { UnreachableError, type Delivered } from "./delivered.js";
 import { sendBatch, type InputOutcome } from "./sender.js";
@@ -13,6 +13,8 @@ export interface DeliveryContext {
   caller: Caller;
   defaults: InputDefaults;
   idConflict: IdConflictPolicy;
+  /** With `--id-from name`: how an id held for a file of the same name elsewhere is settled. */
+  namesake?: NamesakeRule;
   /** The request's header: the app and the inputs-add job. */
   header: Omit<PostInputsRequest, "inputs">;
   /** Memory for a request of `size` bytes, and its return once the call is over. */
@@ -71,7 +73,7 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
     } else duplicates.push(outcome);
   }
   if (duplicates.length === 0) return delivered;
-  const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, finalRound));
+  const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, finalRound, context.namesake));
   if (resolution === REFUSED) return delivered;
   // Present inputs are settled once they are in the run's datasets; the others are settled now.
   const found = resolution.settled.filter((settled) => settled.status === "present" && settled.stored);

@@ -10,6 +10,7 @@ import type { EventBus } from "./events.js";
 import type { JobState } from "./joblog.js";
 import type { UploadPlan } from "./plan.js";
 import { RequestBuffers } from "./request-buffers.js";
+import { metadataFor } from "./request.js";
 
 /** An input a dry run would send. */
 interface WouldUpload {
@@ -104,6 +105,7 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
     caller,
     defaults: plan.defaults,
     idConflict: plan.idConflict,
+    namesake: plan.idFrom === "name" ? { pathOf: (input) => metadataFor(input, plan.defaults).path, warn: (source, message) => bus.emit({ type: "warning", source, message }) } : undefined,
     header: { userAppId: caller.client.userAppId, inputsAddJobId: addJobId ?? "", inputIdConflictResolution: 0 },
     take: (size) => buffers.take(size),
     give: (buffer) => buffers.give(buffer),

@@ -85,6 +85,29 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(summaryOf(again.stdout)).toMatchObject({ present: 0, conflicts: 1 });
   });
 
+  it("with --id-from name, a file added later does not take the id of a file of the same name sent before", async () => {
+    const root = mkdtempSync(join(tmpdir(), "cu-namesake-"));
+    for (const [folder, size] of [["b", 400], ["c", 401]] as const) {
+      mkdirSync(join(root, folder));
+      writeFileSync(join(root, folder, "x.png"), pngOfSize(size));
+    }
+    const command = ["folder", root, "--id-from", "name", "--id-prefix", "namesake-", "--job", "namesake", "--json", ...app.flags];
+    expect(summaryOf((await runCli([...command, "--id-conflict", "replace"], env)).stdout)).toMatchObject({ uploaded: 2 });
+    // a/x.png comes first in the walk now: the id b/x.png took stays b/x.png's.
+    mkdirSync(join(root, "a"));
+    writeFileSync(join(root, "a", "x.png"), pngOfSize(402));
+    for (const policy of ["fail", "replace"]) {
+      const again = await runCli([...command, "--id-conflict", policy], env);
+      expect(again.code).toBe(0);
+      expect(summaryOf(again.stdout)).toMatchObject({ uploaded: policy === "fail" ? 1 : 0, present: policy === "fail" ? 2 : 3, conflicts: 0 });
+      if (policy === "fail") expect(jsonLines(again.stdout).some((line) => line.event === "warning" && String(line.message).includes("another file of that name"))).toBe(true);
+    }
+    const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("namesake-"));
+    const digestOf = (name: string): string => createHash("sha256").update(readFileSync(join(root, name, "x.png"))).digest("hex");
+    expect(stored.map((input) => input.data?.metadata?.content_sha256).sort()).toEqual(["a", "b", "c"].map(digestOf).sort());
+    expect(stored.find((input) => input.data?.metadata?.path === "b/x.png")?.id).toBe("namesake-x_png-" + createHash("sha256").update("namesake-x.png").digest("hex").slice(0, 8));
+  });
+
   it("status --retry sends lost archive entries and manifest rows again, as they were first sent", async () => {
     const jobs = [
       { job: "zipped", args: ["zip", join(FIXTURES, "archives", "mixed.zip"), "--id-prefix", "retry-zip-", "--concepts", "zipped"] },
