@@ -129,8 +129,8 @@ export function jobCommands(runner: CommandRunner): Command[] {
           const header = state.header;
           write(
             global,
-            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, target: header?.target, runs: state.ends.length, ...counts },
-            `${listing.job}  ${listing.modified.toISOString()}  ${header?.command ?? "?"} ${header?.args.join(" ") ?? ""}  -> ${header ? describeTarget(header.target) : "?"}  ${countsLine(counts)}`,
+            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, shard: header ? shardOf(header) : undefined, target: header?.target, runs: state.ends.length, ...counts },
+            `${listing.job}  ${listing.modified.toISOString()}  ${header ? commandOf(header) : "?"}  -> ${header ? describeTarget(header.target) : "?"}  ${countsLine(counts)}`,
           );
           state.latest.close();
         }
@@ -165,7 +165,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         const lines = [
           `job        ${header.job}`,
           `log        ${path}`,
-          `command    ${header.command} ${header.args.join(" ")}`,
+          `command    ${commandOf(header)}`,
           `target     ${describeTarget(header.target)}`,
           `runs       ${Math.max(state.ends.length, state.begun.length)} (${state.batches} batches)`,
           `inputs     ${countsLine(counts)}`,
@@ -230,6 +230,17 @@ export function jobCommands(runner: CommandRunner): Command[] {
     });
 
   return [resume, log, status];
+}
+
+/** A job's command and sources, with its shard: the `--shard` jobs of one folder differ by it alone. */
+function commandOf(header: JobHeader): string {
+  const shard = shardOf(header);
+  return `${header.command} ${header.args.join(" ")}${shard ? ` --shard ${shard}` : ""}`;
+}
+
+function shardOf(header: JobHeader): string | undefined {
+  const shard = (header.options as { shard?: unknown }).shard;
+  return typeof shard === "string" ? shard : undefined;
 }
 
 function countsLine(counts: JobCounts): string {

@@ -299,7 +299,12 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
       const result = await runCli(["folder", dir, "--shard", `${shard}/3`, "--id-prefix", "shard-", "--json", ...app.flags], env);
       expect(result.code).toBe(0);
       counts.push(Number(summaryOf(result.stdout).uploaded));
+      // The shard jobs of one folder are told apart by their shard.
+      const show = await runCli(["log", "show", String(summaryOf(result.stdout).job)], env);
+      expect(show.stdout).toMatch(new RegExp(`^command +folder .* --shard ${shard}/3$`, "m"));
     }
+    const listed = jsonLines((await runCli(["log", "list", "--json"], env)).stdout).filter((line) => String(line.command) === "folder" && String((line.source as string[])[0]) === dir);
+    expect(listed.map((line) => line.shard).sort()).toEqual(["0/3", "1/3", "2/3"]);
     expect(counts.reduce((a, b) => a + b)).toBe(30);
     expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("shard-"))).toHaveLength(30);
     // However the shard is spelled, it is the same job: nothing to send again.
