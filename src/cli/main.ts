@@ -14,7 +14,7 @@ import { jobCommands } from "./job-commands.js";
 import { serveCommand } from "./serve.js";
 import { uploadCommands, type CommandRunner } from "./upload-commands.js";
 
-export const VERSION = "0.1.1";
+export const VERSION = "0.1.2";
 
 /** The one place where an outcome becomes an exit code and an error a message. */
 function makeRunner(setExitCode: (code: number) => void): CommandRunner {
