@@ -14,6 +14,7 @@ import { onInterrupt } from "../upload/signals.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { summarize, type Summary } from "../report/summary.js";
 import { ProcessingWait, type WaitEnd } from "./wait.js";
+import { UnmetProblems } from "../upload/unmet-problems.js";
 
 /** A job to run: where its log is, what its header says, and the run's plan. */
 export interface UploadJob {
@@ -71,6 +72,9 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
   bus.on(stats.listener);
   const wait = job.wait && !dryRun ? new ProcessingWait(bus, job.maxProcessingAttempts) : undefined;
   if (wait) bus.on(wait.listener);
+  // Only a run of the whole source can tell that a source is gone from it.
+  const unmet = dryRun || job.plan.resend ? undefined : new UnmetProblems(job.state);
+  if (unmet) bus.on(unmet.listener);
   if (job.state.corruptLines > 0) io.note(`job log ${job.logPath}: ${job.state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
 
   let connection: JobConnection | undefined;
@@ -105,6 +109,10 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       bus.on(jobLogRecorder(writer, run));
     }
     const result = await runUpload(job.plan, { caller, bus, state: job.state, stop: interrupt.signal });
+    if (unmet && writer && result.outcome === "done" && !interrupt.signal.aborted && unmet.sources.size > 0) {
+      for (const source of unmet.sources) writer.append({ type: "gone", source, run });
+      io.note(`${unmet.sources.size} input(s) this job reported as not got in are no longer in its source: no longer counted`);
+    }
     if (result.addJobId) writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
     let waitEnd: WaitEnd = { ended: "done" };
     if (wait && caller && result.addJobId && result.outcome === "done" && wait.uploaded > 0) {

@@ -44,6 +44,7 @@ export class InputIndex {
   private readonly rangeScan: Statement<[string, string, number], Glance>;
   private readonly pageStatement: Statement<[string, number], Row>;
   private readonly problemsStatement: Statement<[string, number], Row>;
+  private readonly forgetStatement: Statement<[string]>;
 
   private constructor(
     private readonly db: Db,
@@ -75,6 +76,16 @@ export class InputIndex {
         `SELECT ${ROW} FROM inputs WHERE source > ? AND record IS NOT NULL AND (json_extract(record, '$.type') <> 'ack' OR json_extract(record, '$.annotationsPending')) ORDER BY source LIMIT ?`,
       )
       .raw();
+    this.forgetStatement = db.prepare(`DELETE FROM inputs WHERE source = ? AND ${NEVER_GOT_IN}`);
+  }
+
+  /**
+   * Sources whose latest record says they never got in (rejected, failed to send, in
+   * conflict), up to `limit`; undefined when there are more.
+   */
+  neverGotIn(limit: number): string[] | undefined {
+    const sources = this.db.prepare<[number], string>(`SELECT source FROM inputs WHERE ${NEVER_GOT_IN} LIMIT ?`).pluck().all(limit + 1);
+    return sources.length > limit ? undefined : sources;
   }
 
   /**
@@ -367,6 +378,10 @@ export class InputIndex {
       case "batch":
         this.metaPut.run("batches", this.batches + 1);
         return;
+      case "gone":
+        this.flushAcks();
+        this.forgetStatement.run(record.source);
+        return;
       default:
         this.otherPut.run(JSON.stringify(record));
     }
@@ -436,6 +451,12 @@ export class InputIndex {
  * pending (a re-run finds it present when the fingerprint still matches).
  */
 export type Glance = readonly [source: string, fingerprint: string, presentId: string | null];
+
+/**
+ * A row whose record never got in: rejected, in conflict, or failed to send without having
+ * failed processing before (what failed processing may still be on the server under its id).
+ */
+const NEVER_GOT_IN = "record IS NOT NULL AND json_extract(record, '$.type') IN ('rejected', 'conflict', 'failed') AND json_extract(record, '$.processingFailures') IS NULL";
 
 /** The layout of the index's tables (SQLite's user_version). */
 const SCHEMA_VERSION = 3;

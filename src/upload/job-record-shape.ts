@@ -31,6 +31,8 @@ function hasShape(record: unknown): record is JobRecord {
       return isText(r.source) && isText(r.reason);
     case "processed":
       return isText(r.id) && isText(r.source);
+    case "gone":
+      return isText(r.source);
     case "missing":
       return isText(r.id) && isText(r.source) && isText(r.fingerprint);
     case "processing_failed":

@@ -106,6 +106,16 @@ export interface BatchRecord {
   run: string;
 }
 
+/**
+ * A run that walked the whole source did not meet this one, whose latest record said it
+ * never got in (rejected, failed to send, in conflict): that problem no longer stands.
+ */
+export interface GoneRecord {
+  type: "gone";
+  source: string;
+  run: string;
+}
+
 /** A run began (written as it starts, so that a run killed before its end is known). */
 export interface BeginRecord {
   type: "begin";
@@ -148,7 +158,7 @@ export interface PartRecord {
   run: string;
 }
 
-export type JobRecord = JobHeader | AckRecord | FailRecord | ProcessedRecord | ProcessingFailedRecord | MissingRecord | BatchRecord | BeginRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
+export type JobRecord = JobHeader | AckRecord | FailRecord | ProcessedRecord | ProcessingFailedRecord | MissingRecord | GoneRecord | BatchRecord | BeginRecord | RunRecord | EndRecord | UploadRecord | PartRecord;
 
 /** Where one input stands, as its latest record says. */
 export type InputRecord = AckRecord | FailRecord | ProcessingFailedRecord | MissingRecord;

@@ -29,6 +29,34 @@ describe("the job's input index", () => {
     expect(readFileSync(`${path}.index`).length).toBeGreaterThan(0);
   });
 
+  it("forgets a source gone from the job only while its record says it never got in, also when the log is folded again", async () => {
+    const path = newLog();
+    const state = await replayJobLog(path, { create: true });
+    const writer = new JobLogWriter(path, state.latest);
+    writer.append(header);
+    writer.append(ack(0));
+    const never = (type: "rejected" | "conflict" | "failed", n: number, extra = {}) => ({ type, source: `/x/${n}.jpg`, fingerprint: "1:1", reason: "why", message: "why", run: "r", ...extra });
+    writer.append(never("rejected", 1));
+    writer.append(never("conflict", 2));
+    writer.append(never("failed", 3));
+    // Failed to send after failing processing: what failed may be on the server still.
+    writer.append(never("failed", 4, { id: "i4", processingFailures: 1 }));
+    writer.sync();
+    expect(state.latest.neverGotIn(10)?.sort()).toEqual(["/x/1.jpg", "/x/2.jpg", "/x/3.jpg"]);
+    expect(state.latest.neverGotIn(2)).toBeUndefined();
+    for (const n of [0, 1, 2, 4]) writer.append({ type: "gone", source: `/x/${n}.jpg`, run: "r2" });
+    writer.close();
+    const left = ["/x/0.jpg", "/x/3.jpg", "/x/4.jpg"];
+    expect(["/x/0.jpg", "/x/1.jpg", "/x/2.jpg", "/x/3.jpg", "/x/4.jpg"].filter((source) => state.latest.get(source))).toEqual(left);
+    state.latest.close();
+    // Folded again from the log alone, it comes out the same.
+    rmSync(`${path}.index`);
+    const again = await replayJobLog(path);
+    expect(["/x/0.jpg", "/x/1.jpg", "/x/2.jpg", "/x/3.jpg", "/x/4.jpg"].filter((source) => again.latest.get(source))).toEqual(left);
+    expect(again.corruptLines).toBe(0);
+    again.latest.close();
+  });
+
   it("catches up what a run wrote to its log but not to its index (killed in between)", async () => {
     const path = newLog();
     const state = await replayJobLog(path, { create: true });
