@@ -207,7 +207,8 @@ export function jobCommands(runner: CommandRunner): Command[] {
         write(
           out,
           { event: "status", job: header.job, acknowledged: onServer, ...counts },
-          `job ${header.job}: ${onServer} inputs on the server: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing${counts.regions_pending > 0 ? `, ${counts.regions_pending} with regions not stored yet` : ""}; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
+          // Counted by source: two files of the same content under one id (--id-from hash) are one input there.
+          `job ${header.job}: ${onServer} acknowledged (files, entries, rows or URLs) looked up: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing${counts.regions_pending > 0 ? `, ${counts.regions_pending} with regions not stored yet` : ""}; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
         );
         for (const line of checked.lines) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
         const lastRun = lastRunOf(header, state, path, global);
