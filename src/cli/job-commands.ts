@@ -32,8 +32,9 @@ async function openJob(nameOrPath: string): Promise<{ path: string; state: JobSt
   // Job names have no "/": anything with one (or an existing *.jsonl) is a path.
   const path = nameOrPath.includes("/") || (existsSync(nameOrPath) && nameOrPath.endsWith(".jsonl")) ? resolve(nameOrPath) : jobLogPath(nameOrPath);
   if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);
-  // Read only what is a job log: opening one writes its index beside it.
-  if (isOtherFile(path)) throw new UsageError(`${path}: not a job log of this tool`);
+  // Read only what is a job log: opening one writes its index beside it (never beside a
+  // device, a FIFO, an empty file or any other file named by mistake).
+  if (jobLogHeader(path) === undefined) throw new UsageError(`${path}: not a job log of this tool`);
   const state = await replayJobLog(path);
   if (!state.header) throw new UsageError(`${path}: no header record; not a job log of this tool`);
   return { path, state, header: state.header };
@@ -116,6 +117,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
         for (const listing of listings) {
           let state: JobState;
           try {
+            if (listing.unreadable) throw new UsageError(`${listing.path}: ${listing.unreadable}`);
             if (isOtherFile(listing.path)) continue;
             state = await replayJobLog(listing.path);
           } catch (error) {

@@ -4,6 +4,7 @@ import { UploadError } from "../errors.js";
 import { RetriesExhausted } from "../api/caller.js";
 import { answerDetail, ApiError } from "../api/client.js";
 import { EXIT, exitCodeForError } from "../report/exit-codes.js";
+import { printable } from "../report/format.js";
 import { releaseTerminal } from "../report/terminal.js";
 import { stopRuns } from "../upload/signals.js";
 import { completionCommand } from "./completion.js";
@@ -16,6 +17,35 @@ import { uploadCommands, type CommandRunner } from "./upload-commands.js";
 
 export const VERSION = "0.1.2";
 
+/** System errors about a path that the user can set right (a permission, a missing or wrong folder): exit 2. */
+const SETUP_CODES = new Set(["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EISDIR", "ELOOP", "ENAMETOOLONG", "EEXIST"]);
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string" && typeof (error as NodeJS.ErrnoException).syscall === "string";
+}
+
+const SYSTEM_PROBLEMS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "not permitted",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  ENOENT: "no such file or folder",
+  ENOTDIR: "a part of the path is not a folder",
+  EISDIR: "is a folder",
+  ELOOP: "too many symbolic links (a loop?)",
+  ENAMETOOLONG: "name too long",
+  EEXIST: "already exists",
+  EIO: "input/output error",
+};
+
+/** `PATH: cannot open it (permission denied, EACCES)`. */
+function systemProblem(error: NodeJS.ErrnoException & { code: string }): string {
+  const what = SYSTEM_PROBLEMS[error.code] ?? error.code;
+  const action = error.syscall === "open" || error.syscall === "scandir" || error.syscall === "opendir" ? "open" : error.syscall;
+  return `${error.path ?? "a file of the tool's"}: cannot ${action} it (${what}, ${error.code})`;
+}
+
 /** The one place where an outcome becomes an exit code and an error a message. */
 function makeRunner(setExitCode: (code: number) => void): CommandRunner {
   return async (run) => {
@@ -23,16 +53,23 @@ function makeRunner(setExitCode: (code: number) => void): CommandRunner {
       setExitCode(await run());
     } catch (error) {
       releaseTerminal();
+      // Messages name files and rows as they are: a control character in one is shown, not obeyed.
+      const say = (message: string): boolean => process.stderr.write(`clarifai-upload: ${printable(message)}\n`);
       if (error instanceof UploadError) {
-        process.stderr.write(`clarifai-upload: ${error.message}\n`);
+        say(error.message);
         setExitCode(exitCodeForError(error.code));
       } else if (error instanceof ApiError) {
-        process.stderr.write(`clarifai-upload: ${error.message}\n`);
+        say(error.message);
         setExitCode(error.verdict === "auth" ? EXIT.auth : error.verdict === "retry" ? EXIT.unreachable : EXIT.someFailed);
       } else if (error instanceof RetriesExhausted) {
         // A call the command needs (a lookup, a dataset, a job's state) kept failing transiently.
-        process.stderr.write(`clarifai-upload: ${error.message}\n`);
+        say(error.message);
         setExitCode(EXIT.unreachable);
+      } else if (isSystemError(error)) {
+        // A file or folder of the tool's own (the job log, its lock, the state or data folder)
+        // the system refused: said in one line, as any other mistake.
+        say(systemProblem(error));
+        setExitCode(SETUP_CODES.has(error.code) ? EXIT.usage : EXIT.someFailed);
       } else {
         throw error;
       }

@@ -1,6 +1,6 @@
 import { accessSync, constants, createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { codeOf, readProblem, UsageError } from "../errors.js";
 import { listFiles } from "../sources/files.js";
 import { walkFolder, type FolderOptions } from "../sources/folder.js";
@@ -53,7 +53,11 @@ function addUploadOptionsBut(command: Command, without: readonly string[]): Comm
   return command;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+/** Collects a repeatable glob; an empty one matches nothing and is refused. */
+function collectGlob(value: string, previous: string[] = []): string[] {
+  if (value.trim() === "") throw new InvalidArgumentError("an empty glob matches nothing; give a pattern, such as '*.jpg'");
+  return [...previous, value];
+}
 
 /** Builds the upload command of a job log header again, for `resume`. */
 export function uploadCommandFor(name: string, args: readonly string[], flags: Record<string, unknown>): UploadCommand {
@@ -230,8 +234,8 @@ export function uploadCommands(runner: CommandRunner): Command[] {
     new Command("folder")
       .description("upload every supported file under DIR (recursively)")
       .argument("<dir>", "folder to walk")
-      .option("--include <glob>", "only files matching this glob (repeatable; a glob without / matches file names)", collect)
-      .option("--exclude <glob>", "skip files matching this glob (repeatable)", collect)
+      .option("--include <glob>", "only files matching this glob (repeatable; a glob without / matches file names)", collectGlob)
+      .option("--exclude <glob>", "skip files matching this glob (repeatable)", collectGlob)
       .option("--hidden", "include hidden files and folders")
       .option("--ignore-case", "--include and --exclude match regardless of case (*.jpg also takes A.JPG)")
       .option("--follow-symlinks", "follow symbolic links (loops are detected)")

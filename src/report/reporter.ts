@@ -79,7 +79,9 @@ export function createReporter(options: ReporterOptions): Reporter {
   const processingFailures: Array<{ source: string; message: string }> = [];
   let lastProcessingLine = "";
 
-  const drawBars = options.progress === true && canDrawBars(stderr) && options.mode !== "quiet";
+  // With --json on the same terminal, bars redrawn under the lines would erase them.
+  const jsonOnTerminal = json && Boolean(((options.stdout ?? process.stdout) as { isTTY?: boolean }).isTTY);
+  const drawBars = options.progress === true && canDrawBars(stderr) && options.mode !== "quiet" && !jsonOnTerminal;
   const terminal = drawBars ? new TerminalWriter(stderr) : undefined;
   terminal?.start();
   /** Lines for the person at stderr (with --json only when it is a terminal). */

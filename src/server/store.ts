@@ -4,6 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import type { Database } from "better-sqlite3";
 import type { Data } from "../gen/clarifai/api/resources.js";
 import { StatusCode } from "../gen/clarifai/api/status/status_code.js";
+import { UsageError } from "../errors.js";
 import { randomId } from "./ids.js";
 import { AnnotationsTable, type NewAnnotation } from "./store/annotations-table.js";
 import { type BlobRef, BlobStore } from "./store/blobs.js";
@@ -79,12 +80,17 @@ export class Store {
     await mkdir(dir, { recursive: true });
     const blobs = new BlobStore(join(dir, "blobs"));
     await blobs.init();
-    const db = new BetterSqlite3(join(dir, DB_FILE));
+    const path = join(dir, DB_FILE);
+    let db: Database | undefined;
     try {
+      db = new BetterSqlite3(path);
       migrate(db);
       return new Store(db, blobs);
     } catch (error) {
-      db.close();
+      db?.close();
+      // Not a database, read-only, a folder by that name, a full disk: said with its path.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === "string" && code.startsWith("SQLITE_")) throw new UsageError(`${path}: cannot use it as the server's database (${(error as Error).message}, ${code})`);
       throw error;
     }
   }

@@ -57,11 +57,11 @@ function placeLock(path: string, content: string): boolean {
   const draft = `${path}.${process.pid}-${randomBytes(4).toString("hex")}`;
   const fd = openSync(draft, "wx", 0o600);
   try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    try {
+      writeSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
     linkSync(draft, path);
     return true;
   } catch (error) {

@@ -347,17 +347,25 @@ export interface JobListing {
   job: string;
   path: string;
   modified: Date;
+  /** Why it could not even be stat'ed (a link into a folder the user cannot enter, a loop). */
+  unreadable?: string;
 }
 
 export function listJobs(jobsDir = defaultJobsDir()): JobListing[] {
   if (!existsSync(jobsDir)) return [];
   return readdirSync(jobsDir)
     .filter((name) => name.endsWith(".jsonl"))
-    .flatMap((name) => {
+    .flatMap((name): JobListing[] => {
       const path = join(jobsDir, name);
-      const stats = statSync(path, { throwIfNoEntry: false });
+      const job = basename(name, ".jsonl");
+      let stats;
+      try {
+        stats = statSync(path, { throwIfNoEntry: false });
+      } catch (error) {
+        return [{ job, path, modified: new Date(0), unreadable: `cannot read it (${codeOf(error)})` }];
+      }
       // Only files: a folder that happens to end in .jsonl is not a job.
-      return stats?.isFile() ? [{ job: basename(name, ".jsonl"), path, modified: stats.mtime }] : [];
+      return stats?.isFile() ? [{ job, path, modified: stats.mtime }] : [];
     })
     .sort((a, b) => b.modified.getTime() - a.modified.getTime());
 }

@@ -104,4 +104,14 @@ describe("on a terminal", { timeout: 60_000 }, () => {
     expect(jsonLines(readFileSync(out, "utf8")).at(-1)).toMatchObject({ event: "summary", uploaded: 3 });
     expectTerminalRestored(result.screen);
   });
+
+  it("draws no bars when --json goes to the same terminal: every line stays whole on the screen", async () => {
+    const dir = corpus(12);
+    const result = await runOnPty(["folder", dir, "--json", "--batch-size", "2", "--job", "tty-json-here", "--id-prefix", "here-", ...slow.flags], isolatedEnv());
+    expect(result.code).toBe(0);
+    const shown = result.text.split("\n").filter((line) => line.startsWith("{"));
+    expect(shown.filter((line) => line.includes('"event":"input"'))).toHaveLength(12);
+    expect(jsonLines(shown.join("\n")).at(-1)).toMatchObject({ event: "summary", uploaded: 12 });
+    expect(result.text).not.toMatch(/sent\s+\[/);
+  });
 });
