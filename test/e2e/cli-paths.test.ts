@@ -138,6 +138,41 @@ describe("paths are checked before any work", { timeout: 60_000 }, () => {
     expect(serve.stderr).toContain("--data /proc/no-such-dir/data: cannot create folder /proc/no-such-dir");
   });
 
+  it("--local and serve --data on a database that is not one, and log commands on what is no job log: one line, never a stack trace", async () => {
+    const env = isolatedEnv();
+    const data = mkdtempSync(join(tmpdir(), "cu-paths-"));
+    writeFileSync(join(data, "clarifai.sqlite"), "garbage");
+    for (const args of [["folder", media, "--local", data], ["serve", "--port", "0", "--data", data]]) {
+      const result = await runCli(args, env);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toContain(`${join(data, "clarifai.sqlite")}: cannot use it as the server's database (file is not a database, SQLITE_NOTADB)`);
+    }
+    // An empty file, and one of another tool: refused, and no index is written beside them.
+    const dir = mkdtempSync(join(tmpdir(), "cu-paths-"));
+    writeFileSync(join(dir, "empty.jsonl"), "");
+    writeFileSync(join(dir, "other.jsonl"), "hello\n");
+    for (const name of ["empty.jsonl", "other.jsonl"]) {
+      const shown = await runCli(["log", "show", join(dir, name)], env);
+      expect(shown.code).toBe(2);
+      expect(shown.stderr.trim()).toBe(`clarifai-upload: ${join(dir, name)}: not a job log of this tool`);
+    }
+    expect(readdirSync(dir).sort()).toEqual(["empty.jsonl", "other.jsonl"]);
+    // The jobs folder is a file: log list says so in one line.
+    const state = mkdtempSync(join(tmpdir(), "cu-paths-"));
+    mkdirSync(join(state, "clarifai-upload"));
+    writeFileSync(join(state, "clarifai-upload", "jobs"), "not a folder");
+    const listed = await runCli(["log", "list"], isolatedEnv({ XDG_STATE_HOME: state }));
+    expect(listed.code).toBe(2);
+    expect(listed.stderr.trim()).toBe(`clarifai-upload: ${join(state, "clarifai-upload", "jobs")}: cannot open it (a part of the path is not a folder, ENOTDIR)`);
+    // An empty glob is a mistake, not a glob library's stack trace.
+    for (const option of ["--include", "--exclude"]) {
+      const glob = await runCli(["folder", media, option, "", "--dry-run", ...app.flags], env);
+      expect(glob.code).toBe(2);
+      expect(glob.stderr).toContain("an empty glob matches nothing");
+    }
+  });
+
   it("never takes the job log, its lock or --failed-out as inputs of the folder they are in", async () => {
     const env = isolatedEnv();
     const dir = mkdtempSync(join(tmpdir(), "cu-paths-"));
