@@ -88,9 +88,9 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     },
     () => io.note("cancelling the calls in flight"),
   );
+  const run = new Date().toISOString();
   try {
     let caller: Caller | undefined;
-    const run = new Date().toISOString();
     if (!dryRun) {
       connection = await io.connect();
       caller = callerFor(connection.client, { rps: job.rps, maxRetries: job.maxRetries, bus, cancel: interrupt.cancel, stop: interrupt.signal });
@@ -109,6 +109,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       bus.on(jobLogRecorder(writer, run));
     }
     const result = await runUpload(job.plan, { caller, bus, state: job.state, stop: interrupt.signal });
+    const sent = result.outcome;
     if (unmet && writer && result.outcome === "done" && !interrupt.signal.aborted && unmet.sources.size > 0) {
       for (const source of unmet.sources) writer.append({ type: "gone", source, run });
       io.note(`${unmet.sources.size} input(s) this job reported as not got in are no longer in its source: no longer counted`);
@@ -132,8 +133,15 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     if (waitEnd.ended !== "done") ended.hint = `stopped waiting; processing goes on. Check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
     else if (!dryRun && (result.outcome === "interrupted" || result.outcome === "unreachable")) ended.hint = `resume with: ${io.hint?.("resume") ?? `clarifai-upload resume ${job.name}`}`;
     else if (!dryRun && !job.wait && stats.totals.uploaded > 0) ended.hint = `inputs are processed in the background; check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
-    writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: result.outcome, summary: { ...summary } });
+    writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: sent, summary: { ...summary }, ...(waitEnd.ended !== "done" ? { waited: waitEnd.ended } : {}) });
     return ended;
+  } catch (error) {
+    // Said in the log too: a run that ended on an error was not killed.
+    if (writer && !writer.failed) {
+      const summary = summarize(job.name, { outcome: "done", totals: stats.totals }, (performance.now() - started) / 1000, dryRun);
+      writer.append({ type: "end", run, ended: new Date().toISOString(), outcome: "error", summary: { ...summary, outcome: "error" }, message: (error as Error).message });
+    }
+    throw error;
   } finally {
     interrupt.remove();
     writer?.close();

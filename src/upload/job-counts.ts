@@ -72,6 +72,7 @@ export function lastRunProblem(state: JobState, logPath: string, resumeHint: str
     return `the last run (begun ${begun.run}) did not end: it was killed; what it had not sent yet is in no record here. ${resumeHint}`;
   }
   if (!ended || ended.outcome === "done") return undefined;
+  if (ended.outcome === "error") return `the last run (begun ${ended.run}) ended on an error (${ended.message ?? "unknown"}); what it had not reached is in no record here. ${resumeHint}`;
   const notSent = Number(ended.summary.not_sent ?? 0);
   const unconfirmed = Number(ended.summary.unconfirmed ?? 0);
   const left = [notSent > 0 ? `${notSent} input(s) not sent` : "", unconfirmed > 0 ? `${unconfirmed} sent without an answer` : ""].filter((part) => part !== "").join(" and ");

@@ -135,8 +135,13 @@ export interface EndRecord {
   type: "end";
   run: string;
   ended: string;
+  /** How sending ended (following processing after it may have been cut short: `waited`). */
   outcome: string;
   summary: Record<string, number | string | boolean>;
+  /** `--wait` stopped before processing was over (interrupted, unreachable); what was sent stands. */
+  waited?: string;
+  /** The error that ended the run (outcome "error"). */
+  message?: string;
 }
 
 /** An archive upload the platform extracts (`zip --server-extract`): one per archive version. */

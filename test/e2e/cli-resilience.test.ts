@@ -253,6 +253,42 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       expect(resumed.stdout).toContain("check with: clarifai-upload status interrupted");
       expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("int-"))).toHaveLength(300);
     });
+    it("a Ctrl-C while --wait follows processing stops the waiting, not the job: its log calls the run complete", async () => {
+      const slow = await startTestApp({ processingDelayMs: 60_000 });
+      try {
+        const corpus = makeCorpus(6);
+        const child = startCli(["folder", corpus, "--job", "waited-out", "--wait", "--rps", "0", ...slow.flags], env);
+        const done = finished(child);
+        // Every input is acknowledged (synced with its batch); following processing begins then.
+        await waitFor(() => ackCount(join(jobsDir, "waited-out.jsonl")) >= 6, 30_000);
+        await sleep(1000);
+        child.kill("SIGINT");
+        const result = await done;
+        expect(result.code).toBe(130);
+        expect(result.stderr).toContain("stopped waiting; processing goes on");
+        const shown = await runCli(["log", "show", "waited-out", "--json"], env);
+        expect(shown.code, shown.stdout).toBe(0);
+        expect(JSON.parse(shown.stdout)).not.toHaveProperty("last_run");
+      } finally {
+        await slow.close();
+      }
+    });
+
+    it("a run that ended on an error is logged so, not as killed", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "cu-err-"));
+      writeFileSync(join(dir, "bad.csv"), "foo\n1\n");
+      const app = await startTestApp();
+      try {
+        const failed = await runCli(["manifest", join(dir, "bad.csv"), "--job", "erred", ...app.flags], env);
+        expect(failed.code).toBe(2);
+        const shown = await runCli(["log", "show", "erred", "--json"], env);
+        expect(shown.code).toBe(1);
+        expect(String(JSON.parse(shown.stdout).last_run)).toMatch(/^the last run \(begun .*\) ended on an error \(.*bad\.csv.*\)/);
+      } finally {
+        await app.close();
+      }
+    });
+
     it("cancels the calls in flight on a second Ctrl-C, exits 130 with a resume hint, and resumes sending nothing twice", async () => {
       // Answers so slow that the run cannot drain between the two Ctrl-Cs, however busy the machine.
       const dataDir = mkdtempSync(join(tmpdir(), "cu-server-"));

@@ -19,8 +19,15 @@ export interface TestApp {
 let appCounter = 0;
 
 /** A real server on an ephemeral loopback port, and a client of one fresh app on it. */
-export async function startTestApp(options: { faults?: FaultOptions; pats?: string[]; pat?: string; dataDir?: string; s3Root?: string } = {}): Promise<TestApp> {
-  const server = await startServer({ dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), "cu-server-")), port: 0, faults: options.faults, pats: options.pats, s3Root: options.s3Root });
+export async function startTestApp(options: { faults?: FaultOptions; pats?: string[]; pat?: string; dataDir?: string; s3Root?: string; processingDelayMs?: number } = {}): Promise<TestApp> {
+  const server = await startServer({
+    dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), "cu-server-")),
+    port: 0,
+    faults: options.faults,
+    pats: options.pats,
+    s3Root: options.s3Root,
+    ...(options.processingDelayMs === undefined ? {} : { processingDelayMs: options.processingDelayMs }),
+  });
   const user = "tester";
   const app = `app${++appCounter}`;
   const pat = options.pat ?? options.pats?.[0] ?? "test-pat";
