@@ -34,6 +34,7 @@ async function openJob(nameOrPath: string): Promise<{ path: string; state: JobSt
   if (!existsSync(path)) throw new UsageError(`no job ${nameOrPath} (looked for ${path}); see: clarifai-upload log list`);
   // Read only what is a job log: opening one writes its index beside it (never beside a
   // device, a FIFO, an empty file or any other file named by mistake).
+  if (statSync(path).isDirectory()) throw new UsageError(`${path}: cannot open the job log (EISDIR)`);
   if (jobLogHeader(path) === undefined) throw new UsageError(`${path}: not a job log of this tool`);
   const state = await replayJobLog(path);
   if (!state.header) throw new UsageError(`${path}: no header record; not a job log of this tool`);

@@ -112,23 +112,23 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "cu-gone-"));
     copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "good.jpg"));
     for (const name of ["empty.jpg", "random.bin", "document.pdf"]) copyFileSync(join(FIXTURES, "broken", name), join(dir, name));
-    const command = ["folder", dir, "--job", "gone", "--id-prefix", "gone-", ...app.flags];
+    const command = ["folder", dir, "--job", "gone-files", "--id-prefix", "vanished-", ...app.flags];
     expect(summaryOf((await runCli([...command, "--json"], env)).stdout)).toMatchObject({ uploaded: 1, rejected: 3 });
     rmSync(join(dir, "empty.jpg"));
     rmSync(join(dir, "random.bin"));
     // A dry run writes nothing: the job still counts them.
     await runCli([...command, "--dry-run"], env);
-    expect(jsonLines((await runCli(["log", "show", "gone", "--json"], env)).stdout)[0]).toMatchObject({ rejected: 3 });
+    expect(jsonLines((await runCli(["log", "show", "gone-files", "--json"], env)).stdout)[0]).toMatchObject({ rejected: 3 });
     const again = await runCli(command, env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("2 input(s) this job reported as not got in are no longer in its source");
-    const show = await runCli(["log", "show", "gone", "--json"], env);
+    const show = await runCli(["log", "show", "gone-files", "--json"], env);
     expect(jsonLines(show.stdout)[0]).toMatchObject({ rejected: 1, acknowledged: 1 });
     expect((jsonLines(show.stdout)[0]?.problems as Array<{ source: string }>).map((problem) => problem.source)).toEqual([join(dir, "document.pdf")]);
     rmSync(join(dir, "document.pdf"));
     expect((await runCli(command, env)).code).toBe(0);
-    expect((await runCli(["log", "show", "gone"], env)).code).toBe(0);
-    const status = await runCli(["status", "gone", "--json", "--pat", "test-pat"], env);
+    expect((await runCli(["log", "show", "gone-files"], env)).code).toBe(0);
+    const status = await runCli(["status", "gone-files", "--json", "--pat", "test-pat"], env);
     expect(status.code).toBe(0);
     expect(jsonLines(status.stdout)[0]).toMatchObject({ processed: 1, rejected: 0 });
   });
