@@ -87,7 +87,11 @@ export function startsLikeJobLog(path: string): boolean {
 /** What a job log's first line says of the job, as far as it was checked. */
 type LoggedHeader = Pick<JobHeader, "job"> & Partial<Pick<JobHeader, "target">>;
 
-/** The header record a job log starts with, if the file is one. */
+/**
+ * The header record a job log starts with, if the file is one: its first line that reads
+ * as JSON (a line torn by a crash while the log was being made comes before the header
+ * the next run wrote).
+ */
 export function jobLogHeader(path: string): LoggedHeader | undefined {
   const stats = statOf(path);
   if (!stats?.isFile() || stats.size === 0) return undefined;
@@ -103,16 +107,17 @@ export function jobLogHeader(path: string): LoggedHeader | undefined {
   } finally {
     closeSync(fd);
   }
-  const firstLine = head.toString("utf8").split("\n")[0];
-  let header: unknown;
-  try {
-    header = JSON.parse(firstLine);
-  } catch {
-    header = undefined;
+  for (const line of head.toString("utf8").split("\n")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const record = parsed as { type?: unknown; job?: unknown; target?: unknown } | null;
+    return record?.type === "header" && typeof record.job === "string" ? (record as LoggedHeader) : undefined;
   }
-  const record = header as { type?: unknown; job?: unknown; target?: unknown } | undefined;
-  if (record?.type !== "header" || typeof record.job !== "string") return undefined;
-  return record as LoggedHeader;
+  return undefined;
 }
 
 /**
