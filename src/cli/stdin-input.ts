@@ -1,7 +1,14 @@
+import { fstatSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { UsageError } from "../errors.js";
 
-/** True when a source reading "-" would wait for a person to type. */
-export function stdinIsTerminal(): boolean {
+/**
+ * True when a source reading "-" would wait for a person to type. Checked as the command is
+ * read, before any job is opened: standard input that is a folder (`files - < DIR`) reads
+ * as nothing, as if the list were empty, and is refused.
+ */
+export function checkedStdinIsTerminal(): boolean {
+  if (isFolder(0)) throw new UsageError("standard input is a folder: pipe or redirect a list into it, or name the folder with the folder command");
   return Boolean(process.stdin.isTTY);
 }
 
@@ -21,4 +28,12 @@ export function stdinFor(what: string): Readable {
     stdin.once("end", () => process.off("SIGINT", stop));
   }
   return stdin;
+}
+
+function isFolder(fd: number): boolean {
+  try {
+    return fstatSync(fd).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -14,7 +14,7 @@ import type { InputKind } from "../validate/limits.js";
 import type { GlobalOptions } from "./global-options.js";
 import { noSkips, warnWhenEmpty, warnWhenNothingMatched } from "./source-warnings.js";
 import { runUploadCommand, type UploadCommand } from "./run-upload.js";
-import { stdinFor, stdinIsTerminal } from "./stdin-input.js";
+import { stdinFor, checkedStdinIsTerminal } from "./stdin-input.js";
 import { refuseWhatDoesNotApply, runServerExtract, type ServerExtractFlags } from "./server-extract.js";
 import { addUploadOptions, checkTyped, type RawUploadOptions } from "./upload-options.js";
 
@@ -175,7 +175,7 @@ function manifestSource(file: string, flags: ManifestFlags): UploadCommand {
   return {
     name: "manifest",
     args: [path],
-    readsTerminal: path === "-" && stdinIsTerminal(),
+    readsTerminal: path === "-" && checkedStdinIsTerminal(),
     candidates: (report) =>
       inGroups(lazily(async () => (await import("../sources/manifest.js")).readManifest(path, report, { delimiter: flags.delimiter, csvType: flags.csvType, type: flags.type, stdin: path === "-" ? stdinFor("manifest lines (CSV or TSV, header first)") : undefined }))),
   };
@@ -187,7 +187,7 @@ function filesSource(paths: readonly string[], flags: FilesFlags): UploadCommand
   return {
     name: "files",
     args: absolute,
-    readsTerminal: list.includes("-") && stdinIsTerminal(),
+    readsTerminal: list.includes("-") && checkedStdinIsTerminal(),
     candidates: (report) => {
       async function* names(): AsyncGenerator<string> {
         let named = 0;
@@ -217,7 +217,7 @@ function urlsSource(file: string | undefined, flags: UrlsFlags): UploadCommand {
   return {
     name: "urls",
     args: [from],
-    readsTerminal: from === "-" && stdinIsTerminal(),
+    readsTerminal: from === "-" && checkedStdinIsTerminal(),
     candidates: (report) => {
       const urls = onceEach(listUrls(readRecords(from === "-" ? stdinFor("URLs") : createReadStream(from)), flags.type), (candidate) => candidate.source, (url) => report.warning(url, listedAgain(url)));
       return warnWhenEmpty(inGroups(urls), () => report.warning(from, `${from === "-" ? "stdin" : file}: no URLs found`));

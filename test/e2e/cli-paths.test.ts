@@ -1,9 +1,10 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
+import { BIN, FIXTURES, isolatedEnv, jsonLines, runCli, summaryOf } from "../helpers/cli.js";
 
 /** Every file under a folder, recursively. */
 function filesUnder(dir: string): string[] {
@@ -165,6 +166,15 @@ describe("paths are checked before any work", { timeout: 60_000 }, () => {
     const listed = await runCli(["log", "list"], isolatedEnv({ XDG_STATE_HOME: state }));
     expect(listed.code).toBe(2);
     expect(listed.stderr.trim()).toBe(`clarifai-upload: ${join(state, "clarifai-upload", "jobs")}: cannot open it (a part of the path is not a folder, ENOTDIR)`);
+    // Standard input that is a folder reads as nothing: refused, before any job is opened.
+    const folderFd = openSync(dir, "r");
+    try {
+      const fromFolder = spawnSync(process.execPath, [BIN, "files", "-", "--dry-run", ...app.flags], { env, stdio: [folderFd, "pipe", "pipe"], encoding: "utf8" });
+      expect(fromFolder.status, fromFolder.stderr).toBe(2);
+      expect(fromFolder.stderr.trim()).toBe("clarifai-upload: standard input is a folder: pipe or redirect a list into it, or name the folder with the folder command");
+    } finally {
+      closeSync(folderFd);
+    }
     // An empty glob is a mistake, not a glob library's stack trace.
     for (const option of ["--include", "--exclude"]) {
       const glob = await runCli(["folder", media, option, "", "--dry-run", ...app.flags], env);
