@@ -16,6 +16,8 @@ export interface PlannedInput {
   readonly processingFailures?: number;
   /** Sent again within the delivery of its batch (under a new id, or after a delete). */
   readonly resent?: boolean;
+  /** Sent again under the id a second file of its name takes (`--id-from name`): `--id-conflict` still applies there, once. */
+  readonly renamed?: boolean;
 }
 
 export interface Batch {

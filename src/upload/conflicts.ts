@@ -32,6 +32,8 @@ export interface SettledDuplicate {
 export interface NamesakeRule {
   /** The `path` metadata the input is sent with. */
   pathOf: (input: PlannedInput) => unknown;
+  /** The job log's latest record of the input's source names this id: it is the source's own, wherever the path metadata says it came from. */
+  isOwn: (input: PlannedInput) => boolean;
   warn: (source: string, message: string) => void;
 }
 
@@ -91,10 +93,10 @@ export async function resolveDuplicates(
       continue;
     }
     const elsewhere = stored?.data?.metadata?.path;
-    if (namesake && !finalRound && typeof elsewhere === "string" && elsewhere !== namesake.pathOf(input)) {
+    if (namesake && !finalRound && !input.renamed && typeof elsewhere === "string" && elsewhere !== namesake.pathOf(input) && !namesake.isOwn(input)) {
       const id = namesakeId(input.id, input.accepted.candidate.relPath);
       namesake.warn(source, `${source}: id ${input.id} is taken on the server by ${elsewhere}, another file of that name; using ${id}`);
-      resolution.resend.push({ ...input, id });
+      resolution.resend.push({ ...input, id, renamed: true });
       continue;
     }
     const what = `${source}: id ${input.id} is taken on the server by ${describeStored(stored, theirs)}; this file's content_sha256 is ${digest ?? "unknown"}`;

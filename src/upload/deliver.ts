@@ -84,7 +84,8 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
   const cleared = resolution.deleteFirst.length === 0 ? undefined : await call(resolution.resend, () => context.caller.call("deleteInputs", { ids: resolution.deleteFirst }));
   if (cleared === REFUSED) return delivered;
   try {
-    delivered.push(...(await deliverBatch(context, resolution.resend.map((input) => ({ ...input, resent: true })), new Set(resolution.deleteFirst))));
+    // A renamed input meets --id-conflict under its new id; any other is sent this once more.
+    delivered.push(...(await deliverBatch(context, resolution.resend.map((input) => (input.renamed ? input : { ...input, resent: true })), new Set(resolution.deleteFirst))));
   } catch (error) {
     if (error instanceof UnreachableError) throw new UnreachableError(error.message, [...delivered, ...error.outcomes]);
     throw error;

@@ -105,7 +105,14 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
     caller,
     defaults: plan.defaults,
     idConflict: plan.idConflict,
-    namesake: plan.idFrom === "name" ? { pathOf: (input) => metadataFor(input, plan.defaults).path, warn: (source, message) => bus.emit({ type: "warning", source, message }) } : undefined,
+    namesake:
+      plan.idFrom === "name"
+        ? {
+            pathOf: (input) => metadataFor(input, plan.defaults).path,
+            isOwn: (input) => services.state?.latest.get(input.accepted.candidate.source)?.id === input.id,
+            warn: (source, message) => bus.emit({ type: "warning", source, message }),
+          }
+        : undefined,
     header: { userAppId: caller.client.userAppId, inputsAddJobId: addJobId ?? "", inputIdConflictResolution: 0 },
     take: (size) => buffers.take(size),
     give: (buffer) => buffers.give(buffer),

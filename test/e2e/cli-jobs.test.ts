@@ -102,10 +102,30 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
       expect(summaryOf(again.stdout)).toMatchObject({ uploaded: policy === "fail" ? 1 : 0, present: policy === "fail" ? 2 : 3, conflicts: 0 });
       if (policy === "fail") expect(jsonLines(again.stdout).some((line) => line.event === "warning" && String(line.message).includes("another file of that name"))).toBe(true);
     }
+    // An edit of a/x.png, which holds the second id, meets --id-conflict there, not a conflict it cannot leave.
+    writeFileSync(join(root, "a", "x.png"), pngOfSize(403));
+    const edited = await runCli([...command, "--id-conflict", "replace"], env);
+    expect(edited.code, edited.stdout).toBe(0);
+    expect(summaryOf(edited.stdout)).toMatchObject({ uploaded: 1, present: 2, conflicts: 0 });
     const stored = (await listAllInputs(app.client)).filter((input) => input.id.startsWith("namesake-"));
     const digestOf = (name: string): string => createHash("sha256").update(readFileSync(join(root, name, "x.png"))).digest("hex");
     expect(stored.map((input) => input.data?.metadata?.content_sha256).sort()).toEqual(["a", "b", "c"].map(digestOf).sort());
     expect(stored.find((input) => input.data?.metadata?.path === "b/x.png")?.id).toBe("namesake-x_png-" + createHash("sha256").update("namesake-x.png").digest("hex").slice(0, 8));
+  });
+
+  it("with --id-from name, a file's own id stays its own when its path metadata changed (files run from another folder)", async () => {
+    const root = mkdtempSync(join(tmpdir(), "cu-own-"));
+    mkdirSync(join(root, "imgs"));
+    writeFileSync(join(root, "imgs", "cat.png"), pngOfSize(410));
+    const own = isolatedEnv();
+    const first = await runCli(["files", "imgs/cat.png", "--id-from", "name", "--id-prefix", "own-", "--job", "own-name", "--json", ...app.flags], own, undefined, root);
+    expect(summaryOf(first.stdout)).toMatchObject({ uploaded: 1 });
+    writeFileSync(join(root, "imgs", "cat.png"), pngOfSize(411));
+    // From another folder the path metadata is another, but the file and its id are the same: a conflict, as before.
+    const resumed = await runCli(["resume", "own-name", "--json", "--pat", "test-pat"], own, undefined, join(root, "imgs"));
+    expect(summaryOf(resumed.stdout)).toMatchObject({ uploaded: 0, conflicts: 1 });
+    expect(jsonLines(resumed.stdout).some((line) => String(line.message).includes("another file of that name"))).toBe(false);
+    expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("own-"))).toHaveLength(1);
   });
 
   it("stops counting a rejected file once a run of the whole folder no longer finds it, and only then", async () => {
