@@ -14,7 +14,7 @@ import { onInterrupt } from "../upload/signals.js";
 import { exitCodeFor } from "../report/exit-codes.js";
 import { summarize, type Summary } from "../report/summary.js";
 import { ProcessingWait, type WaitEnd } from "./wait.js";
-import { UnmetProblems } from "../upload/unmet-problems.js";
+import { FILE_SOURCE_COMMANDS, UnmetProblems } from "../upload/unmet-problems.js";
 
 /** A job to run: where its log is, what its header says, and the run's plan. */
 export interface UploadJob {
@@ -72,8 +72,8 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
   bus.on(stats.listener);
   const wait = job.wait && !dryRun ? new ProcessingWait(bus, job.maxProcessingAttempts) : undefined;
   if (wait) bus.on(wait.listener);
-  // Only a run of the whole source can tell that a source is gone from it.
-  const unmet = dryRun || job.plan.resend ? undefined : new UnmetProblems(job.state);
+  // Only a run of the whole source can tell that a file is gone from it.
+  const unmet = dryRun || job.plan.resend || !FILE_SOURCE_COMMANDS.has(job.header.command) ? undefined : new UnmetProblems(job.state);
   if (unmet) bus.on(unmet.listener);
   if (job.state.corruptLines > 0) io.note(`job log ${job.logPath}: ${job.state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
 
@@ -110,9 +110,10 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     }
     const result = await runUpload(job.plan, { caller, bus, state: job.state, stop: interrupt.signal });
     const sent = result.outcome;
-    if (unmet && writer && result.outcome === "done" && !interrupt.signal.aborted && unmet.sources.size > 0) {
-      for (const source of unmet.sources) writer.append({ type: "gone", source, run });
-      io.note(`${unmet.sources.size} input(s) this job reported as not got in are no longer in its source: no longer counted`);
+    const gone = unmet && writer && result.outcome === "done" && !interrupt.signal.aborted ? unmet.gone() : [];
+    if (gone.length > 0) {
+      for (const source of gone) writer?.append({ type: "gone", source, run });
+      io.note(`${gone.length} file(s) this job reported as not got in no longer exist: no longer counted`);
     }
     if (result.addJobId) writer?.append({ type: "run", run, started: run, addJob: result.addJobId });
     let waitEnd: WaitEnd = { ended: "done" };

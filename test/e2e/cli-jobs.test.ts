@@ -128,12 +128,15 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect((await listAllInputs(app.client)).filter((input) => input.id.startsWith("own-"))).toHaveLength(1);
   });
 
-  it("stops counting a rejected file once a run of the whole folder no longer finds it, and only then", async () => {
+  it("stops counting a rejected file once a run of the whole folder no longer finds it and it is gone from the disk, and only then", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cu-gone-"));
     copyFileSync(join(FIXTURES, "media", "image.jpg"), join(dir, "good.jpg"));
     for (const name of ["empty.jpg", "random.bin", "document.pdf"]) copyFileSync(join(FIXTURES, "broken", name), join(dir, name));
     const command = ["folder", dir, "--job", "gone-files", "--id-prefix", "vanished-", ...app.flags];
     expect(summaryOf((await runCli([...command, "--json"], env)).stdout)).toMatchObject({ uploaded: 1, rejected: 3 });
+    // A run that does not meet them while they are still there drops nothing: another --include.
+    expect((await runCli([...command, "--include", "good.jpg"], env)).code).toBe(0);
+    expect(jsonLines((await runCli(["log", "show", "gone-files", "--json"], env)).stdout)[0]).toMatchObject({ rejected: 3 });
     rmSync(join(dir, "empty.jpg"));
     rmSync(join(dir, "random.bin"));
     // A dry run writes nothing: the job still counts them.
@@ -141,7 +144,7 @@ describe("waiting, status, logs and other sources", { timeout: 60_000 }, () => {
     expect(jsonLines((await runCli(["log", "show", "gone-files", "--json"], env)).stdout)[0]).toMatchObject({ rejected: 3 });
     const again = await runCli(command, env);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain("2 input(s) this job reported as not got in are no longer in its source");
+    expect(again.stderr).toContain("2 file(s) this job reported as not got in no longer exist: no longer counted");
     const show = await runCli(["log", "show", "gone-files", "--json"], env);
     expect(jsonLines(show.stdout)[0]).toMatchObject({ rejected: 1, acknowledged: 1 });
     expect((jsonLines(show.stdout)[0]?.problems as Array<{ source: string }>).map((problem) => problem.source)).toEqual([join(dir, "document.pdf")]);
