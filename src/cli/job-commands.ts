@@ -119,7 +119,8 @@ export function jobCommands(runner: CommandRunner): Command[] {
           let state: JobState;
           try {
             if (listing.unreadable) throw new UsageError(`${listing.path}: ${listing.unreadable}`);
-            if (isOtherFile(listing.path)) continue;
+            // Only job logs: an empty file or another tool's is not listed, and nothing is written beside it.
+            if (jobLogHeader(listing.path) === undefined) continue;
             state = await replayJobLog(listing.path);
           } catch (error) {
             // One job that cannot be read does not hide the others.
@@ -132,7 +133,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
           const header = state.header;
           write(
             global,
-            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, shard: header ? shardOf(header) : undefined, target: header?.target, runs: state.ends.length, ...counts },
+            { event: "job", job: listing.job, path: listing.path, modified: listing.modified.toISOString(), command: header?.command, source: header?.args, shard: header ? shardOfJob(header) : undefined, target: header?.target, runs: state.ends.length, ...counts },
             `${listing.job}  ${listing.modified.toISOString()}  ${header ? commandOf(header) : "?"}  -> ${header ? describeTarget(header.target) : "?"}  ${countsLine(counts)}`,
           );
           state.latest.close();
@@ -238,11 +239,11 @@ export function jobCommands(runner: CommandRunner): Command[] {
 
 /** A job's command and sources, with its shard: the `--shard` jobs of one folder differ by it alone. */
 function commandOf(header: JobHeader): string {
-  const shard = shardOf(header);
+  const shard = shardOfJob(header);
   return `${header.command} ${header.args.join(" ")}${shard ? ` --shard ${shard}` : ""}`;
 }
 
-function shardOf(header: JobHeader): string | undefined {
+function shardOfJob(header: JobHeader): string | undefined {
   const shard = (header.options as { shard?: unknown }).shard;
   return typeof shard === "string" ? shard : undefined;
 }
@@ -329,10 +330,6 @@ async function* recordedSources(records: ResendSet): AsyncGenerator<Candidate> {
 }
 
 /** A file with something in it that is not a job log (a job's log is never empty once its first run wrote); one that cannot be read is a UsageError. */
-function isOtherFile(path: string): boolean {
-  const stats = statSync(path, { throwIfNoEntry: false });
-  return stats !== undefined && stats.isFile() && stats.size > 0 && jobLogHeader(path) === undefined;
-}
 
 /** What the job's last run left undone, if anything, with the command that resumes it as printed hints name it. */
 function lastRunOf(header: JobHeader, state: JobState, path: string, global: GlobalOptions): string | undefined {

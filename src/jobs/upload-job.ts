@@ -134,7 +134,11 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     if (waitEnd.ended !== "done") ended.hint = `stopped waiting; processing goes on. Check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
     else if (!dryRun && (result.outcome === "interrupted" || result.outcome === "unreachable")) ended.hint = `resume with: ${io.hint?.("resume") ?? `clarifai-upload resume ${job.name}`}`;
     else if (!dryRun && !job.wait && stats.totals.uploaded > 0) ended.hint = `inputs are processed in the background; check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
-    writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: sent, summary: { ...summary }, ...(waitEnd.ended !== "done" ? { waited: waitEnd.ended } : {}) });
+    // The log says how sending ended; a wait cut short is said apart.
+    const waited: { waited?: string } = waitEnd.ended !== "done" ? { waited: waitEnd.ended } : {};
+    const logged: Record<string, number | string | boolean> = { ...summary, outcome: sent };
+    if (waited.waited) logged.waited = waited.waited;
+    writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: sent, summary: logged, ...waited });
     return ended;
   } catch (error) {
     // Said in the log too: a run that ended on an error was not killed.
@@ -145,8 +149,15 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     throw error;
   } finally {
     interrupt.remove();
-    writer?.close();
-    lock?.release();
-    await connection?.close();
+    // Each step whatever the one before did: a log that cannot be closed (EIO) still lets the lock go.
+    try {
+      writer?.close();
+    } finally {
+      try {
+        lock?.release();
+      } finally {
+        await connection?.close();
+      }
+    }
   }
 }

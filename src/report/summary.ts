@@ -108,7 +108,7 @@ export function summaryTable(summary: Summary, dryRun = false, target?: Target):
   ].filter((part) => part !== "");
   if (leftOut.length > 0) rows.push(["left out", leftOut.join(", ")]);
   if (summary.not_sent > 0) rows.push(["not sent", String(summary.not_sent)]);
-  if (summary.unconfirmed > 0) rows.push(["no answer", `${summary.unconfirmed} (cancelled while sent: the server may hold them)`]);
+  if (summary.unconfirmed > 0) rows.push(["no answer", `${summary.unconfirmed} (cancelled as they were sent or about to be: the server may hold some)`]);
   rows.push(["bytes", `${formatBytes(summary.bytes)}${rate}`], ["batches", String(summary.batches)], ["time", formatSeconds(summary.seconds)]);
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join("\n");

@@ -71,7 +71,8 @@ export function lastRunProblem(state: JobState, logPath: string, resumeHint: str
     if (JobLock.holder(logPath) !== undefined) return undefined;
     return `the last run (begun ${begun.run}) did not end: it was killed; what it had not sent yet is in no record here. ${resumeHint}`;
   }
-  if (!ended || ended.outcome === "done") return undefined;
+  // An archive the platform unpacks ends "uploaded" once it is sent whole.
+  if (!ended || ended.outcome === "done" || ended.outcome === "uploaded") return undefined;
   if (ended.outcome === "error") return `the last run (begun ${ended.run}) ended on an error (${ended.message ?? "unknown"}); what it had not reached is in no record here. ${resumeHint}`;
   const notSent = Number(ended.summary.not_sent ?? 0);
   const unconfirmed = Number(ended.summary.unconfirmed ?? 0);

@@ -87,6 +87,12 @@ describe("cloud sources and archives the platform extracts", { timeout: 120_000 
       const stored = await listAllInputs(slow.client);
       expect(stored).toHaveLength(40);
       expect(new Set(stored.map((input) => input.id)).size).toBe(40);
+      // Sent whole without --wait ("uploaded": the platform unpacks it now) is a run that ended, not one to resume.
+      const again = await runCli(["zip", archive, "--server-extract", "--job", "parts-again", ...slow.flags], env);
+      expect(again.code, again.stderr).toBe(0);
+      const shown = await runCli(["log", "show", "parts-again", "--json"], env);
+      expect(shown.code, shown.stdout).toBe(0);
+      expect(JSON.parse(shown.stdout)).not.toHaveProperty("last_run");
     } finally {
       await slow.close();
     }

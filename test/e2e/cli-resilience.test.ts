@@ -269,6 +269,8 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
         const shown = await runCli(["log", "show", "waited-out", "--json"], env);
         expect(shown.code, shown.stdout).toBe(0);
         expect(JSON.parse(shown.stdout)).not.toHaveProperty("last_run");
+        // The log's summary of the run agrees: sent whole, the waiting cut short.
+        expect(JSON.parse(shown.stdout).runs.at(-1)).toMatchObject({ outcome: "done", waited: "interrupted", uploaded: 6 });
       } finally {
         await slow.close();
       }
@@ -319,7 +321,7 @@ describe("faults, interruptions and exit codes", { timeout: 120_000 }, () => {
       expect(result?.code).toBe(130);
       expect(result?.stderr).toContain("cancelling the calls in flight");
       // The batches cancelled in flight are not called "not sent": they may be stored.
-      expect(result?.stderr).toMatch(/no answer\s+\d+ \(cancelled while sent: the server may hold them\)/);
+      expect(result?.stderr).toMatch(/no answer\s+\d+ \(cancelled as they were sent or about to be: the server may hold some\)/);
       expect(result?.stderr).toContain("resume with: clarifai-upload resume cancelled");
 
       // Inputs whose answers were cancelled may be on the server: the resume, against a

@@ -24,6 +24,8 @@ export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
     XDG_DATA_HOME: join(home, "data"),
     XDG_CONFIG_HOME: join(home, "config"),
     NO_COLOR: "1",
+    // The run's own temporary folder (see global-setup.ts), for what the CLI makes there too.
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
     ...extra,
   };
   return env;
