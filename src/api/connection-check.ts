@@ -1,3 +1,4 @@
+import { connect as h2Connect } from "node:http2";
 import { connect as tcpConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -60,7 +61,29 @@ export async function checkConnection(endpoint: Endpoint, options: ConnectionChe
     }
     return undefined;
   }
-  return tls.ok ? `${endpoint.address} speaks TLS: use --api https://${endpoint.address}` : undefined;
+  if (tls.ok) return `${endpoint.address} speaks TLS: use --api https://${endpoint.address}`;
+  // Something answers there, but not HTTP/2 (a web server on that port, say): grpc-js only says "Protocol error".
+  if ((await speaksHttp2(endpoint, timeoutMs)) === false) return `${endpoint.address} answers, but not as a gRPC server (it does not speak HTTP/2): check the host and port of ${SCHEME_HINT}`;
+  return undefined;
+}
+
+/** Whether the server at a plaintext address speaks HTTP/2 (its SETTINGS come); undefined when it says nothing in time. */
+function speaksHttp2(endpoint: Endpoint, timeoutMs: number): Promise<boolean | undefined> {
+  return new Promise((resolve) => {
+    const session = h2Connect(`http://${endpoint.address}`);
+    let settled = false;
+    const finish = (answer: boolean | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      session.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    session.once("remoteSettings", () => finish(true));
+    session.once("error", () => finish(false));
+    session.once("close", () => finish(false));
+  });
 }
 
 function isRefusedOrUnresolved(code: string): boolean {

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { tmpdir } from "node:os";
@@ -81,6 +82,21 @@ describe("connection problems fail fast with one line that says what to check", 
     expect(result.ms).toBeLessThan(20_000);
     expect(result.stderr).toContain(`127.0.0.1:${tls.port} speaks TLS: use --api https://127.0.0.1:${tls.port}`);
     expectNoNoise(result);
+  });
+
+  it("a plaintext port that answers HTTP/1 (a web server) is reported at once as no gRPC server, not retried", async () => {
+    const web = createHttpServer((_request, response) => response.end("hello"));
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (web.address() as AddressInfo).port;
+      const result = await timed(["folder", media, "--api", `http://127.0.0.1:${port}`, ...login]);
+      expect(result.code).toBe(4);
+      expect(result.ms).toBeLessThan(20_000);
+      expect(result.stderr).toContain(`127.0.0.1:${port} answers, but not as a gRPC server (it does not speak HTTP/2): check the host and port of --api`);
+      expectNoNoise(result);
+    } finally {
+      web.close();
+    }
   });
 
   it("an untrusted certificate is reported at once, not retried, pointing at CLARIFAI_ROOT_CERTIFICATES_PATH", async () => {
