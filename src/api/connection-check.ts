@@ -67,7 +67,11 @@ export async function checkConnection(endpoint: Endpoint, options: ConnectionChe
   return undefined;
 }
 
-/** Whether the server at a plaintext address speaks HTTP/2 (its SETTINGS come); undefined when it says nothing in time. */
+/**
+ * Whether the server at a plaintext address speaks HTTP/2: true when its SETTINGS come,
+ * false when it answers with bytes that are not HTTP/2, undefined when it says nothing in
+ * time or closes the connection (a server that is busy or restarting may).
+ */
 function speaksHttp2(endpoint: Endpoint, timeoutMs: number): Promise<boolean | undefined> {
   return new Promise((resolve) => {
     const session = h2Connect(`http://${endpoint.address}`);
@@ -81,8 +85,8 @@ function speaksHttp2(endpoint: Endpoint, timeoutMs: number): Promise<boolean | u
     };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
     session.once("remoteSettings", () => finish(true));
-    session.once("error", () => finish(false));
-    session.once("close", () => finish(false));
+    session.once("error", (error: NodeJS.ErrnoException) => finish(error.code === "ERR_HTTP2_ERROR" || /protocol error/i.test(error.message) ? false : undefined));
+    session.once("close", () => finish(undefined));
   });
 }
 
