@@ -7,7 +7,7 @@ import { ensureDataset } from "../upload/dataset.js";
 import type { EventBus } from "../upload/events.js";
 import { JobLock } from "../upload/job-lock.js";
 import { jobLogRecorder } from "../upload/job-log-recorder.js";
-import { JOB_LOG_VERSION, JobLogWriter, type JobHeader, type JobState } from "../upload/joblog.js";
+import { JOB_LOG_VERSION, JobLogWriter, type EndRecord, type JobHeader, type JobState } from "../upload/joblog.js";
 import { runUpload, type RunResult, type UploadPlan } from "../upload/pipeline.js";
 import { RunStats, type RunTotals } from "../upload/run-stats.js";
 import { onInterrupt } from "../upload/signals.js";
@@ -89,6 +89,8 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     () => io.note("cancelling the calls in flight"),
   );
   const run = new Date().toISOString();
+  /** How sending ended, once it has: an error after it (while following processing) does not undo it. */
+  let sent: string | undefined;
   try {
     let caller: Caller | undefined;
     if (!dryRun) {
@@ -109,7 +111,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       bus.on(jobLogRecorder(writer, run));
     }
     const result = await runUpload(job.plan, { caller, bus, state: job.state, stop: interrupt.signal });
-    const sent = result.outcome;
+    sent = result.outcome;
     const gone = unmet && writer && result.outcome === "done" && !interrupt.signal.aborted ? unmet.gone() : [];
     if (gone.length > 0) {
       for (const source of gone) writer?.append({ type: "gone", source, run });
@@ -134,17 +136,15 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     if (waitEnd.ended !== "done") ended.hint = `stopped waiting; processing goes on. Check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
     else if (!dryRun && (result.outcome === "interrupted" || result.outcome === "unreachable")) ended.hint = `resume with: ${io.hint?.("resume") ?? `clarifai-upload resume ${job.name}`}`;
     else if (!dryRun && !job.wait && stats.totals.uploaded > 0) ended.hint = `inputs are processed in the background; check with: ${io.hint?.("status") ?? `clarifai-upload status ${job.name}`}`;
-    // The log says how sending ended; a wait cut short is said apart.
-    const waited: { waited?: string } = waitEnd.ended !== "done" ? { waited: waitEnd.ended } : {};
-    const logged: Record<string, number | string | boolean> = { ...summary, outcome: sent };
-    if (waited.waited) logged.waited = waited.waited;
-    writer?.append({ type: "end", run, ended: new Date().toISOString(), outcome: sent, summary: logged, ...waited });
+    writer?.append(endRecord(run, sent, summary, waitEnd.ended !== "done" ? { waited: waitEnd.ended } : {}));
     return ended;
   } catch (error) {
     // Said in the log too: a run that ended on an error was not killed.
     if (writer && !writer.failed) {
       const summary = summarize(job.name, { outcome: "done", totals: stats.totals }, (performance.now() - started) / 1000, dryRun);
-      writer.append({ type: "end", run, ended: new Date().toISOString(), outcome: "error", summary: { ...summary, outcome: "error" }, message: (error as Error).message });
+      // After sending (while following processing) the error ends the waiting, not what was sent.
+      const after = sent === undefined ? {} : { waited: "error" };
+      writer.append(endRecord(run, sent ?? "error", summary, { ...after, message: (error as Error).message }));
     }
     throw error;
   } finally {
@@ -160,4 +160,14 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       }
     }
   }
+}
+
+/**
+ * A run's end as its log keeps it: how sending ended (`outcome`, in the summary too), and
+ * apart from it a wait for processing cut short and the error that ended the run.
+ */
+function endRecord(run: string, outcome: string, summary: Summary, after: { waited?: string; message?: string } = {}): EndRecord {
+  const logged: Record<string, number | string | boolean> = { ...summary, outcome };
+  if (after.waited) logged.waited = after.waited;
+  return { type: "end", run, ended: new Date().toISOString(), outcome, summary: logged, ...after };
 }
