@@ -57,6 +57,8 @@ export class InputIndex {
     }
     db.exec(`
       CREATE TABLE IF NOT EXISTS inputs (source TEXT PRIMARY KEY, fingerprint TEXT, present_id TEXT, status TEXT, digest TEXT, record TEXT) WITHOUT ROWID;
+      -- The rows kept as JSON (problems, and acks with something to say): few, found without reading the rest.
+      CREATE INDEX IF NOT EXISTS with_record ON inputs (source) WHERE record IS NOT NULL;
       CREATE TABLE IF NOT EXISTS others (seq INTEGER PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
     `);
