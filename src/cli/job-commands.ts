@@ -212,7 +212,7 @@ export function jobCommands(runner: CommandRunner): Command[] {
           out,
           { event: "status", job: header.job, acknowledged: onServer, ...counts },
           // Counted by source: two files of the same content under one id (--id-from hash) are one input there.
-          `job ${header.job}: ${onServer} acknowledged (files, entries, rows or URLs) looked up: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing${counts.regions_pending > 0 ? `, ${counts.regions_pending} with regions not stored yet` : ""}; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
+          `job ${header.job}: ${onServer} acknowledged (files, entries, rows or URLs) looked up: ${counts.processed} processed, ${counts.pending} pending, ${counts.failed} failed processing, ${counts.missing} missing${counts.kept > 0 ? `, ${counts.kept} kept (the server's own content under their ids)` : ""}${counts.regions_pending > 0 ? `, ${counts.regions_pending} with regions not stored yet` : ""}; never got in: ${counts.rejected} rejected, ${counts.not_sent} failed, ${counts.conflicts} id conflicts`,
         );
         for (const line of checked.lines) write(out, { event: "input", ...line }, `  ${line.status === "pending" ? "~" : "!"} ${line.status} ${line.id ?? ""} ${line.message}`);
         const lastRun = lastRunOf(header, state, path, global);

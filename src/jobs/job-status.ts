@@ -19,7 +19,7 @@ export interface StatusLine {
 export interface JobStatus {
   /** Inputs the job put on the server (acknowledged, or failed processing there). */
   onServer: number;
-  counts: { processed: number; pending: number; failed: number; missing: number; rejected: number; not_sent: number; conflicts: number; regions_pending: number };
+  counts: { processed: number; pending: number; failed: number; missing: number; kept: number; rejected: number; not_sent: number; conflicts: number; regions_pending: number };
   /** Every input not settled on the server, then every one that never got in (read once). */
   lines: Iterable<StatusLine>;
   /** What `status --retry` sends again: missing, and failed processing (deleted as it is sent). Closed by whoever sends them. */
@@ -45,16 +45,17 @@ const HELD_LINES = 10_000;
  */
 export async function checkJobStatus(caller: Caller, job: { path: string; job: string; state: JobState }, options: { pageSize?: number; heldLines?: number } = {}): Promise<JobStatus> {
   const pageSize = options.pageSize ?? STATUS_PAGE;
-  const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
+  const counts = { processed: 0, pending: 0, failed: 0, missing: 0, kept: 0 };
   let onServer = 0;
   const unsettled = new SpilledList<StatusLine>(options.heldLines ?? HELD_LINES);
   const toResend = new ResendSet();
   const learned = new LearnedRecords(job);
   try {
     for (let page = job.state.latest.page(undefined, pageSize); page.length > 0; page = job.state.latest.page(page.at(-1)?.source, pageSize)) {
-      // Not looked up: kept inputs (what the server holds under their ids is not the job's
-      // content) and URLs the app held already under another id (no input has theirs).
-      const mine = page.filter((record): record is OnServer => (record.type === "ack" && record.status !== "kept" && !record.underAnotherId) || record.type === "processing_failed" || record.type === "missing");
+      // Not looked up: URLs the app held already under another id (no input has theirs).
+      // Kept inputs are: what the server holds under their ids is not the job's content, but
+      // once it is gone, the file is the job's to send.
+      const mine = page.filter((record): record is OnServer => (record.type === "ack" && !record.underAnotherId) || record.type === "processing_failed" || record.type === "missing");
       onServer += mine.length;
       const found = await lookUpStatuses(caller, mine.map((record) => record.id));
       const reconciled = reconcile(mine, found);
@@ -91,7 +92,7 @@ type OnServer = AckRecord | ProcessingFailedRecord | MissingRecord;
 
 /** What the server says of each input the job put there: counts, the lines to show, what to record and what --retry sends. */
 function reconcile(onServer: readonly OnServer[], found: ReadonlyMap<string, FoundInput>) {
-  const counts = { processed: 0, pending: 0, failed: 0, missing: 0 };
+  const counts = { processed: 0, pending: 0, failed: 0, missing: 0, kept: 0 };
   const unsettled: StatusLine[] = [];
   const learned: LearnedRecord[] = [];
   const toResend: OnServer[] = [];
@@ -100,6 +101,18 @@ function reconcile(onServer: readonly OnServer[], found: ReadonlyMap<string, Fou
     const answer = found.get(record.id);
     const { id, source } = record;
     const processingFailures = record.type === "processing_failed" ? record.attempts : record.processingFailures;
+    if (record.type === "ack" && record.status === "kept") {
+      // The server's own input, left as it was by --id-conflict skip: there, or gone.
+      if (answer !== undefined) {
+        counts.kept++;
+        continue;
+      }
+      counts.missing++;
+      unsettled.push({ id, source, status: "missing", reason: "missing", message: `${source}: the server's input ${id}, kept under --id-conflict skip, is gone; the next run sends this file` });
+      toResend.push(record);
+      learned.push({ type: "missing", id, source, fingerprint: record.fingerprint, digest: record.digest, run });
+      continue;
+    }
     // What the id holds now is not what this source sent (deleted and taken again, or
     // replaced by another upload): the source's content is not on the server.
     const otherContent = answer?.digest !== undefined && record.digest !== undefined && answer.digest !== record.digest;

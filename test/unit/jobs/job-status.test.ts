@@ -11,7 +11,7 @@ const header = { type: "header" as const, version: 1, job: "j", created: "now", 
 const ack = (n: number): AckRecord => ({ type: "ack", id: `i${String(n).padStart(2, "0")}`, source: `/x/${String(n).padStart(2, "0")}.jpg`, fingerprint: "1:1", status: "uploaded", digest: "d".repeat(64), batch: 1, run: "r" });
 
 /** A job of 25 acknowledged inputs and one kept, checked against a server on which i03 failed processing, i07 is pending, i11 is gone and i13 holds other content. */
-async function checked(heldLines?: number, pendingAll = false) {
+async function checked(heldLines?: number, pendingAll = false, keptGone = false) {
   const path = join(mkdtempSync(join(tmpdir(), "cu-status-")), "job.jsonl");
   const first = await replayJobLog(path, { create: true });
   const writer = new JobLogWriter(path, first.latest);
@@ -34,7 +34,7 @@ async function checked(heldLines?: number, pendingAll = false) {
       const codeOf = (id: string): number => (id === "i03" ? StatusCode.INPUT_FAILED : id === "i07" || pendingAll ? StatusCode.INPUT_PENDING : StatusCode.INPUT_SUCCESS);
       // i13's id holds other content now; i05 carries the job's own digest.
       const metadataOf = (id: string): object | undefined => (id === "i13" ? { content_sha256: "e".repeat(64) } : id === "i05" ? { content_sha256: "d".repeat(64) } : undefined);
-      return { inputs: ids.filter((id) => id !== "i11").map((id) => ({ id, status: statusOf(codeOf(id), id === "i03" ? "could not decode" : ""), data: { metadata: metadataOf(id) } })) };
+      return { inputs: ids.filter((id) => id !== "i11" && !(keptGone && id === "i30")).map((id) => ({ id, status: statusOf(codeOf(id), id === "i03" ? "could not decode" : ""), data: { metadata: metadataOf(id) } })) };
     },
   });
   const state = await replayJobLog(path);
@@ -48,11 +48,11 @@ async function checked(heldLines?: number, pendingAll = false) {
 describe("status, a page of the job at a time", () => {
   it("looks every input up once, counts and lists each, and records what it learned", async () => {
     const { result, looked, deleted, after } = await checked();
-    // Three pages of the index; the kept input is not looked up.
-    expect(looked.map((ids) => ids.length)).toEqual([10, 10, 5]);
-    expect(looked.flat().sort()).toEqual(Array.from({ length: 25 }, (_, n) => ack(n).id));
-    expect(result.onServer).toBe(25);
-    expect(result.counts).toMatchObject({ processed: 21, pending: 1, failed: 1, missing: 2 });
+    // Three pages of the index; the kept input is looked up too, and found there: kept.
+    expect(looked.map((ids) => ids.length)).toEqual([10, 10, 6]);
+    expect(looked.flat().sort()).toEqual([...Array.from({ length: 25 }, (_, n) => ack(n).id), "i30"]);
+    expect(result.onServer).toBe(26);
+    expect(result.counts).toMatchObject({ processed: 21, pending: 1, failed: 1, missing: 2, kept: 1 });
     expect(result.counts).toMatchObject({ rejected: 4, not_sent: 4, conflicts: 4 });
     expect(result.lines.map((line) => [line.id ?? line.source, line.status])).toEqual([
       ["i03", "processing_failed"],
@@ -70,6 +70,14 @@ describe("status, a page of the job at a time", () => {
     expect(after.latest.get("/x/13.jpg")).toMatchObject({ type: "missing", id: "i13" });
     expect(after.latest.get("/x/07.jpg")).toMatchObject({ type: "ack", status: "uploaded" });
     expect(after.latest.get("/x/30.jpg")).toMatchObject({ type: "ack", status: "kept" });
+  });
+
+  it("finds a kept input whose server input is gone: missing, sent again by --retry and by the next run", async () => {
+    const { result, after } = await checked(undefined, false, true);
+    expect(result.counts).toMatchObject({ missing: 3, kept: 0 });
+    expect(result.lines.find((line) => line.id === "i30")).toEqual({ id: "i30", source: "/x/30.jpg", status: "missing", reason: "missing", message: "/x/30.jpg: the server's input i30, kept under --id-conflict skip, is gone; the next run sends this file" });
+    expect([...result.toResend.remaining()].map((record) => record.id)).toContain("i30");
+    expect(after.latest.get("/x/30.jpg")).toMatchObject({ type: "missing", id: "i30" });
   });
 
   it("lists more unsettled inputs than it holds in memory, each once and in order, past a page", async () => {
