@@ -91,6 +91,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
   const run = new Date().toISOString();
   /** How sending ended, once it has: an error after it (while following processing) does not undo it. */
   let sent: string | undefined;
+  let waiting = false;
   try {
     let caller: Caller | undefined;
     if (!dryRun) {
@@ -123,7 +124,9 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
       // Following processing reads what is known even after a first Ctrl-C: its calls are
       // tried again as usual (a second Ctrl-C cancels them).
       const following = callerFor(caller.client, { rps: job.rps, maxRetries: job.maxRetries, bus, cancel: interrupt.cancel });
+      waiting = true;
       waitEnd = await wait.follow(following, result.addJobId, interrupt.signal);
+      waiting = false;
       // Everything was sent; only the watching stopped: the run is cut short, the job is not.
       if (waitEnd.ended !== "done") result.outcome = waitEnd.ended;
       if (waitEnd.ended === "unreachable") result.message = `could not follow processing: ${waitEnd.message}`;
@@ -142,9 +145,9 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
     // Said in the log too: a run that ended on an error was not killed.
     if (writer && !writer.failed) {
       const summary = summarize(job.name, { outcome: "done", totals: stats.totals }, (performance.now() - started) / 1000, dryRun);
-      // After sending (while following processing) the error ends the waiting, not what was sent.
-      const after = sent === undefined ? {} : { waited: "error" };
-      writer.append(endRecord(run, sent ?? "error", summary, { ...after, message: (error as Error).message }));
+      // While following processing, the error ends the waiting, not what was sent.
+      const after = waiting ? { waited: "error" } : {};
+      writer.append(endRecord(run, waiting && sent ? sent : "error", summary, { ...after, message: (error as Error).message }));
     }
     throw error;
   } finally {

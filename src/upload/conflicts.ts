@@ -49,8 +49,8 @@ export interface DuplicateResolution {
  * input is `present` only when the input under its id is known to hold the same
  * content: the job log acknowledged that id with the same digest (`loggedDigest`), or
  * the server's input carries the same digest in its metadata (looked up in one
- * ListInputs call). Otherwise the policy decides. `finalRound`: these duplicates answer
- * a resend, which is not resent again.
+ * ListInputs call). Otherwise the policy decides. An input sent again already (`resent`;
+ * all of them with `finalRound`) is not sent yet again: a loop cannot form.
  */
 export async function resolveDuplicates(
   caller: Caller | undefined,
@@ -67,20 +67,22 @@ export async function resolveDuplicates(
   const onServer = caller ? await lookUp(caller, duplicates.map((outcome) => outcome.input.id)) : new Map<string, Input>();
   for (const outcome of duplicates) {
     const { input, digest } = outcome;
+    // Each input's own round: a batch sent again may hold inputs renamed (not final) beside others.
+    const final = finalRound || input.resent === true;
     const stored = onServer.get(input.id);
     // An input sent before digests carries none: the job log's word for it is enough.
     const theirs = storedDigest(stored?.data?.metadata) ?? (stored ? loggedDigest(input) : undefined);
     if (digest !== undefined && theirs === digest) {
       if (stored?.status?.code !== StatusCode.INPUT_FAILED) {
         resolution.settled.push({ input, digest, status: "present", stored });
-      } else if (finalRound) {
+      } else if (final) {
         const message = `${input.accepted.candidate.source}: the server holds this content under id ${input.id}, but its processing failed`;
         resolution.settled.push({ input, digest, status: "failed", reason: "processing_failed", message });
       } else {
         // The same bytes, but they failed processing there: replace them, as a re-run of
         // the job that sent them would, and count the attempt.
         resolution.deleteFirst.push(input.id);
-        resolution.resend.push({ ...input, processingFailures: (input.processingFailures ?? 0) + 1 });
+        resolution.resend.push({ ...input, processingFailures: (input.processingFailures ?? 0) + 1, renamed: undefined });
       }
       continue;
     }
@@ -93,7 +95,7 @@ export async function resolveDuplicates(
       continue;
     }
     const elsewhere = stored?.data?.metadata?.path;
-    if (namesake && !finalRound && !input.renamed && typeof elsewhere === "string" && elsewhere !== namesake.pathOf(input) && !namesake.isOwn(input)) {
+    if (namesake && !final && !input.renamed && typeof elsewhere === "string" && elsewhere !== namesake.pathOf(input) && !namesake.isOwn(input)) {
       const id = namesakeId(input.id, input.accepted.candidate.relPath);
       namesake.warn(source, `${source}: id ${input.id} is taken on the server by ${elsewhere}, another file of that name; using ${id}`);
       resolution.resend.push({ ...input, id, renamed: true });
@@ -102,14 +104,14 @@ export async function resolveDuplicates(
     const what = `${source}: id ${input.id} is taken on the server by ${describeStored(stored, theirs)}; this file's content_sha256 is ${digest ?? "unknown"}`;
     if (policy === "skip") {
       resolution.settled.push({ input, digest, status: "kept", reason: "id_conflict", message: `${what}; kept the server's input (--id-conflict skip)` });
-    } else if (policy === "fail" || finalRound || digest === undefined) {
+    } else if (policy === "fail" || final || digest === undefined) {
       const hint = policy === "fail" ? " (--id-conflict skip, suffix or replace decide otherwise)" : "";
       resolution.settled.push({ input, digest, status: "conflict", reason: "id_conflict", message: `${what}${hint}` });
     } else if (policy === "suffix") {
-      resolution.resend.push({ ...input, id: suffixedId(input.id, digest) });
+      resolution.resend.push({ ...input, id: suffixedId(input.id, digest), renamed: undefined });
     } else {
       resolution.deleteFirst.push(input.id);
-      resolution.resend.push(input);
+      resolution.resend.push({ ...input, renamed: undefined });
     }
   }
   return resolution;

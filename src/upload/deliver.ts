@@ -35,8 +35,6 @@ export interface DeliveryContext {
  * UploadError("auth").
  */
 export async function deliverBatch(context: DeliveryContext, inputs: readonly PlannedInput[], justDeleted: ReadonlySet<string> = new Set()): Promise<Delivered[]> {
-  // A resend's duplicate is not sent yet again.
-  const finalRound = inputs.some((input) => input.resent);
   const encoded = await encodeBatch(inputs, context.defaults, context.header, context.take);
   const delivered: Delivered[] = encoded.unreadable.map(({ input, message }) => ({ input, status: "failed", reason: "unreadable", message }));
   const entries = encoded.entries.map((entry) => entry.input);
@@ -73,7 +71,7 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
     } else duplicates.push(outcome);
   }
   if (duplicates.length === 0) return delivered;
-  const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, finalRound, context.namesake));
+  const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, false, context.namesake));
   if (resolution === REFUSED) return delivered;
   // Present inputs are settled once they are in the run's datasets; the others are settled now.
   const found = resolution.settled.filter((settled) => settled.status === "present" && settled.stored);

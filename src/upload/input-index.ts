@@ -57,11 +57,17 @@ export class InputIndex {
     }
     db.exec(`
       CREATE TABLE IF NOT EXISTS inputs (source TEXT PRIMARY KEY, fingerprint TEXT, present_id TEXT, status TEXT, digest TEXT, record TEXT) WITHOUT ROWID;
-      -- The rows kept as JSON (problems, and acks with something to say): few, found without reading the rest.
-      CREATE INDEX IF NOT EXISTS with_record ON inputs (source) WHERE record IS NOT NULL;
       CREATE TABLE IF NOT EXISTS others (seq INTEGER PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
     `);
+    try {
+      // The rows kept as JSON (problems, and acks with something to say): few, found without
+      // reading the rest. An index of an earlier version that cannot be written now (read
+      // only, or busy) goes without: its queries only take longer.
+      db.exec("CREATE INDEX IF NOT EXISTS with_record ON inputs (source) WHERE record IS NOT NULL");
+    } catch {
+      // Made by the next writer.
+    }
     this.getStatement = db.prepare<[string], Row>(`SELECT ${ROW} FROM inputs WHERE source = ?`).raw();
     const upsert = (rows: number): string =>
       `INSERT INTO inputs (source, fingerprint, present_id, status, digest, record) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, present_id = excluded.present_id, status = excluded.status, digest = excluded.digest, record = excluded.record`;

@@ -7,7 +7,7 @@ import { ensureDataset } from "./dataset.js";
 import { deliverBatch, type DeliveryContext } from "./deliver.js";
 import { UnreachableError, type Delivered } from "./delivered.js";
 import type { EventBus } from "./events.js";
-import type { JobState } from "./joblog.js";
+import type { InputRecord, JobState } from "./joblog.js";
 import type { UploadPlan } from "./plan.js";
 import { RequestBuffers } from "./request-buffers.js";
 import { metadataFor } from "./request.js";
@@ -109,7 +109,7 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
       plan.idFrom === "name"
         ? {
             pathOf: (input) => metadataFor(input, plan.defaults).path,
-            isOwn: (input) => services.state?.latest.get(input.accepted.candidate.source)?.id === input.id,
+            isOwn: (input) => holdsOwnContent(services.state?.latest.get(input.accepted.candidate.source), input.id),
             warn: (source, message) => bus.emit({ type: "warning", source, message }),
           }
         : undefined,
@@ -201,4 +201,10 @@ function holdsContent(outcome: Delivered): boolean {
 
 function payloadBytes(batch: Batch): number {
   return batch.inputs.reduce((sum, input) => sum + (input.accepted.candidate.content.kind === "bytes" ? input.accepted.size : 0), 0);
+}
+
+/** The job log's latest record of a source says its content went up under `id`: acknowledged as its own, failed processing, or found missing since. */
+function holdsOwnContent(record: InputRecord | undefined, id: string): boolean {
+  if (record === undefined || record.id !== id) return false;
+  return record.type === "processing_failed" || record.type === "missing" || (record.type === "ack" && record.status !== "kept");
 }

@@ -17,6 +17,7 @@ const MOST_FOLLOWED = 100_000;
  */
 export class UnmetProblems {
   private readonly unmet: Set<string> | undefined;
+  private met = 0;
 
   constructor(state: JobState, mostFollowed = MOST_FOLLOWED) {
     const sources = state.latest.neverGotIn(mostFollowed)?.filter(isAbsolute);
@@ -24,12 +25,18 @@ export class UnmetProblems {
   }
 
   readonly listener = (event: UploadEvent): void => {
-    if (event.type === "discovered" && this.unmet) this.unmet.delete(event.source);
+    if (event.type !== "discovered") return;
+    this.met++;
+    this.unmet?.delete(event.source);
   };
 
-  /** Those the run did not meet and that no longer exist. */
+  /**
+   * Those the run did not meet and that no longer exist. None when the run met nothing: a
+   * whole tree that looks gone (a volume not mounted, an emptied folder) is not taken for
+   * files deleted one by one.
+   */
   gone(): string[] {
-    return [...(this.unmet ?? [])].filter(isGone);
+    return this.met === 0 ? [] : [...(this.unmet ?? [])].filter(isGone);
   }
 }
 

@@ -21,7 +21,10 @@ describe("problem files a run did not meet", () => {
     expect(unmet.gone().sort()).toEqual(["deleted.jpg", "b.zip:e.jpg", "sub/deleted.jpg", "gone-folder/e.jpg"].map((name) => join(dir, name)).sort());
   });
 
-  it("follows none when the job has more of them than it follows", () => {
+  it("follows none when the job has more of them than it follows, and drops none when the run met nothing at all", () => {
     expect(new UnmetProblems(stateWith(undefined)).gone()).toEqual([]);
+    // A volume not mounted, an emptied folder: a whole tree that looks gone is not taken for deletions.
+    const dir = mkdtempSync(join(tmpdir(), "cu-unmet-"));
+    expect(new UnmetProblems(stateWith([join(dir, "deleted.jpg")])).gone()).toEqual([]);
   });
 });
