@@ -329,8 +329,6 @@ async function* recordedSources(records: ResendSet): AsyncGenerator<Candidate> {
   }
 }
 
-/** A file with something in it that is not a job log (a job's log is never empty once its first run wrote); one that cannot be read is a UsageError. */
-
 /** What the job's last run left undone, if anything, with the command that resumes it as printed hints name it. */
 function lastRunOf(header: JobHeader, state: JobState, path: string, global: GlobalOptions): string | undefined {
   return lastRunProblem(state, path, `Resume it: ${hintCommand("resume", ownLogPath(header, path) ?? header.job, global, savedLocal(header))}`);

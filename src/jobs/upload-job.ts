@@ -74,7 +74,7 @@ export async function runUploadJob(job: UploadJob, io: JobIo): Promise<JobRun> {
   if (wait) bus.on(wait.listener);
   // Only a run of the whole source can tell that a file is gone from it.
   const unmet = dryRun || job.plan.resend || !FILE_SOURCE_COMMANDS.has(job.header.command) ? undefined : new UnmetProblems(job.state);
-  if (unmet) bus.on(unmet.listener);
+  if (unmet?.following) bus.on(unmet.listener);
   if (job.state.corruptLines > 0) io.note(`job log ${job.logPath}: ${job.state.corruptLines} unreadable line(s) ignored (a torn last line after a crash is expected)`);
 
   let connection: JobConnection | undefined;

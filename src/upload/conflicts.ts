@@ -49,15 +49,14 @@ export interface DuplicateResolution {
  * input is `present` only when the input under its id is known to hold the same
  * content: the job log acknowledged that id with the same digest (`loggedDigest`), or
  * the server's input carries the same digest in its metadata (looked up in one
- * ListInputs call). Otherwise the policy decides. An input sent again already (`resent`;
- * all of them with `finalRound`) is not sent yet again: a loop cannot form.
+ * ListInputs call). Otherwise the policy decides. An input sent again already (`resent`)
+ * is not sent yet again: a loop cannot form.
  */
 export async function resolveDuplicates(
   caller: Caller | undefined,
   duplicates: readonly InputOutcome[],
   policy: IdConflictPolicy,
   loggedDigest: (input: PlannedInput) => string | undefined,
-  finalRound = false,
   namesake?: NamesakeRule,
 ): Promise<DuplicateResolution> {
   const resolution: DuplicateResolution = { settled: [], resend: [], deleteFirst: [] };
@@ -68,7 +67,7 @@ export async function resolveDuplicates(
   for (const outcome of duplicates) {
     const { input, digest } = outcome;
     // Each input's own round: a batch sent again may hold inputs renamed (not final) beside others.
-    const final = finalRound || input.resent === true;
+    const final = input.resent === true;
     const stored = onServer.get(input.id);
     // An input sent before digests carries none: the job log's word for it is enough.
     const theirs = storedDigest(stored?.data?.metadata) ?? (stored ? loggedDigest(input) : undefined);

@@ -71,7 +71,7 @@ export async function deliverBatch(context: DeliveryContext, inputs: readonly Pl
     } else duplicates.push(outcome);
   }
   if (duplicates.length === 0) return delivered;
-  const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, false, context.namesake));
+  const resolution = await call(duplicates.map((outcome) => outcome.input), () => resolveDuplicates(context.caller, duplicates, context.idConflict, context.loggedDigest, context.namesake));
   if (resolution === REFUSED) return delivered;
   // Present inputs are settled once they are in the run's datasets; the others are settled now.
   const found = resolution.settled.filter((settled) => settled.status === "present" && settled.stored);

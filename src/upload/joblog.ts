@@ -107,8 +107,9 @@ export interface BatchRecord {
 }
 
 /**
- * A run that walked the whole source did not meet this one, whose latest record said it
- * never got in (rejected, failed to send, in conflict): that problem no longer stands.
+ * A file whose latest record said it never got in (rejected, failed to send, in conflict)
+ * is gone from the disk, and a run that ended done did not meet it: that problem no
+ * longer stands (see UnmetProblems).
  */
 export interface GoneRecord {
   type: "gone";

@@ -24,6 +24,11 @@ export class UnmetProblems {
     this.unmet = sources && sources.length > 0 ? new Set(sources) : undefined;
   }
 
+  /** There are such files: only then does the run need to hear of what it meets. */
+  get following(): boolean {
+    return this.unmet !== undefined;
+  }
+
   readonly listener = (event: UploadEvent): void => {
     if (event.type !== "discovered") return;
     this.met++;

@@ -59,7 +59,8 @@ describe("resolveDuplicates", () => {
   });
 
   it("does not send a resend's duplicate again: it is a conflict", async () => {
-    const result = await resolveDuplicates(lookupCaller({ other: theirs }), [duplicate("other")], "suffix", () => undefined, true);
+    const resent = { ...duplicate("other"), input: { ...planned("other"), resent: true } };
+    const result = await resolveDuplicates(lookupCaller({ other: theirs }), [resent], "suffix", () => undefined);
     expect(result.settled).toMatchObject([{ status: "conflict" }]);
     expect(result.resend).toEqual([]);
   });
@@ -67,17 +68,17 @@ describe("resolveDuplicates", () => {
   it("--id-from name: renames once for a namesake at another path; what a renamed input meets next is the policy's, sent as a final round", async () => {
     const namesake = { pathOf: (input: PlannedInput) => input.accepted.candidate.relPath, isOwn: () => false, warn: () => undefined };
     // other/x holds x: this x (at path x) takes the namesake id, marked renamed.
-    const renamed = await resolveDuplicates(lookupCaller({ x: theirs }), [duplicate("x")], "suffix", () => undefined, false, namesake);
+    const renamed = await resolveDuplicates(lookupCaller({ x: theirs }), [duplicate("x")], "suffix", () => undefined, namesake);
     expect(renamed.resend).toHaveLength(1);
     expect(renamed.resend[0]).toMatchObject({ renamed: true });
     expect(renamed.resend[0]?.id).not.toBe("x");
     // Taken again under the new id: suffixed, and no longer renamed (so the next round is final: no loop).
     const again = { ...duplicate(renamed.resend[0]!.id), input: renamed.resend[0]! };
-    const suffixed = await resolveDuplicates(lookupCaller({ [again.input.id]: theirs }), [again], "suffix", () => undefined, false, namesake);
+    const suffixed = await resolveDuplicates(lookupCaller({ [again.input.id]: theirs }), [again], "suffix", () => undefined, namesake);
     expect(suffixed.resend.map((input) => [input.id, input.renamed])).toEqual([[suffixedId(again.input.id, mine), undefined]]);
     // Beside an input sent again already, a renamed one still gets the policy; the other is final.
     const resent = { ...duplicate("y"), input: { ...planned("y"), resent: true } };
-    const mixed = await resolveDuplicates(lookupCaller({ [again.input.id]: theirs, y: theirs }), [again, resent], "replace", () => undefined, false, namesake);
+    const mixed = await resolveDuplicates(lookupCaller({ [again.input.id]: theirs, y: theirs }), [again, resent], "replace", () => undefined, namesake);
     expect(mixed.deleteFirst).toEqual([again.input.id]);
     expect(mixed.settled.map((s) => [s.input.id, s.status])).toEqual([["y", "conflict"]]);
   });
