@@ -4,7 +4,7 @@
 // decodes requests (ceilings), and jobs of very many tiny files (scale).
 // Usage: node bench/run.mjs [--small N] [--platform N] [--large N] [--large-mib M] [--tree N]
 //                           [--scale N,N] [--concurrency N] [--runs N] [--shared-cores] [--skip-sdk]
-//                           [--only small,latency,platform,large,tree,memory,ceilings,scale]
+//                           [--only small,latency,platform,large,tree,memory,ceilings,instructions,scale]
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { credentials, makeGenericClientConstructor, Metadata } from "@grpc/grpc-
 import { decodePostInputsAnswer } from "../dist/api/post-inputs-answer.js";
 import { PostInputsRequest, V2Service } from "../dist/gen/clarifai/api/service.js";
 import { largeImages, largeTexts, largeVideo, listFiles, smallImages, tinyTree } from "./corpus.mjs";
+import { haveValgrind, instructionsPerInput } from "./instructions.mjs";
 import { measure } from "./measure.mjs";
 import { naiveUpload } from "./naive-upload.mjs";
 
@@ -32,7 +33,7 @@ const { values: args } = parseArgs({
     "skip-sdk": { type: "boolean", default: false },
     "shared-cores": { type: "boolean", default: false },
     scale: { type: "string", default: "100000,1000000" },
-    only: { type: "string", default: "small,latency,platform,large,tree,memory,ceilings,scale" },
+    only: { type: "string", default: "small,latency,platform,large,tree,memory,ceilings,instructions,scale" },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -383,6 +384,23 @@ async function ceilings(dir) {
   }
 }
 
+/**
+ * The small files again, the CLI and the naive uploader each under valgrind against the
+ * stand-in server: instructions per input, which a shared machine does not blur.
+ */
+async function instructions(dir) {
+  log(`\n== small images, instructions per input (valgrind's callgrind, against the stand-in server)`);
+  if (!haveValgrind()) {
+    log("skipped: valgrind is not installed");
+    return;
+  }
+  const count = listFiles(dir).length;
+  await withServe(async (address) => {
+    instructionsPerInput({ dir, count, address, cliArgs: (server, folder) => cliArgs(server, folder, "instructions", [], CEILINGS_IN_FLIGHT), naiveScript: join(ROOT, "bench", "naive-upload.mjs"), log });
+    return {};
+  }, { standIn: true });
+}
+
 /** The naive uploader in its own process, as a user runs a script: timed from start to exit. */
 async function naiveProcess(address, dir, concurrency) {
   const run = await measure(process.execPath, [join(ROOT, "bench", "naive-upload.mjs"), dir, address, String(concurrency)]);
@@ -491,4 +509,5 @@ if (only.has("large")) await scenario("large images", large);
 if (only.has("tree") && Number(args.tree) > 0) await wideTree(Number(args.tree));
 if (only.has("memory")) await memory();
 if (only.has("ceilings")) await ceilings(small);
+if (only.has("instructions")) await instructions(small);
 if (only.has("scale")) await scale(args.scale.split(",").map(Number).filter((n) => n > 0));
