@@ -10,6 +10,8 @@ export interface ByteSource {
   readonly path?: string;
   /** Up to `length` bytes from the start (fewer if the source is shorter). */
   head(length: number): Promise<Buffer>;
+  /** `head` without waiting, where the source can read it so (a small read of a file); undefined where it cannot. */
+  headNow?(length: number): Buffer | undefined;
   /** Every byte. Fails when the bytes read differ in length from `size`. */
   all(): Promise<Buffer>;
   /** Every byte, into `target` (exactly `size` long), failing as `all()` does. */

@@ -97,6 +97,15 @@ class FileBytes implements ByteSource {
   }
 
   async head(length: number): Promise<Buffer> {
+    const now = this.headNow(length);
+    if (now) return now;
+    const { path, size } = this;
+    const target = Buffer.allocUnsafe(headLength(size, length));
+    return this.keep(target, await readAsyncInto(path, target), size, length);
+  }
+
+  /** `head`, when it is small enough to read synchronously; undefined when it is not. Throws what the read throws. */
+  headNow(length: number): Buffer | undefined {
     if (this.whole) return length >= this.whole.length ? this.whole : this.whole.subarray(0, length);
     if (this.knownSize === UNKNOWN) {
       const first = this.firstRead(length);
@@ -104,9 +113,9 @@ class FileBytes implements ByteSource {
     }
     const { path, size } = this;
     const wanted = headLength(size, length);
+    if (wanted > SYNC_READ_LIMIT) return undefined;
     const target = Buffer.allocUnsafe(wanted);
-    const found = wanted <= SYNC_READ_LIMIT ? readSyncInto(path, target, size) : await readAsyncInto(path, target);
-    return this.keep(target, found, size, length);
+    return this.keep(target, readSyncInto(path, target, size), size, length);
   }
 
   /**

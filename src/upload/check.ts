@@ -1,7 +1,7 @@
 import type { Region } from "../gen/clarifai/api/resources.js";
 import { shortHash, shortHashOfChunks } from "../plan/ids.js";
 import type { Candidate } from "../sources/candidate.js";
-import { validate, type Accepted, type Rejected } from "../validate/validate.js";
+import { validate, validateNow, type Accepted, type Rejected } from "../validate/validate.js";
 import type { Discovered } from "./discover.js";
 import { IO_BREAK_MS, IoBreaks } from "./io-breaks.js";
 import { mapInOrder } from "./map-concurrent.js";
@@ -23,15 +23,36 @@ const VALIDATION_CONCURRENCY = 16;
  */
 export async function* check(plan: UploadPlan, discovered: AsyncIterable<readonly Discovered[]>): AsyncGenerator<Checked[]> {
   const breaks = new IoBreaks(IO_BREAK_MS);
+  // Without a transform or annotations, what the head of a small file decides is decided at
+  // once: no promise per file, which is most of what checking a small file costs.
+  const atOnce = !plan.transform && !plan.annotations;
   for await (const group of discovered) {
-    yield await mapInOrder(group, VALIDATION_CONCURRENCY, async ({ candidate, id, retry }): Promise<Checked> => {
+    const checked: Checked[] = new Array(group.length);
+    const later: number[] = [];
+    for (let i = 0; i < group.length; i++) {
       // Small files are read and checked synchronously: pending I/O gets its turn between them.
       const wait = breaks.due();
       if (wait) await wait;
-      const checked = await checkOne(plan, candidate, id);
-      return retry && "verdict" in checked ? { ...checked, retry } : checked;
-    });
+      const { candidate, id, retry } = group[i]!;
+      const verdict = atOnce && id !== undefined ? validateNow(candidate) : undefined;
+      if (verdict === undefined) later.push(i);
+      else checked[i] = withRetry({ verdict, id }, retry);
+    }
+    if (later.length > 0) {
+      const results = await mapInOrder(later, VALIDATION_CONCURRENCY, async (i): Promise<Checked> => {
+        const wait = breaks.due();
+        if (wait) await wait;
+        const { candidate, id, retry } = group[i]!;
+        return withRetry(await checkOne(plan, candidate, id), retry);
+      });
+      later.forEach((i, k) => (checked[i] = results[k]!));
+    }
+    yield checked;
   }
+}
+
+function withRetry(checked: Checked, retry: Discovered["retry"]): Checked {
+  return retry && "verdict" in checked ? { ...checked, retry } : checked;
 }
 
 async function checkOne(plan: UploadPlan, candidate: Candidate, id: string | undefined): Promise<Checked> {

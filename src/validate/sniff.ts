@@ -160,15 +160,22 @@ async function fileTypeParser(): Promise<typeof import("file-type").FileTypePars
   return (await fileType).FileTypeParser;
 }
 
-async function magic(head: Buffer): Promise<Magic | undefined> {
-  // The two formats of nearly every upload, decided without file-type's full scan
-  // (for a PNG it walks every chunk to tell APNG apart, which is a PNG to us too).
-  if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47 && head.readUInt32BE(4) === 0x0d0a1a0a) {
-    return { format: "png", mime: "image/png", supported: { kind: "image", format: "png" } };
-  }
-  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
-    return { format: "jpg", mime: "image/jpeg", supported: { kind: "image", format: "jpeg" } };
-  }
+const PNG: Magic = { format: "png", mime: "image/png", supported: { kind: "image", format: "png" } };
+const JPEG: Magic = { format: "jpg", mime: "image/jpeg", supported: { kind: "image", format: "jpeg" } };
+
+/**
+ * The two formats of nearly every upload, decided without file-type's full scan (for a
+ * PNG it walks every chunk to tell APNG apart, which is a PNG to us too), and without
+ * waiting; undefined for any other head.
+ */
+function wellKnownMagic(head: Buffer): Magic | undefined {
+  if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47 && head.readUInt32BE(4) === 0x0d0a1a0a) return PNG;
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return JPEG;
+  return undefined;
+}
+
+/** What file-type makes of a head (which `wellKnownMagic` did not name). */
+async function fileTypeMagic(head: Buffer): Promise<Magic | undefined> {
   let result;
   try {
     // A parser per call: a FileTypeParser keeps the file being parsed on itself, so
@@ -307,18 +314,29 @@ function firstInvalidUtf8(buf: Buffer, end: number): number {
  * binary data.
  */
 export async function sniff(head: Buffer, fileName: string, options: SniffOptions = {}): Promise<Sniffed> {
+  return sniffNow(head, fileName, options) ?? fromMagic(head, sniffExtension(fileName), options, await fileTypeMagic(head));
+}
+
+/** `sniff`, when it needs no more than the head and the name: undefined when file-type must be asked. */
+export function sniffNow(head: Buffer, fileName: string, options: SniffOptions = {}): Sniffed | undefined {
   const ext = sniffExtension(fileName);
-  const byName = ext.format === undefined ? {} : { extensionKind: ext.kind, extensionFormat: ext.format };
   const wantsText = options.expectText === true || TEXT_EXTENSIONS.has(ext.extension);
-  const complete = options.complete === true;
   if (wantsText) {
-    if (findTextProblem(head, complete) === undefined) {
+    const byName = ext.format === undefined ? {} : { extensionKind: ext.kind, extensionFormat: ext.format };
+    if (findTextProblem(head, options.complete === true) === undefined) {
       const format = ext.kind === "text" && ext.format !== undefined && isSupported("text", ext.format) ? ext.format : "plain";
       return { kind: "text", format, mime: TEXT_MIME[format], ...byName };
     }
     if (hasUtf16Bom(head)) return { kind: undefined, format: "utf-16", mime: "text/plain; charset=utf-16", ...byName };
   }
-  const found = await magic(head);
+  const found = wellKnownMagic(head);
+  return found === undefined ? undefined : fromMagic(head, ext, options, found);
+}
+
+/** What a head is, once its magic is known (none: text or binary data). */
+function fromMagic(head: Buffer, ext: ExtensionFormat, options: SniffOptions, found: Magic | undefined): Sniffed {
+  const byName = ext.format === undefined ? {} : { extensionKind: ext.kind, extensionFormat: ext.format };
+  const complete = options.complete === true;
   if (found?.supported !== undefined) {
     return { kind: found.supported.kind, format: found.supported.format, mime: found.mime, ...byName };
   }

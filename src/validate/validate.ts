@@ -19,6 +19,7 @@ import {
   kindOfMime,
   sniff,
   sniffExtension,
+  sniffNow,
   type Sniffed,
 } from "./sniff.js";
 
@@ -119,40 +120,23 @@ async function validateBytes(
   bytes: ByteSource,
   declaredKind: InputKind | undefined,
 ): Promise<Accepted | Rejected> {
-  const src = candidate.source;
   // The head is read first: a file found by a walk learns its size from that read.
   const head = await attempt(() => bytes.head(SNIFF_HEAD_BYTES));
   if (head instanceof ReadFailure) return unreadable(candidate, head);
   const size = bytes.size;
-  if (head.length === 0 || size === 0) return reject(candidate, "empty", `${src}: the file is empty (0 bytes)`);
-  const complete = head.length < SNIFF_HEAD_BYTES || head.length >= size;
-
+  if (head.length === 0 || size === 0) return emptyFile(candidate);
+  const complete = isComplete(head, size);
   const name = nameOf(candidate);
   const sniffed = await sniff(head, name, { complete, expectText: declaredKind === "text" });
-  const { kind, format } = sniffed;
-  if (kind === undefined) return rejectFormat(candidate, sniffed, head, complete, declaredKind);
-
-  const tooBig = checkSize(candidate, kind, size, "");
-  if (tooBig !== undefined) return tooBig;
-
-  const warnings = contentWarnings(src, name, sniffed, kind, declaredKind);
+  const judged = judgeFormat(candidate, head, size, complete, sniffed, declaredKind);
+  if ("status" in judged) return judged;
+  const { kind, format } = judged;
 
   if (kind === "image") {
     const dims = await readDimensions(bytes, head, complete, format, size);
     if (dims instanceof ReadFailure) return unreadable(candidate, dims);
-    if ("problem" in dims) {
-      return reject(candidate, "unreadable", `${src}: cannot read the ${formatLabel(kind, format)} header: ${dims.problem}`);
-    }
-    const pixels = dims.width * dims.height;
-    if (pixels > MAX_IMAGE_PIXELS) {
-      return reject(
-        candidate,
-        "too_many_pixels",
-        `${src}: image is ${dims.width} x ${dims.height} = ${groupDigits(pixels)} pixels (${(pixels / 1e6).toFixed(1)} megapixels); ` +
-          `the platform accepts at most ${groupDigits(MAX_IMAGE_PIXELS)} pixels (${MAX_IMAGE_PIXELS / 1e6} megapixels)`,
-      );
-    }
-    return { status: "accepted", candidate, kind, format, size, width: dims.width, height: dims.height, warnings };
+    if ("problem" in dims) return unreadableHeader(candidate, kind, format, dims.problem);
+    return judgePixels(candidate, judged, size, dims);
   }
 
   if (kind === "text" && !complete) {
@@ -160,7 +144,83 @@ async function validateBytes(
     if (problem instanceof ReadFailure) return unreadable(candidate, problem);
     if (problem !== undefined) return notUtf8(candidate, problem);
   }
-  return { status: "accepted", candidate, kind, format, size, warnings };
+  return { status: "accepted", candidate, kind, format, size, warnings: judged.warnings };
+}
+
+/**
+ * `validate`, for a file whose verdict its head alone decides, without waiting: a small
+ * file read whole, a PNG or JPEG with its dimensions in the head. Undefined for anything
+ * else (an archive entry, a format file-type must name, a file that cannot be read), which
+ * `validate` then decides. Never a different verdict from `validate`'s.
+ */
+export function validateNow(candidate: Candidate): Accepted | Rejected | undefined {
+  const { content } = candidate;
+  if (content.kind !== "bytes" || content.bytes.headNow === undefined) return undefined;
+  const { bytes, declaredKind } = content;
+  let head: Buffer | undefined;
+  try {
+    head = bytes.headNow?.(SNIFF_HEAD_BYTES);
+  } catch {
+    return undefined; // `validate` reads it again, and says why it cannot
+  }
+  if (head === undefined) return undefined;
+  const size = bytes.size;
+  if (head.length === 0 || size === 0) return emptyFile(candidate);
+  const complete = isComplete(head, size);
+  const sniffed = sniffNow(head, nameOf(candidate), { complete, expectText: declaredKind === "text" });
+  if (sniffed === undefined) return undefined;
+  const judged = judgeFormat(candidate, head, size, complete, sniffed, declaredKind);
+  if ("status" in judged) return judged;
+  const { kind, format } = judged;
+  if (kind === "image") {
+    const dims = imageDimensions(format, head, complete);
+    return dims.status === "ok" ? judgePixels(candidate, judged, size, dims) : undefined;
+  }
+  if (kind === "text" && !complete) return undefined;
+  return { status: "accepted", candidate, kind, format, size, warnings: judged.warnings };
+}
+
+/** Whether a head holds the whole file. */
+function isComplete(head: Buffer, size: number): boolean {
+  return head.length < SNIFF_HEAD_BYTES || head.length >= size;
+}
+
+function emptyFile(candidate: Candidate): Rejected {
+  return reject(candidate, "empty", `${candidate.source}: the file is empty (0 bytes)`);
+}
+
+/** A format the platform accepts, of a size it accepts: its kind and format, with what is worth telling. */
+interface Judged {
+  kind: InputKind;
+  format: string;
+  warnings: string[];
+}
+
+/** What a file's sniffed format and size decide: a rejection, or its kind and format. */
+function judgeFormat(candidate: Candidate, head: Buffer, size: number, complete: boolean, sniffed: Sniffed, declaredKind: InputKind | undefined): Judged | Rejected {
+  const { kind, format } = sniffed;
+  if (kind === undefined) return rejectFormat(candidate, sniffed, head, complete, declaredKind);
+  const tooBig = checkSize(candidate, kind, size, "");
+  if (tooBig !== undefined) return tooBig;
+  return { kind, format, warnings: contentWarnings(candidate.source, nameOf(candidate), sniffed, kind, declaredKind) };
+}
+
+/** An image's verdict, once its dimensions are known. */
+function judgePixels(candidate: Candidate, { kind, format, warnings }: Judged, size: number, dims: Dimensions): Accepted | Rejected {
+  const pixels = dims.width * dims.height;
+  if (pixels > MAX_IMAGE_PIXELS) {
+    return reject(
+      candidate,
+      "too_many_pixels",
+      `${candidate.source}: image is ${dims.width} x ${dims.height} = ${groupDigits(pixels)} pixels (${(pixels / 1e6).toFixed(1)} megapixels); ` +
+        `the platform accepts at most ${groupDigits(MAX_IMAGE_PIXELS)} pixels (${MAX_IMAGE_PIXELS / 1e6} megapixels)`,
+    );
+  }
+  return { status: "accepted", candidate, kind, format, size, width: dims.width, height: dims.height, warnings };
+}
+
+function unreadableHeader(candidate: Candidate, kind: InputKind, format: string, problem: string): Rejected {
+  return reject(candidate, "unreadable", `${candidate.source}: cannot read the ${formatLabel(kind, format)} header: ${problem}`);
 }
 
 /** The name whose extension counts: the path relative to the source root, else the source. */
