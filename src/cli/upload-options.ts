@@ -181,7 +181,10 @@ export function parseSize(text: string, flag: string): number {
 export function parseConcepts(text: string | undefined): Concept[] {
   if (text === undefined) return [];
   try {
-    return parseConceptList(text);
+    const concepts = parseConceptList(text);
+    // An empty list is most likely an empty shell variable: say so rather than send no concept.
+    if (concepts.length === 0) throw new UsageError(`--concepts '${text}' names no concept (leave the option out for none)`);
+    return concepts;
   } catch (error) {
     if (error instanceof ConceptError) throw new UsageError(`--concepts: ${error.message}`);
     throw error;

@@ -31,6 +31,7 @@ describe("words where a person expects them", { timeout: 60_000 }, () => {
       [["folder", "/no/such/place", ...app.flags], "/no/such/place: no such folder"],
       [["folder", pictures(), "--id-prefix", "p".repeat(33), ...app.flags], `--id-prefix ${"p".repeat(33)}: at most 32 characters`],
       [["folder", pictures(), "--concepts", "cat:", ...app.flags], '--concepts: concept "cat:": after the ":" comes its value'],
+      [["folder", pictures(), "--concepts", " , ", ...app.flags], "--concepts ' , ' names no concept (leave the option out for none)"],
       [["folder", pictures(), "--api", "https://127.0.0.1:9", "--pat", "0123456789abcdef", "--user", "u", "--app", "a"], "no PEM certificate in it", { CLARIFAI_ROOT_CERTIFICATES_PATH: join(FIXTURES, "manifests", "simple.csv") }],
     ];
     for (const [args, message, extra] of cases) {
