@@ -37,13 +37,16 @@ describe("JobLock", () => {
   it("lets exactly one of many starts at the same moment take it, a stale lock there or not", async () => {
     // Separate processes, as cron starts them: the built module, each holding the lock a while.
     const built = pathToFileURL(join(dirname(new URL(import.meta.url).pathname), "..", "..", "..", "dist", "upload", "job-lock.js")).href;
-    const script = `const { JobLock } = await import(${JSON.stringify(built)}); try { const lock = JobLock.acquire(process.argv[1], "job"); await new Promise((r) => setTimeout(r, 400)); lock.release(); process.exit(0); } catch { process.exit(2); }`;
+    // Each start marks that it tried; the one that took the lock holds it until all six
+    // have tried, however slowly a busy machine starts them (at most 20 s).
+    const script = `const { JobLock } = await import(${JSON.stringify(built)}); const { writeFileSync, readdirSync } = await import("node:fs"); const [log, tried] = process.argv.slice(1); let lock; try { lock = JobLock.acquire(log, "job"); } catch {} writeFileSync(tried + "/" + process.pid, ""); if (!lock) process.exit(2); for (let i = 0; i < 200 && readdirSync(tried).length < 6; i++) await new Promise((r) => setTimeout(r, 100)); lock.release(); process.exit(0);`;
     for (let round = 0; round < 6; round++) {
       const dir = mkdtempSync(join(tmpdir(), "cu-lock-race-"));
+      const tried = mkdtempSync(join(tmpdir(), "cu-lock-tried-"));
       const log = join(dir, "job.jsonl");
       if (round % 2 === 0) writeFileSync(`${log}.lock`, "2147483646 12345");
       const codes = await Promise.all(
-        Array.from({ length: 6 }, () => new Promise<number | null>((resolve) => spawn(process.execPath, ["--input-type=module", "-e", script, log], { stdio: "ignore" }).on("exit", resolve))),
+        Array.from({ length: 6 }, () => new Promise<number | null>((resolve) => spawn(process.execPath, ["--input-type=module", "-e", script, log, tried], { stdio: "ignore" }).on("exit", resolve))),
       );
       expect(codes.filter((code) => code === 0), `round ${round}: ${codes.join(",")}`).toHaveLength(1);
       expect(readdirSync(dir)).toEqual([]); // no draft, no lock, no stale copy left behind
@@ -53,11 +56,13 @@ describe("JobLock", () => {
 
   it("takes over the lock of a run killed and not yet reaped (a zombie)", async () => {
     const log = join(mkdtempSync(join(tmpdir(), "cu-lock-")), "job.jsonl");
-    // A process whose parent never waits for it: the shell's child exits, the shell becomes `sleep`.
-    const parent = spawn("sh", ["-c", 'sh -c "exit 0" & echo $!; exec sleep 5'], { stdio: ["ignore", "pipe", "ignore"] });
+    // A process whose parent never waits for it: the shell becomes `sleep`, then its child
+    // exits (after the exec: a shell would reap a child that exits before it).
+    const parent = spawn("sh", ["-c", 'sh -c "sleep 0.5; exit 0" & echo $!; exec sleep 10'], { stdio: ["ignore", "pipe", "ignore"] });
     const pid = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString()))));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const started = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const stateOf = (): string[] => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    for (let i = 0; i < 100 && stateOf()[0] !== "Z"; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = stateOf();
     expect(started[0]).toBe("Z");
     const child = { pid };
     writeFileSync(`${log}.lock`, `${child.pid} ${started[19]}`);
