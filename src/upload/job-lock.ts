@@ -1,4 +1,4 @@
-import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, linkSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { UsageError } from "../errors.js";
 
@@ -9,9 +9,9 @@ import { UsageError } from "../errors.js";
  * interleave two runs in one log.
  *
  * Two starts at the same moment: the lock appears whole or not at all (written beside it,
- * then linked into place, which fails if one is there), and a stale lock is moved aside
- * before it is removed, and put back if what was moved is not the stale lock that was read
- * (another start took the lock in between).
+ * then linked into place, which fails if one is there), and a stale lock is removed by one
+ * start at a time, which first reads it again (another start may have taken the lock in
+ * between).
  */
 export class JobLock {
   private constructor(private readonly path: string) {}
@@ -31,7 +31,8 @@ export class JobLock {
       }
       const owner = liveOwner(seen);
       if (owner !== undefined) throw new UsageError(`job ${job} is already running (pid ${owner}); wait for it to end or stop it first`);
-      if (!removeIfStill(path, seen)) {
+      const removed = removeIfStill(path, seen, mine);
+      if (removed === "taken") {
         throw new UsageError(`job ${job} is already running (another start took its lock just now); wait for it to end or stop it first`);
       }
     }
@@ -73,29 +74,43 @@ function placeLock(path: string, content: string): boolean {
 }
 
 /**
- * Removes the stale lock at `path` if it still holds `stale`; false when another start has
- * taken the lock since (its lock is left in place, or put back).
+ * Removes the stale lock at `path` if it still holds `stale`. Only the start that holds
+ * `path.breaking` removes a lock, and only while that lock is there: a lock another start
+ * placed once the stale one was gone is never taken for it. "taken": another start holds
+ * the lock now, or is taking it. "again": a start that died while removing a stale lock
+ * left its mark, which is gone now.
  */
-function removeIfStill(path: string, stale: string): boolean {
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+function removeIfStill(path: string, stale: string, mine: string): "removed" | "taken" | "again" {
+  const breaking = `${path}.breaking`;
+  if (!placeLock(breaking, mine)) return clearDeadMark(breaking) ? "again" : "taken";
   try {
-    renameSync(path, aside);
+    let now: string;
+    try {
+      now = readFileSync(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return "removed";
+      throw error;
+    }
+    if (now !== stale) return "taken";
+    rmSync(path, { force: true });
+    return "removed";
+  } finally {
+    rmSync(breaking, { force: true });
+  }
+}
+
+/** Removes the mark at `breaking` if the start that left it is gone; true when it did. */
+function clearDeadMark(breaking: string): boolean {
+  let mark: string;
+  try {
+    mark = readFileSync(breaking, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // another start removed it
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // done in between
     throw error;
   }
-  try {
-    if (readFileSync(aside, "utf8") === stale) return true;
-    // Another start's lock: back in place, unless a third holds the place now.
-    try {
-      linkSync(aside, path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    return false;
-  } finally {
-    rmSync(aside, { force: true });
-  }
+  if (liveOwner(mark) !== undefined) return false;
+  rmSync(breaking, { force: true });
+  return true;
 }
 
 /** The pid a lock holds, if that process still runs: `pid` or `pid start-time`. */
