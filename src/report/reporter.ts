@@ -121,16 +121,16 @@ export function createReporter(options: ReporterOptions): Reporter {
         if (json) stdout.write(inputLine(event.id, event.source, "present", "unchanged_since_last_run", undefined, options.dryRun));
         break;
       case "input":
-        if (event.reason === "processing_failed") {
-          // Counted once already, as uploaded: now it is known to have failed.
+        if (event.processing) {
+          // Sent by this run and counted once already, as uploaded: now it is known to have failed.
           count("uploaded", -1);
           count("failed", 1);
-          processingFailures.push({ source: event.source, message: event.message ?? "" });
         } else {
           progress.done++;
           count(event.status, 1);
           progress.bytes += event.bytes;
         }
+        if (event.reason === "processing_failed") processingFailures.push({ source: event.source, message: event.message ?? "" });
         if (json) stdout.write(inputLine(event.id, event.source, event.status, event.reason, event.message, options.dryRun));
         else if (PROBLEM_STATUSES.has(event.status) && event.reason !== "processing_failed" && event.reason !== "unreachable") {
           say(`${paint("31", "!")} ${event.status} [${event.reason}] ${namesFile(event.message, event.source)}`);
