@@ -24,6 +24,21 @@ describe("JobLock", () => {
     lock.release();
   });
 
+  it("leaves a stale lock to the start that is removing it, and clears the mark of one that died doing so", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cu-lock-"));
+    const log = join(dir, "job.jsonl");
+    writeFileSync(`${log}.lock`, "2147483646 12345");
+    // A live start (this process) is removing the stale lock: this start leaves it to it.
+    writeFileSync(`${log}.lock.breaking`, String(process.pid));
+    expect(() => JobLock.acquire(log, "job")).toThrow(/already running \(another start took its lock just now\)/);
+    // That start died as it did so: its mark goes, and the stale lock with it.
+    writeFileSync(`${log}.lock.breaking`, "2147483646 12345");
+    const lock = JobLock.acquire(log, "job");
+    expect(readdirSync(dir).sort()).toEqual(["job.jsonl.lock"]);
+    lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("takes over a lock whose pid a process that started later has now", () => {
     const log = join(mkdtempSync(join(tmpdir(), "cu-lock-")), "job.jsonl");
     // This process's pid, recorded with another start time: a run before a pid namespace restarted.
