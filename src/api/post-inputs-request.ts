@@ -219,6 +219,7 @@ const FIXED32 = 5;
 interface UploadInputSize {
   length: number;
   data: number;
+  metadata: number;
   content: number;
 }
 
@@ -228,7 +229,8 @@ function sizeOfUploadInput(upload: UploadInput): UploadInputSize {
   let dataFields = 0;
   for (const concept of upload.concepts) dataFields += fieldLength(FIELD.concept, conceptLength(concept));
   // Written even when empty, as the generated encoding does for a metadata object.
-  dataFields += fieldLength(FIELD.metadata, structLength(upload.metadata));
+  const metadata = structLength(upload.metadata);
+  dataFields += fieldLength(FIELD.metadata, metadata);
   if (upload.geo) dataFields += fieldLength(FIELD.geo, fieldLength(FIELD.geoPoint, geoPointLength(upload.geo)));
   if (upload.prompt !== undefined) dataFields += fieldLength(FIELD.prompt, upload.prompt !== "" ? stringFieldLength(upload.prompt) : 0);
   const { raw, url, allowDuplicateUrl } = upload.content;
@@ -239,7 +241,7 @@ function sizeOfUploadInput(upload: UploadInput): UploadInputSize {
   const fields = CONTENT_FIELDS[upload.content.kind];
   if (upload.slotSize !== undefined) content += fieldLength(fields.bytes, upload.slotSize);
   const data = dataFields + fieldLength(fields.inData, content);
-  return { length: inputFields + fieldLength(DATA_FIELD, data), data, content };
+  return { length: inputFields + fieldLength(DATA_FIELD, data), data, metadata, content };
 }
 
 /**
@@ -258,7 +260,7 @@ function writeUploadInput(buffer: Buffer, offset: number, upload: UploadInput, s
     if (concept.name !== "") at = writeStringField(buffer, at, FIELD.conceptName, concept.name);
     if (concept.value !== 0) at = buffer.writeFloatLE(concept.value, writeVarint(buffer, at, (FIELD.conceptValue << 3) | FIXED32));
   }
-  at = writeStruct(buffer, writeHeader(buffer, at, FIELD.metadata, structLength(upload.metadata)), upload.metadata);
+  at = writeStruct(buffer, writeHeader(buffer, at, FIELD.metadata, size.metadata), upload.metadata);
   if (upload.geo) {
     const point = geoPointLength(upload.geo);
     at = writeHeader(buffer, writeHeader(buffer, at, FIELD.geo, fieldLength(FIELD.geoPoint, point)), FIELD.geoPoint, point);
@@ -296,14 +298,14 @@ function structLength(object: Readonly<Record<string, unknown>>): number {
   let length = 0;
   for (const key of Object.keys(object)) {
     const value = object[key];
-    if (value !== undefined) length += fieldLength(1, entryLength(key, value));
+    if (value !== undefined) length += fieldLength(1, entryLength(key, valueLength(value)));
   }
   return length;
 }
 
-/** A Struct's entry: its key (field 1, left out when empty) and its Value (field 2). */
-function entryLength(key: string, value: unknown): number {
-  return (key !== "" ? stringFieldLength(key) : 0) + fieldLength(2, valueLength(value));
+/** A Struct's entry: its key (field 1, left out when empty) and its Value (field 2) of `valueBytes`. */
+function entryLength(key: string, valueBytes: number): number {
+  return (key !== "" ? stringFieldLength(key) : 0) + fieldLength(2, valueBytes);
 }
 
 /** A google.protobuf.Value: null, number, string, bool, struct or list. */
@@ -331,9 +333,10 @@ function writeStruct(buffer: Buffer, offset: number, object: Readonly<Record<str
   for (const key of Object.keys(object)) {
     const value = object[key];
     if (value === undefined) continue;
-    at = writeHeader(buffer, at, 1, entryLength(key, value));
+    const valueBytes = valueLength(value);
+    at = writeHeader(buffer, at, 1, entryLength(key, valueBytes));
     if (key !== "") at = writeStringField(buffer, at, 1, key);
-    at = writeValue(buffer, writeHeader(buffer, at, 2, valueLength(value)), value);
+    at = writeValue(buffer, writeHeader(buffer, at, 2, valueBytes), value);
   }
   return at;
 }

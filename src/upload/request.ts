@@ -27,6 +27,7 @@ export function conceptsFor(input: PlannedInput, defaults: InputDefaults): Conce
   const { candidate } = input.accepted;
   if (candidate.finalData) return [...(candidate.concepts ?? [])];
   const folder = defaults.labelsFromFolder ? folderLabel(candidate) : undefined;
+  if (folder === undefined && defaults.concepts.length === 0 && !candidate.concepts?.length) return [];
   return mergeConcepts(defaults.concepts, folder === undefined ? [] : [conceptOf(folder)], candidate.concepts);
 }
 
@@ -39,15 +40,27 @@ function folderLabel(candidate: PlannedInput["accepted"]["candidate"]): string |
 
 /** The datasets an input goes into: the run's --dataset and the ones its row or entry names. */
 export function datasetIdsFor(input: PlannedInput, defaults: InputDefaults): string[] {
-  return [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...(input.accepted.candidate.datasetIds ?? [])])];
+  const own = input.accepted.candidate.datasetIds;
+  if (!own?.length) return defaults.datasetId ? [defaults.datasetId] : [];
+  return [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...own])];
 }
 
 /** `{"filename", "path"}` under the run's --metadata under the candidate's own metadata. */
 export function metadataFor(input: PlannedInput, defaults: InputDefaults): Record<string, unknown> {
-  const { candidate } = input.accepted;
+  return metadataOf(input.accepted.candidate, defaults);
+}
+
+/** `metadataFor` of a candidate: a new object each time, which the caller may add to. */
+export function metadataOf(candidate: PlannedInput["accepted"]["candidate"], defaults: InputDefaults): Record<string, unknown> {
   if (candidate.finalData) return { ...(candidate.metadata ?? {}) };
-  const base = candidate.content.kind === "bytes" ? { filename: posix.basename(candidate.relPath), path: candidate.relPath } : {};
+  const base: Record<string, unknown> = candidate.content.kind === "bytes" ? { filename: posix.basename(candidate.relPath), path: candidate.relPath } : {};
+  if (candidate.metadata === undefined && !hasKeys(defaults.metadata)) return base;
   return { ...base, ...defaults.metadata, ...(candidate.metadata ?? {}) };
+}
+
+function hasKeys(object: Readonly<Record<string, unknown>>): boolean {
+  for (const _key in object) return true;
+  return false;
 }
 
 /**
@@ -57,11 +70,13 @@ export function metadataFor(input: PlannedInput, defaults: InputDefaults): Recor
 function uploadInputOf(input: PlannedInput, defaults: InputDefaults): UploadInput {
   const { candidate, kind } = input.accepted;
   const content = candidate.content;
+  const metadata = metadataOf(candidate, defaults);
+  metadata[CONTENT_DIGEST_KEY] = digestBeforeReading(input);
   return {
     id: input.id,
     datasetIds: datasetIdsFor(input, defaults),
     concepts: conceptsFor(input, defaults),
-    metadata: { ...metadataFor(input, defaults), [CONTENT_DIGEST_KEY]: digestBeforeReading(input) },
+    metadata,
     geo: candidate.finalData ? candidate.geo : (candidate.geo ?? defaults.geo),
     content:
       content.kind === "url"
