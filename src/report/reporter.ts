@@ -1,3 +1,4 @@
+import { jsonString } from "../json-string.js";
 import type { EventListener, InputStatus, UploadEvent } from "../upload/events.js";
 import { bufferedLines } from "./buffered-lines.js";
 import { colorAllowed, formatBytes, formatSeconds, namesFile, printable } from "./format.js";
@@ -213,12 +214,4 @@ export function inputLine(id: string | undefined, source: string, status: InputS
   const reasonPart = reason === undefined ? "" : `,"reason":${jsonString(reason)}`;
   const messagePart = message === undefined ? "" : `,"message":${jsonString(message)}`;
   return `{"event":"input"${idPart},"source":${jsonString(source)},"status":"${status}"${reasonPart}${messagePart}${dryRun ? `,"dry_run":true` : ""}}\n`;
-}
-
-/** What JSON escapes in a string: quotes, backslashes, control characters and lone surrogates. */
-const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** A string as JSON.stringify writes it: most need only their quotes, at a third of the cost. */
-function jsonString(text: string): string {
-  return JSON_ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
 }

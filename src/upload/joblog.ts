@@ -256,6 +256,8 @@ const FSYNC_INTERVAL_MS = 100;
 export class JobLogWriter {
   private readonly fd: number;
   private pending: JobRecord[] = [];
+  /** The pending records' lines, where their writer gave them (see `append`). */
+  private lines: Array<string | undefined> = [];
   private flushing = false;
   private dirty = false;
   private closed = false;
@@ -282,15 +284,19 @@ export class JobLogWriter {
     this.size = fstatSync(this.fd).size;
   }
 
-  append(record: JobRecord): void {
+  /** `line`: the record as JSON.stringify writes it, when the caller has a cheaper way to write it. */
+  append(record: JobRecord, line?: string): void {
     this.pending.push(record);
+    this.lines.push(line);
   }
 
   sync(): void {
     if (this.pending.length === 0 || this.failure) return;
     const records = this.pending;
+    const lines = this.lines;
     this.pending = [];
-    const text = records.map((record) => JSON.stringify(record)).join("\n") + "\n";
+    this.lines = [];
+    const text = records.map((record, index) => lines[index] ?? JSON.stringify(record)).join("\n") + "\n";
     const before = this.size;
     try {
       this.size += writeSync(this.fd, text);

@@ -47,6 +47,26 @@ describe("jobLogRecorder", () => {
     ]);
   });
 
+  it("writes each ack exactly as JSON.stringify writes the record, whatever its strings and optional fields", () => {
+    const { path, writer, record } = newLog();
+    const odd = { ...textCandidate("odd"), source: '/data/"q"\\b\n\u0001é\ud83d\ude00\ud800.txt', fingerprint: "fp\t2" };
+    const events: UploadEvent[] = [
+      inputEventOf(textCandidate("a"), { status: "uploaded", digest: "d".repeat(64), batch: 3 }),
+      inputEventOf(odd, { status: "present", batch: 1 }),
+      inputEventOf(textCandidate("b"), { status: "present", reason: "duplicate_url", digest: "e", processingFailures: 0, annotationsPending: true }),
+      inputEventOf(textCandidate("c"), { status: "kept", digest: "f", processingFailures: 2, batch: 7 }),
+    ];
+    for (const event of events) record(event);
+    writer.close();
+    const expected = events.map((event) => {
+      if (event.type !== "input") throw new Error("an input event");
+      const ack = { type: "ack", id: event.id, source: event.source, fingerprint: event.candidate?.fingerprint, digest: event.digest, run: "r2", status: event.status };
+      const optional = { processingFailures: event.processingFailures, annotationsPending: event.annotationsPending, underAnotherId: event.reason === "duplicate_url" || undefined };
+      return JSON.stringify({ ...ack, ...optional, batch: event.batch ?? 0 });
+    });
+    expect(readFileSync(path, "utf8")).toBe(`${expected.join("\n")}\n`);
+  });
+
   it("keeps the processing failures of an input sent again on its failure record, and the next run counts them", async () => {
     const { path, writer, record } = newLog();
     const a = textCandidate("a");
