@@ -15,7 +15,7 @@ import { jobCommands } from "./job-commands.js";
 import { serveCommand } from "./serve.js";
 import { uploadCommands, type CommandRunner } from "./upload-commands.js";
 
-export const VERSION = "0.1.2";
+export const VERSION = "0.1.3";
 
 /** System errors about a path that the user can set right (a permission, a missing or wrong folder): exit 2. */
 const SETUP_CODES = new Set(["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EISDIR", "ELOOP", "ENAMETOOLONG", "EEXIST"]);
