@@ -68,7 +68,7 @@ export class EncodedPostInputs {
     readonly memory: Buffer,
     readonly buffer: Buffer,
     private readonly headerLength: number,
-    private readonly ranges: ReadonlyArray<{ start: number; end: number; slotSize: number }>,
+    private readonly ranges: ReadonlyArray<InputRange>,
   ) {}
 
   /** Where input `index`'s file bytes go: exactly as long as the size it was laid out with. */
@@ -83,6 +83,12 @@ export class EncodedPostInputs {
     return this.buffer.subarray(range.start, range.end - range.slotSize);
   }
 
+  /** Input `index`'s encoded metadata Struct, where its layout kept track of it. */
+  metadataOf(index: number): Buffer | undefined {
+    const { metadata } = this.rangeOf(index);
+    return metadata && this.buffer.subarray(metadata.start, metadata.end);
+  }
+
   /** The request with only the inputs at `indices`: the whole buffer when that is all of them. */
   only(indices: readonly number[]): Buffer {
     if (indices.length === this.ranges.length && indices.every((index, position) => index === position)) return this.buffer;
@@ -94,11 +100,19 @@ export class EncodedPostInputs {
     return Buffer.concat(parts);
   }
 
-  private rangeOf(index: number): { start: number; end: number; slotSize: number } {
+  private rangeOf(index: number): InputRange {
     const range = this.ranges[index];
     if (!range) throw new RangeError(`no input ${index} in this request`);
     return range;
   }
+}
+
+/** Where an input lies in its request: its whole encoding, its file's slot at the end, its metadata. */
+interface InputRange {
+  start: number;
+  end: number;
+  slotSize: number;
+  metadata?: { start: number; end: number };
 }
 
 /** Encodes `request` with its inputs as laid out; the slots are left unwritten. */
@@ -127,11 +141,12 @@ export function layOutUploadInputs(
   const buffer = afterFrameHeader(memory);
   buffer.set(header, 0);
   let offset = header.byteLength;
-  const ranges = inputs.map((input, index) => {
+  const ranges = inputs.map((input, index): InputRange => {
     const start = offset;
     const size = sizes[index]!;
-    offset = writeUploadInput(buffer, writeHeader(buffer, offset, INPUTS_FIELD, size.length), input, size);
-    return { start, end: offset, slotSize: input.slotSize ?? 0 };
+    const written = writeUploadInput(buffer, writeHeader(buffer, offset, INPUTS_FIELD, size.length), input, size);
+    offset = written.end;
+    return { start, end: offset, slotSize: input.slotSize ?? 0, metadata: { start: written.metadataStart, end: written.metadataStart + size.metadata } };
   });
   return new EncodedPostInputs(memory, buffer, header.byteLength, ranges);
 }
@@ -247,9 +262,9 @@ function sizeOfUploadInput(upload: UploadInput): UploadInputSize {
 /**
  * Writes an input's fields at `offset` in the order the generated encoding does, except
  * that the content message's bytes field comes last (its slot, left unwritten); returns
- * the offset after the slot.
+ * the offset after the slot, and where its metadata Struct begins.
  */
-function writeUploadInput(buffer: Buffer, offset: number, upload: UploadInput, size: UploadInputSize): number {
+function writeUploadInput(buffer: Buffer, offset: number, upload: UploadInput, size: UploadInputSize): { end: number; metadataStart: number } {
   let at = offset;
   if (upload.id !== "") at = writeStringField(buffer, at, FIELD.inputId, upload.id);
   for (const id of upload.datasetIds) at = writeStringField(buffer, at, FIELD.datasetId, id);
@@ -260,7 +275,8 @@ function writeUploadInput(buffer: Buffer, offset: number, upload: UploadInput, s
     if (concept.name !== "") at = writeStringField(buffer, at, FIELD.conceptName, concept.name);
     if (concept.value !== 0) at = buffer.writeFloatLE(concept.value, writeVarint(buffer, at, (FIELD.conceptValue << 3) | FIXED32));
   }
-  at = writeStruct(buffer, writeHeader(buffer, at, FIELD.metadata, size.metadata), upload.metadata);
+  const metadataStart = writeHeader(buffer, at, FIELD.metadata, size.metadata);
+  at = writeStruct(buffer, metadataStart, upload.metadata);
   if (upload.geo) {
     const point = geoPointLength(upload.geo);
     at = writeHeader(buffer, writeHeader(buffer, at, FIELD.geo, fieldLength(FIELD.geoPoint, point)), FIELD.geoPoint, point);
@@ -279,7 +295,7 @@ function writeUploadInput(buffer: Buffer, offset: number, upload: UploadInput, s
   if (url !== undefined && url !== "") at = writeStringField(buffer, at, urlFields.url, url);
   if (allowDuplicateUrl === true) at = writeVarint(buffer, writeVarint(buffer, at, (urlFields.allowDuplicateUrl << 3) | VARINT), 1);
   if (upload.slotSize !== undefined) at = writeHeader(buffer, at, fields.bytes, upload.slotSize) + upload.slotSize;
-  return at;
+  return { end: at, metadataStart };
 }
 
 function conceptLength(concept: UploadInput["concepts"][number]): number {

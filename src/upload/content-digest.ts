@@ -31,10 +31,15 @@ export function digestOf(content: Uint8Array | string, prompt?: string): string 
 /** What the digest adds to an input's metadata when encoded: its key, its value and their framing. */
 export const DIGEST_METADATA_BYTES = CONTENT_DIGEST_KEY.length + DIGEST_LENGTH + 12;
 
-/** Hashes input `index`'s file bytes in the request and writes the digest over its placeholder. */
+/**
+ * Hashes input `index`'s file bytes in the request and writes the digest over its
+ * placeholder: the last in its metadata (the digest is its last key, unless the input's
+ * own metadata named it first), never in a prompt or other field that could hold the
+ * same bytes.
+ */
 export function writeDigest(request: EncodedPostInputs, index: number, prompt?: string): string {
   const digest = digestOf(request.slot(index), prompt);
-  const fields = request.fieldsBeforeSlot(index);
+  const fields = request.metadataOf(index) ?? request.fieldsBeforeSlot(index);
   const at = fields.lastIndexOf(PLACEHOLDER_BYTES);
   if (at < 0) throw new Error(`input ${index} of the request has no digest placeholder`);
   fields.write(digest, at, "latin1");

@@ -80,4 +80,14 @@ describe("content digests", () => {
     expect(PostInputsRequest.decode(red.request.buffer).inputs[0]?.data?.metadata?.content_sha256).toBe(expected);
     expect(blue.entries[0]?.digest).not.toBe(expected);
   });
+
+  it("are written into the metadata, not over a prompt that holds the placeholder's bytes", async () => {
+    const image = Buffer.from([0x89, 0x50, 0x4e, 0x47, 7, 7]);
+    const prompt = "\u0001".repeat(80);
+    const input = planned("odd/p.png", "image", image);
+    const batch = await encodeBatch([{ ...input, accepted: { ...input.accepted, candidate: { ...input.accepted.candidate, prompt } } }], defaults, header);
+    const sent = PostInputsRequest.decode(batch.request.buffer).inputs[0];
+    expect(sent?.data?.text?.raw).toBe(prompt);
+    expect(sent?.data?.metadata?.content_sha256).toBe(createHash("sha256").update(image).update("\0").update(prompt).digest("hex"));
+  });
 });
