@@ -101,7 +101,7 @@ export async function runUploadCommand(command: UploadCommand, raw: RawUploadOpt
   }
   const localData = options.local === true ? defaultLocalDataDir() : options.local;
   checkRunPaths({ jobLog: { path: logPath, given: options.jobLog !== undefined }, failedOut: options.failedOut && resolve(options.failedOut), localDir: localData, reads: command.args });
-  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root, [localData]) };
+  command = { ...command, candidates: skipOwnFiles(command.candidates, [logPath, `${logPath}.lock`, `${logPath}.lock.breaking`, ...INDEX_FILES.map((suffix) => `${logPath}${suffix}`), options.failedOut], command.root, [localData]) };
   const state = await replayJobLog(logPath, { create: !options.dryRun });
 
   const jobRef = options.jobLog ? logPath : job;

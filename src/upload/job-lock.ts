@@ -31,8 +31,7 @@ export class JobLock {
       }
       const owner = liveOwner(seen);
       if (owner !== undefined) throw new UsageError(`job ${job} is already running (pid ${owner}); wait for it to end or stop it first`);
-      const removed = removeIfStill(path, seen, mine);
-      if (removed === "taken") {
+      if (!removeIfStill(path, seen, mine, job)) {
         throw new UsageError(`job ${job} is already running (another start took its lock just now); wait for it to end or stop it first`);
       }
     }
@@ -74,43 +73,47 @@ function placeLock(path: string, content: string): boolean {
 }
 
 /**
- * Removes the stale lock at `path` if it still holds `stale`. Only the start that holds
- * `path.breaking` removes a lock, and only while that lock is there: a lock another start
- * placed once the stale one was gone is never taken for it. "taken": another start holds
- * the lock now, or is taking it. "again": a start that died while removing a stale lock
- * left its mark, which is gone now.
+ * Removes the stale lock at `path` if it still holds `stale`; false when another start
+ * holds the lock now, or is taking it. Only the start that holds `path.breaking` removes a
+ * lock, and only while that lock is there: a lock another start placed once the stale one
+ * was gone is never taken for it.
  */
-function removeIfStill(path: string, stale: string, mine: string): "removed" | "taken" | "again" {
+function removeIfStill(path: string, stale: string, mine: string, job: string): boolean {
   const breaking = `${path}.breaking`;
-  if (!placeLock(breaking, mine)) return clearDeadMark(breaking) ? "again" : "taken";
+  if (!placeLock(breaking, mine)) {
+    refuseDeadMark(breaking, job);
+    return false;
+  }
   try {
     let now: string;
     try {
       now = readFileSync(path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return "removed";
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
       throw error;
     }
-    if (now !== stale) return "taken";
+    if (now !== stale) return false;
     rmSync(path, { force: true });
-    return "removed";
+    return true;
   } finally {
     rmSync(breaking, { force: true });
   }
 }
 
-/** Removes the mark at `breaking` if the start that left it is gone; true when it did. */
-function clearDeadMark(breaking: string): boolean {
+/**
+ * A mark left by a start that ended in the moment it held it is not removed here: two
+ * starts removing it at once could each take it for their own. The user removes it.
+ */
+function refuseDeadMark(breaking: string, job: string): void {
   let mark: string;
   try {
     mark = readFileSync(breaking, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // done in between
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // done in between
     throw error;
   }
-  if (liveOwner(mark) !== undefined) return false;
-  rmSync(breaking, { force: true });
-  return true;
+  if (liveOwner(mark) !== undefined) return;
+  throw new UsageError(`job ${job}: ${breaking} was left by a start that ended as it took over a stale lock; remove it, then start again`);
 }
 
 /** The pid a lock holds, if that process still runs: `pid` or `pid start-time`. */

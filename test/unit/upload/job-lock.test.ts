@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -24,15 +24,18 @@ describe("JobLock", () => {
     lock.release();
   });
 
-  it("leaves a stale lock to the start that is removing it, and clears the mark of one that died doing so", () => {
+  it("leaves a stale lock to the start that is removing it, and names the mark of one that died doing so", () => {
     const dir = mkdtempSync(join(tmpdir(), "cu-lock-"));
     const log = join(dir, "job.jsonl");
     writeFileSync(`${log}.lock`, "2147483646 12345");
     // A live start (this process) is removing the stale lock: this start leaves it to it.
     writeFileSync(`${log}.lock.breaking`, String(process.pid));
     expect(() => JobLock.acquire(log, "job")).toThrow(/already running \(another start took its lock just now\)/);
-    // That start died as it did so: its mark goes, and the stale lock with it.
+    // That start died as it did so: its mark is named for the user to remove, and stays.
     writeFileSync(`${log}.lock.breaking`, "2147483646 12345");
+    expect(() => JobLock.acquire(log, "job")).toThrow(`job job: ${log}.lock.breaking was left by a start that ended as it took over a stale lock; remove it, then start again`);
+    expect(readdirSync(dir).sort()).toEqual(["job.jsonl.lock", "job.jsonl.lock.breaking"]);
+    rmSync(`${log}.lock.breaking`);
     const lock = JobLock.acquire(log, "job");
     expect(readdirSync(dir).sort()).toEqual(["job.jsonl.lock"]);
     lock.release();
