@@ -33,15 +33,16 @@ export const DIGEST_METADATA_BYTES = CONTENT_DIGEST_KEY.length + DIGEST_LENGTH +
 
 /**
  * Hashes input `index`'s file bytes in the request and writes the digest over its
- * placeholder: the last in its metadata (the digest is its last key, unless the input's
- * own metadata named it first), never in a prompt or other field that could hold the
- * same bytes.
+ * placeholder: the last bytes of its metadata, whose last entry it is (see
+ * `uploadInputOf`), never a prompt or a metadata value that holds the same bytes. A
+ * request laid out without its metadata's place known is searched from the end.
  */
 export function writeDigest(request: EncodedPostInputs, index: number, prompt?: string): string {
   const digest = digestOf(request.slot(index), prompt);
-  const fields = request.metadataOf(index) ?? request.fieldsBeforeSlot(index);
-  const at = fields.lastIndexOf(PLACEHOLDER_BYTES);
-  if (at < 0) throw new Error(`input ${index} of the request has no digest placeholder`);
+  const metadata = request.metadataOf(index);
+  const fields = metadata ?? request.fieldsBeforeSlot(index);
+  const at = metadata ? metadata.length - PLACEHOLDER_BYTES.length : fields.lastIndexOf(PLACEHOLDER_BYTES);
+  if (at < 0 || !fields.subarray(at, at + PLACEHOLDER_BYTES.length).equals(PLACEHOLDER_BYTES)) throw new Error(`input ${index} of the request has no digest placeholder`);
   fields.write(digest, at, "latin1");
   return digest;
 }

@@ -71,6 +71,9 @@ function uploadInputOf(input: PlannedInput, defaults: InputDefaults): UploadInpu
   const { candidate, kind } = input.accepted;
   const content = candidate.content;
   const metadata = metadataOf(candidate, defaults);
+  // The digest is the metadata's last entry, where `writeDigest` finds its placeholder: a
+  // digest key the input's own metadata named (its value replaced anyway) moves there.
+  if (CONTENT_DIGEST_KEY in metadata) delete metadata[CONTENT_DIGEST_KEY];
   metadata[CONTENT_DIGEST_KEY] = digestBeforeReading(input);
   return {
     id: input.id,

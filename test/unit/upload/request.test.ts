@@ -90,4 +90,15 @@ describe("content digests", () => {
     expect(sent?.data?.text?.raw).toBe(prompt);
     expect(sent?.data?.metadata?.content_sha256).toBe(createHash("sha256").update(image).update("\0").update(prompt).digest("hex"));
   });
+
+  it("replace a digest the input's own metadata names, and leave a later value that holds the placeholder's bytes", async () => {
+    const image = Buffer.from([0x89, 0x50, 0x4e, 0x47, 5, 5]);
+    const input = planned("own/m.png", "image", image);
+    const odd = "\u0001".repeat(64);
+    const candidate = { ...input.accepted.candidate, metadata: { content_sha256: "old", note: odd } };
+    const batch = await encodeBatch([{ ...input, accepted: { ...input.accepted, candidate } }], defaults, header);
+    const metadata = PostInputsRequest.decode(batch.request.buffer).inputs[0]?.data?.metadata;
+    expect(metadata).toEqual({ filename: "m.png", path: "own/m.png", batch: 7, note: odd, content_sha256: createHash("sha256").update(image).digest("hex") });
+    expect(Object.keys(metadata ?? {}).at(-1)).toBe("content_sha256");
+  });
 });
