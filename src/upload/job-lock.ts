@@ -22,13 +22,8 @@ export class JobLock {
     const mine = started === undefined ? String(process.pid) : `${process.pid} ${started}`;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (placeLock(path, mine)) return new JobLock(path);
-      let seen: string;
-      try {
-        seen = readFileSync(path, "utf8");
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // released in between
-        throw error;
-      }
+      const seen = readIfThere(path);
+      if (seen === undefined) continue; // released in between
       const owner = liveOwner(seen);
       if (owner !== undefined) throw new UsageError(`job ${job} is already running (pid ${owner}); wait for it to end or stop it first`);
       if (!removeIfStill(path, seen, mine, job)) {
@@ -85,13 +80,8 @@ function removeIfStill(path: string, stale: string, mine: string, job: string): 
     return false;
   }
   try {
-    let now: string;
-    try {
-      now = readFileSync(path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
-      throw error;
-    }
+    const now = readIfThere(path);
+    if (now === undefined) return true;
     if (now !== stale) return false;
     rmSync(path, { force: true });
     return true;
@@ -105,15 +95,19 @@ function removeIfStill(path: string, stale: string, mine: string, job: string): 
  * starts removing it at once could each take it for their own. The user removes it.
  */
 function refuseDeadMark(breaking: string, job: string): void {
-  let mark: string;
+  const mark = readIfThere(breaking);
+  if (mark === undefined || liveOwner(mark) !== undefined) return; // done in between, or going on
+  throw new UsageError(`job ${job}: ${breaking} was left by a start that ended as it took over a stale lock; remove it, then start again`);
+}
+
+/** A lock's or mark's content; undefined when it is not there (removed in between). */
+function readIfThere(path: string): string | undefined {
   try {
-    mark = readFileSync(breaking, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // done in between
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  if (liveOwner(mark) !== undefined) return;
-  throw new UsageError(`job ${job}: ${breaking} was left by a start that ended as it took over a stale lock; remove it, then start again`);
 }
 
 /** The pid a lock holds, if that process still runs: `pid` or `pid start-time`. */
