@@ -6,7 +6,7 @@ import type { Checked } from "./check.js";
 import { DIGEST_METADATA_BYTES } from "./content-digest.js";
 import type { EventBus } from "./events.js";
 import type { UploadPlan } from "./plan.js";
-import { metadataOf, type InputDefaults } from "./request.js";
+import { metadataFor, type InputDefaults } from "./request.js";
 
 /**
  * The third stage: reports what validation or the transform refused, and gives each
@@ -66,6 +66,6 @@ function assignGroup(plan: UploadPlan, checked: readonly Checked[], bus: EventBu
 function requestBytesOf(accepted: Accepted, id: string, defaults: InputDefaults): number {
   const content = accepted.candidate.content;
   const payload = content.kind === "url" ? content.url.length : accepted.size;
-  const metadata = JSON.stringify(metadataOf(accepted.candidate, defaults)).length;
+  const metadata = JSON.stringify(metadataFor(accepted.candidate, defaults)).length;
   return payload + id.length + metadata + DIGEST_METADATA_BYTES + INPUT_OVERHEAD_BYTES;
 }

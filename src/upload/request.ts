@@ -45,13 +45,8 @@ export function datasetIdsFor(input: PlannedInput, defaults: InputDefaults): str
   return [...new Set([...(defaults.datasetId ? [defaults.datasetId] : []), ...own])];
 }
 
-/** `{"filename", "path"}` under the run's --metadata under the candidate's own metadata. */
-export function metadataFor(input: PlannedInput, defaults: InputDefaults): Record<string, unknown> {
-  return metadataOf(input.accepted.candidate, defaults);
-}
-
-/** `metadataFor` of a candidate: a new object each time, which the caller may add to. */
-export function metadataOf(candidate: PlannedInput["accepted"]["candidate"], defaults: InputDefaults): Record<string, unknown> {
+/** `{"filename", "path"}` under the run's --metadata under the candidate's own metadata: a new object each time, which the caller may add to. */
+export function metadataFor(candidate: PlannedInput["accepted"]["candidate"], defaults: InputDefaults): Record<string, unknown> {
   if (candidate.finalData) return { ...(candidate.metadata ?? {}) };
   const base: Record<string, unknown> = candidate.content.kind === "bytes" ? { filename: posix.basename(candidate.relPath), path: candidate.relPath } : {};
   if (candidate.metadata === undefined && !hasKeys(defaults.metadata)) return base;
@@ -70,7 +65,7 @@ function hasKeys(object: Readonly<Record<string, unknown>>): boolean {
 function uploadInputOf(input: PlannedInput, defaults: InputDefaults): UploadInput {
   const { candidate, kind } = input.accepted;
   const content = candidate.content;
-  const metadata = metadataOf(candidate, defaults);
+  const metadata = metadataFor(candidate, defaults);
   // The digest is the metadata's last entry, where `writeDigest` finds its placeholder: a
   // digest key the input's own metadata named (its value replaced anyway) moves there.
   if (CONTENT_DIGEST_KEY in metadata) delete metadata[CONTENT_DIGEST_KEY];

@@ -108,7 +108,7 @@ export async function send(plan: UploadPlan, batches: AsyncGenerator<Batch>, ser
     namesake:
       plan.idFrom === "name"
         ? {
-            pathOf: (input) => metadataFor(input, plan.defaults).path,
+            pathOf: (input) => metadataFor(input.accepted.candidate, plan.defaults).path,
             isOwn: (input) => holdsOwnContent(services.state?.latest.get(input.accepted.candidate.source), input.id),
             warn: (source, message) => bus.emit({ type: "warning", source, message }),
           }

@@ -66,7 +66,7 @@ export async function applyTransform(fn: TransformFunction, accepted: Accepted, 
   const planned = { id, accepted, requestBytes: 0 };
   let input: TransformInput;
   try {
-    input = { id, type: kind, source: candidate.source, concepts: conceptsFor(planned, defaults), metadata: metadataFor(planned, defaults), geo: candidate.geo ?? defaults.geo };
+    input = { id, type: kind, source: candidate.source, concepts: conceptsFor(planned, defaults), metadata: metadataFor(candidate, defaults), geo: candidate.geo ?? defaults.geo };
     const content = candidate.content;
     if (content.kind === "url") input.url = content.url;
     else if (content.kind === "text") input.text = content.text;
