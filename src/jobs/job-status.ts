@@ -101,28 +101,26 @@ function reconcile(onServer: readonly OnServer[], found: ReadonlyMap<string, Fou
     const answer = found.get(record.id);
     const { id, source } = record;
     const processingFailures = record.type === "processing_failed" ? record.attempts : record.processingFailures;
-    if (record.type === "ack" && record.status === "kept") {
-      // The server's own input, left as it was by --id-conflict skip: there, or gone.
-      if (answer !== undefined) {
-        counts.kept++;
-        continue;
-      }
-      counts.missing++;
-      unsettled.push({ id, source, status: "missing", reason: "missing", message: `${source}: the server's input ${id}, kept under --id-conflict skip, is gone; the next run sends this file` });
-      toResend.push(record);
-      learned.push({ type: "missing", id, source, fingerprint: record.fingerprint, digest: record.digest, run });
+    // The server's own input, left as it was by --id-conflict skip: there, or gone.
+    const kept = record.type === "ack" && record.status === "kept";
+    if (kept && answer !== undefined) {
+      counts.kept++;
       continue;
     }
     // What the id holds now is not what this source sent (deleted and taken again, or
     // replaced by another upload): the source's content is not on the server.
-    const otherContent = answer?.digest !== undefined && record.digest !== undefined && answer.digest !== record.digest;
+    const otherContent = !kept && answer?.digest !== undefined && record.digest !== undefined && answer.digest !== record.digest;
     if (answer === undefined || otherContent) {
       counts.missing++;
-      const message = otherContent ? `${source}: input ${id} on the server holds other content (sha256 ${answer.digest!.slice(0, 12)}…), not what this job sent` : `${source}: input ${id} is not on the server`;
+      const message = kept
+        ? `${source}: the server's input ${id}, kept under --id-conflict skip, is gone; the next run sends this file`
+        : otherContent
+          ? `${source}: input ${id} on the server holds other content (sha256 ${answer.digest!.slice(0, 12)}…), not what this job sent`
+          : `${source}: input ${id} is not on the server`;
       unsettled.push({ id, source, status: "missing", reason: "missing", message });
       toResend.push(record);
       // Recorded, so that the next run sends it again instead of calling it present.
-      if (record.type !== "missing") learned.push({ type: "missing", id, source, fingerprint: record.fingerprint, digest: record.digest, processingFailures, run });
+      if (record.type !== "missing") learned.push({ type: "missing", id, source, fingerprint: record.fingerprint, digest: record.digest, processingFailures: kept ? undefined : processingFailures, run });
     } else if (answer.code === StatusCode.INPUT_SUCCESS) {
       counts.processed++;
       if (record.type === "missing") learned.push({ type: "ack", id, source, fingerprint: record.fingerprint, digest: record.digest, status: "processed", processingFailures, batch: 0, run });
